@@ -1,0 +1,22 @@
+package ablate.cli;
+
+import ablate.trainer.cli.DataCommand;
+import ablate.trainer.cli.InspectCommand;
+import ablate.trainer.cli.TrainCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ablate} command line; the ./ablate launcher runs this. */
+@Command(name = "ablate", mixinStandardHelpOptions = true, version = "ablate 0.1.0",
+        description = "Which language model should we train with our compute budget? Train ablations, inspect shapes.",
+        subcommands = {TrainCommand.class, InspectCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+public final class Ablate implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Ablate()).execute(args));
+    }
+}

@@ -1,0 +1,103 @@
+package ablate.conf;
+
+/**
+ * The shape and ablation choices of one GPT-style model (the {@code model} block of reference.conf).
+ * Impossible shapes fail here, naming the key.
+ */
+public record ModelConfig(
+        int layers,
+        int dModel,
+        int heads,
+        int seqLen,
+        int vocabSize,
+        int padVocabToMultipleOf,
+        int ffnHidden,
+        Position position,
+        Activation activation,
+        int swigluMultipleOf,
+        boolean embeddingLayerNorm,
+        AttentionMask attentionMask,
+        double rotaryFraction,
+        double rotaryBase,
+        double layerNormEpsilon,
+        double initStd,
+        double dropout) {
+
+    public ModelConfig {
+        positive("model.layers", layers);
+        positive("model.d-model", dModel);
+        positive("model.heads", heads);
+        positive("model.seq-len", seqLen);
+        positive("model.vocab-size", vocabSize);
+        positive("model.pad-vocab-to-multiple-of", padVocabToMultipleOf);
+        positive("model.swiglu-multiple-of", swigluMultipleOf);
+        if (dModel % heads != 0) {
+            throw SettingsException.of("model.heads",
+                    heads + " heads do not divide model.d-model = " + dModel + "; use a divisor of " + dModel);
+        }
+        if (ffnHidden < 0) {
+            throw SettingsException.of("model.ffn-hidden", "must be >= 0 (0 means 4 * d-model), got " + ffnHidden);
+        }
+        int headDim = dModel / heads;
+        if (position == Position.ROTARY) {
+            if (!(rotaryFraction > 0 && rotaryFraction <= 1)) {
+                throw SettingsException.of("model.rotary-fraction", "must be in (0, 1], got " + rotaryFraction);
+            }
+            int rotary = (int) Math.round(headDim * rotaryFraction);
+            if (rotary % 2 != 0 || rotary == 0) {
+                throw SettingsException.of("model.rotary-fraction", "rotates " + rotary + " of the " + headDim
+                        + " dimensions of each head; rotary needs an even, non-zero count");
+            }
+        }
+        if (!(rotaryBase > 1)) {
+            throw SettingsException.of("model.rotary-base", "must be > 1, got " + rotaryBase);
+        }
+        if (!(layerNormEpsilon > 0)) {
+            throw SettingsException.of("model.layernorm-epsilon", "must be > 0, got " + layerNormEpsilon);
+        }
+        if (!(initStd > 0)) {
+            throw SettingsException.of("model.init-std", "must be > 0, got " + initStd);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw SettingsException.of("model.dropout", "must be in [0, 1), got " + dropout);
+        }
+    }
+
+    /** Size of each attention head. */
+    public int headDim() {
+        return dModel / heads;
+    }
+
+    /** Rows of the embedding matrix: vocab-size rounded up to pad-vocab-to-multiple-of. */
+    public int paddedVocab() {
+        return Math.ceilDiv(vocabSize, padVocabToMultipleOf) * padVocabToMultipleOf;
+    }
+
+    /** Hidden size of the GELU MLP. */
+    public int ffn() {
+        return ffnHidden == 0 ? 4 * dModel : ffnHidden;
+    }
+
+    /**
+     * Hidden size of the MLP as built: ffn() for GELU; for SwiGLU, two thirds of it rounded to
+     * swiglu-multiple-of, so that its three matrices hold as many weights as GELU's two.
+     */
+    public int mlpHidden() {
+        if (activation == Activation.GELU) {
+            return ffn();
+        }
+        long rounded = Math.round(2.0 * ffn() / 3.0 / swigluMultipleOf) * swigluMultipleOf;
+        return (int) Math.max(swigluMultipleOf, rounded);
+    }
+
+    /** Dimensions of each head that rotary embeddings rotate. */
+    public int rotaryDim() {
+        return (int) Math.round(headDim() * rotaryFraction);
+    }
+
+    private static void positive(String key, int value) {
+        if (value <= 0) {
+            throw SettingsException.of(key, "must be a positive integer, got " + value);
+        }
+    }
+}

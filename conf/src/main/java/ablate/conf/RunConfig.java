@@ -1,0 +1,28 @@
+package ablate.conf;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+
+/**
+ * Everything a training run needs, parsed once from a resolved, validated {@link Config}; the
+ * config itself is kept so that it can be written beside the run.
+ */
+public record RunConfig(ModelConfig model, DataConfig data, TrainConfig train, CheckpointConfig checkpoint, Config source) {
+
+    public RunConfig {
+        if (train.globalBatchSize() <= 0) {
+            throw SettingsException.of("train.global-batch-size", "must be positive");
+        }
+    }
+
+    /** The resolved config as HOCON with comments naming where each value came from. */
+    public String render() {
+        return source.root().render(ConfigRenderOptions.defaults().setJson(false).setOriginComments(false)
+                .setComments(true).setFormatted(true));
+    }
+
+    /** Tokens per optimizer step. */
+    public long tokensPerStep() {
+        return (long) train.globalBatchSize() * model.seqLen();
+    }
+}

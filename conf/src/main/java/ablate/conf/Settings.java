@@ -1,0 +1,293 @@
+package ablate.conf;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a run's settings: a size preset, config files and {@code --set key=value} overrides, in that
+ * order of precedence (lowest first), checked against reference.conf before anything runs. Unknown
+ * keys, wrong types and impossible values fail with the key, where it was set, and what is allowed.
+ */
+public final class Settings {
+    /** Size presets shipped in conf/src/main/resources/presets, smallest first. */
+    public static final List<String> PRESETS = List.of("debug", "tiny", "small", "125m", "350m", "1b3", "176b");
+
+    /** The sections of reference.conf that belong to ablate. */
+    private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint");
+
+    private Settings() {}
+
+    /** The layers a run's config is made of. An empty preset means none. */
+    public record Sources(String preset, List<Path> files, List<String> overrides) {
+        public Sources {
+            files = List.copyOf(files);
+            overrides = List.copyOf(overrides);
+        }
+
+        public static Sources ofPreset(String preset, String... overrides) {
+            return new Sources(preset, List.of(), Arrays.asList(overrides));
+        }
+    }
+
+    /** The built-in defaults. */
+    public static Config reference() {
+        return ConfigFactory.parseResources(Settings.class, "/reference.conf",
+                ConfigParseOptions.defaults().setAllowMissing(false));
+    }
+
+    /** A named size preset, or an error listing the known ones. */
+    public static Config preset(String name) {
+        if (!PRESETS.contains(name)) {
+            throw new SettingsException("--preset", "", "unknown preset '" + name + "'; known presets: " + String.join(", ", PRESETS));
+        }
+        return ConfigFactory.parseResources(Settings.class, "/presets/" + name + ".conf",
+                ConfigParseOptions.defaults().setAllowMissing(false));
+    }
+
+    /** Stacks the sources (overrides over files over preset), without the reference defaults. */
+    public static Config compose(Sources sources) {
+        Config composed = ConfigFactory.empty();
+        for (String override : sources.overrides()) {
+            composed = parseOverride(override).withFallback(composed);
+        }
+        for (Path file : sources.files().reversed()) {
+            composed = composed.withFallback(parseFile(file));
+        }
+        if (!sources.preset().isEmpty()) {
+            composed = composed.withFallback(preset(sources.preset()));
+        }
+        return composed;
+    }
+
+    /** Parses one {@code key=value} argument; its origin names the argument. */
+    public static Config parseOverride(String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw new SettingsException("--set", "", "expected key=value, got '" + override + "'");
+        }
+        try {
+            return ConfigFactory.parseString(override,
+                    ConfigParseOptions.defaults().setOriginDescription("--set " + override));
+        } catch (ConfigException e) {
+            throw new SettingsException(override.substring(0, eq).strip(), "--set " + override, "cannot parse: " + e.getMessage());
+        }
+    }
+
+    /** Parses a config file, failing with its path when missing or malformed. */
+    public static Config parseFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new SettingsException("--config", "", "config file " + file + " does not exist");
+        }
+        try {
+            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new SettingsException("--config", file.toString(), e.getMessage());
+        }
+    }
+
+    /** Validates the composed user config against the reference and parses it into records. */
+    public static RunConfig parse(Config user) {
+        Config reference = reference();
+        checkKnownKeys(user, reference);
+        Config full;
+        try {
+            full = user.withFallback(reference).resolve();
+            full.checkValid(reference, SECTIONS.toArray(String[]::new));
+        } catch (ConfigException.ValidationFailed e) {
+            String problems = java.util.stream.StreamSupport.stream(e.problems().spliterator(), false)
+                    .map(p -> p.path() + " (" + describe(p.origin()) + "): " + p.problem())
+                    .collect(Collectors.joining("\n  "));
+            throw new SettingsException(e.problems().iterator().next().path(), "", "invalid settings:\n  " + problems);
+        } catch (ConfigException e) {
+            throw new SettingsException("config", describe(e.origin()), e.getMessage());
+        }
+        Config resolved = full;
+        ModelConfig model = read(resolved, () -> readModel(resolved));
+        DataConfig data = read(resolved, () -> readData(resolved));
+        TrainConfig train = read(resolved, () -> readTrain(resolved, model.seqLen()));
+        CheckpointConfig checkpoint = read(resolved, () -> new CheckpointConfig(
+                resolved.getInt("checkpoint.interval"), resolved.getInt("checkpoint.keep")));
+        return new RunConfig(model, data, train, checkpoint, resolved.withOnlyPath("model")
+                .withFallback(resolved.withOnlyPath("data")).withFallback(resolved.withOnlyPath("train"))
+                .withFallback(resolved.withOnlyPath("checkpoint")));
+    }
+
+    /** Convenience: compose and parse. */
+    public static RunConfig load(Sources sources) {
+        return parse(compose(sources));
+    }
+
+    /** Where a key of the config was set, as "file:line", "--set ..." or "built-in reference.conf:line". */
+    public static String originOf(Config config, String key) {
+        return config.hasPath(key) ? describe(config.getValue(key).origin()) : "";
+    }
+
+    private static <T> T read(Config config, Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (SettingsException e) {
+            if (e.getMessage().startsWith(e.key() + " (")) {
+                throw e;
+            }
+            throw new SettingsException(e.key(), originOf(config, e.key()), e.problem());
+        } catch (ConfigException e) {
+            throw new SettingsException("config", describe(e.origin()), e.getMessage());
+        }
+    }
+
+    private static ModelConfig readModel(Config c) {
+        return new ModelConfig(
+                c.getInt("model.layers"),
+                c.getInt("model.d-model"),
+                c.getInt("model.heads"),
+                c.getInt("model.seq-len"),
+                c.getInt("model.vocab-size"),
+                c.getInt("model.pad-vocab-to-multiple-of"),
+                c.getInt("model.ffn-hidden"),
+                choice(c, "model.position", Position.class),
+                choice(c, "model.activation", Activation.class),
+                c.getInt("model.swiglu-multiple-of"),
+                c.getBoolean("model.embedding-layernorm"),
+                choice(c, "model.attention-mask", AttentionMask.class),
+                c.getDouble("model.rotary-fraction"),
+                c.getDouble("model.rotary-base"),
+                c.getDouble("model.layernorm-epsilon"),
+                c.getDouble("model.init-std"),
+                c.getDouble("model.dropout"));
+    }
+
+    private static DataConfig readData(Config c) {
+        List<DataConfig.Corpus> corpora = new ArrayList<>();
+        for (ConfigObject entry : c.getObjectList("data.corpora")) {
+            for (String k : entry.keySet()) {
+                if (!k.equals("path") && !k.equals("weight")) {
+                    throw new SettingsException("data.corpora", describe(entry.get(k).origin()),
+                            "unknown key '" + k + "' in a corpus; allowed: path, weight");
+                }
+            }
+            Config corpus = entry.toConfig();
+            if (!corpus.hasPath("path")) {
+                throw new SettingsException("data.corpora", describe(entry.origin()), "a corpus needs a path");
+            }
+            corpora.add(new DataConfig.Corpus(corpus.getString("path"),
+                    corpus.hasPath("weight") ? corpus.getDouble("weight") : 1.0));
+        }
+        return new DataConfig(corpora, c.getInt("data.builtin.train-documents"), c.getInt("data.builtin.val-documents"));
+    }
+
+    private static TrainConfig readTrain(Config c, int seqLen) {
+        int sequences = c.getInt("train.global-batch-size");
+        long tokens = c.getLong("train.global-batch-tokens");
+        if (tokens < 0) {
+            throw SettingsException.of("train.global-batch-tokens", "must be >= 0, got " + tokens);
+        }
+        if (tokens > 0) {
+            if (tokens % seqLen != 0) {
+                throw SettingsException.of("train.global-batch-tokens",
+                        tokens + " tokens is not a whole number of sequences of model.seq-len = " + seqLen);
+            }
+            sequences = Math.toIntExact(tokens / seqLen);
+        }
+        return new TrainConfig(
+                c.getLong("train.seed"),
+                c.getInt("train.steps"),
+                sequences,
+                c.getInt("train.micro-batch-size"),
+                c.getDouble("train.lr"),
+                c.getDouble("train.min-lr"),
+                c.getInt("train.warmup-steps"),
+                c.getInt("train.decay-steps"),
+                c.getDouble("train.beta1"),
+                c.getDouble("train.beta2"),
+                c.getDouble("train.eps"),
+                c.getDouble("train.weight-decay"),
+                c.getDouble("train.grad-clip"),
+                c.getInt("train.eval-interval"),
+                c.getInt("train.eval-sequences"),
+                c.getInt("train.threads"),
+                c.getString("train.device"),
+                c.getDouble("train.peak-tflops"));
+    }
+
+    private static <E extends Enum<E>> E choice(Config c, String key, Class<E> type) {
+        String value = c.getString(key);
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            String allowed = Arrays.stream(type.getEnumConstants())
+                    .map(v -> v.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(" | "));
+            throw SettingsException.of(key, "'" + value + "' is not one of: " + allowed);
+        }
+    }
+
+    private static void checkKnownKeys(Config user, Config reference) {
+        for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
+            String key = entry.getKey();
+            if (reference.hasPath(key) || key.startsWith("data.corpora")) {
+                continue;
+            }
+            String section = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            TreeSet<String> known = new TreeSet<>();
+            for (Map.Entry<String, ConfigValue> r : reference.entrySet()) {
+                if (r.getKey().startsWith(section + ".")) {
+                    known.add(r.getKey());
+                }
+            }
+            if (known.isEmpty()) {
+                known.addAll(SECTIONS);
+            }
+            String nearest = known.stream().min((a, b) -> Integer.compare(distance(a, key), distance(b, key))).orElse("");
+            String hint = distance(nearest, key) <= Math.max(2, key.length() / 4) ? "did you mean '" + nearest + "'? " : "";
+            throw new SettingsException(key, describe(entry.getValue().origin()),
+                    "unknown key; " + hint + "allowed: " + String.join(", ", known));
+        }
+    }
+
+    static String describe(ConfigOrigin origin) {
+        if (origin == null) {
+            return "";
+        }
+        if (origin.filename() != null) {
+            return origin.filename() + (origin.lineNumber() > 0 ? ":" + origin.lineNumber() : "");
+        }
+        if (origin.resource() != null) {
+            return "built-in " + origin.resource() + (origin.lineNumber() > 0 ? ":" + origin.lineNumber() : "");
+        }
+        String d = origin.description();
+        return d.startsWith("--set ") ? d.replaceFirst(": \\d+$", "") : d;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

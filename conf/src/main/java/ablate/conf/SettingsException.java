@@ -1,0 +1,31 @@
+package ablate.conf;
+
+/**
+ * A setting that cannot be used, with the key it belongs to and where that key was set (file and
+ * line, a --set argument, or the built-in reference), so that the message alone tells the user
+ * what to change.
+ */
+public final class SettingsException extends RuntimeException {
+    private final String key;
+
+    public SettingsException(String key, String origin, String problem) {
+        super(origin.isEmpty() ? key + ": " + problem : key + " (" + origin + "): " + problem);
+        this.key = key;
+    }
+
+    /** A problem found where the origin is not known yet; {@link Settings} adds it. */
+    public static SettingsException of(String key, String problem) {
+        return new SettingsException(key, "", problem);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** The problem without key and origin. */
+    String problem() {
+        String m = getMessage();
+        int i = m.indexOf("): ");
+        return i >= 0 && m.startsWith(key + " (") ? m.substring(i + 3) : m.substring(key.length() + 2);
+    }
+}

@@ -1,0 +1,68 @@
+package ablate.trainer.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One committed checkpoint folder, {@code step-NNNNNNNN}, holding:
+ * <ul>
+ *   <li>{@code model.safetensors}: every weight, fp32, by name;
+ *   <li>{@code optimizer.safetensors}: AdamW's first and second moments ({@code NAME.exp_avg},
+ *       {@code NAME.exp_avg_sq}); the step count t is the step in state.json;
+ *   <li>{@code state.json}: step, consumed samples (the data position), tokens, and the seed from
+ *       which all random draws are derived (the RNG state);
+ *   <li>{@code config.conf}: the run's resolved config;
+ *   <li>{@code metrics.jsonl}: the metrics of every step up to this one;
+ *   <li>{@code manifest.json}: SHA-256 and size of each of the above, written last.
+ * </ul>
+ */
+public record Checkpoint(Path dir, long step) {
+    public static final String MODEL = "model.safetensors";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "state.json";
+    public static final String CONFIG = "config.conf";
+    public static final String METRICS = "metrics.jsonl";
+
+    /** What a checkpoint is made from. */
+    public record Contents(
+            Map<String, NDArray> model, Map<String, NDArray> optimizer, TrainingState state, String config, List<String> metrics) {}
+
+    /** Checks the manifest and every file's checksum. */
+    public void verify() throws IOException {
+        Manifest manifest = Manifest.read(dir);
+        if (manifest.step() != step) {
+            throw new IOException("manifest says step " + manifest.step() + " in folder of step " + step);
+        }
+        for (String required : List.of(MODEL, OPTIMIZER, STATE, CONFIG, METRICS)) {
+            if (!manifest.files().containsKey(required)) {
+                throw new IOException("manifest does not list " + required);
+            }
+        }
+        manifest.verify(dir);
+    }
+
+    public TrainingState state() throws IOException {
+        return TrainingState.fromJson(Files.readAllBytes(dir.resolve(STATE)));
+    }
+
+    public String config() throws IOException {
+        return Files.readString(dir.resolve(CONFIG), StandardCharsets.UTF_8);
+    }
+
+    public List<String> metrics() throws IOException {
+        return Files.readAllLines(dir.resolve(METRICS), StandardCharsets.UTF_8);
+    }
+
+    public void loadModel(Map<String, NDArray> weights) throws IOException {
+        Safetensors.readInto(dir.resolve(MODEL), weights);
+    }
+
+    public void loadOptimizer(Map<String, NDArray> moments) throws IOException {
+        Safetensors.readInto(dir.resolve(OPTIMIZER), moments);
+    }
+}

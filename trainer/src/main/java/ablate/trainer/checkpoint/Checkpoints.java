@@ -1,0 +1,146 @@
+package ablate.trainer.checkpoint;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A run's {@code checkpoints/} folder. A checkpoint is written into {@code .tmp-step-N}, each file
+ * fsynced, the manifest last, then renamed to {@code step-N} and the folder fsynced: a folder
+ * named {@code step-N} is complete unless its bytes were damaged later, which the manifest's
+ * checksums reveal. Only the newest {@code keep} checkpoints are kept. See {@link Checkpoint} for
+ * what each holds.
+ */
+public final class Checkpoints {
+    private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
+    private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
+
+    private final Path dir;
+    private final int keep;
+
+    public Checkpoints(Path dir, int keep) {
+        this.dir = dir;
+        this.keep = keep;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Writes and commits a checkpoint, then deletes all but the newest {@code keep}. */
+    public Checkpoint save(Checkpoint.Contents contents) throws IOException {
+        long step = contents.state().step();
+        Files.createDirectories(dir);
+        Path finalDir = dir.resolve(name(step));
+        if (Files.exists(finalDir)) {
+            throw new IOException(finalDir + " already exists");
+        }
+        Path tmp = dir.resolve(".tmp-" + name(step));
+        deleteTree(tmp);
+        Files.createDirectory(tmp);
+        Map<String, Manifest.FileSum> sums = new LinkedHashMap<>();
+        sums.put(Checkpoint.MODEL, sum(tmp, Checkpoint.MODEL,
+                Safetensors.write(tmp.resolve(Checkpoint.MODEL), contents.model(), Map.of("format", "ablate"))));
+        sums.put(Checkpoint.OPTIMIZER, sum(tmp, Checkpoint.OPTIMIZER,
+                Safetensors.write(tmp.resolve(Checkpoint.OPTIMIZER), contents.optimizer(), Map.of("format", "ablate"))));
+        sums.put(Checkpoint.STATE, writeSmall(tmp, Checkpoint.STATE, contents.state().toJson()));
+        sums.put(Checkpoint.CONFIG, writeSmall(tmp, Checkpoint.CONFIG, contents.config().getBytes(StandardCharsets.UTF_8)));
+        String metrics = contents.metrics().isEmpty() ? "" : String.join("\n", contents.metrics()) + "\n";
+        sums.put(Checkpoint.METRICS, writeSmall(tmp, Checkpoint.METRICS, metrics.getBytes(StandardCharsets.UTF_8)));
+        new Manifest(step, sums).write(tmp);
+        Durable.syncDirectory(tmp);
+        Files.move(tmp, finalDir, StandardCopyOption.ATOMIC_MOVE);
+        Durable.syncDirectory(dir);
+        prune();
+        return new Checkpoint(finalDir, step);
+    }
+
+    /**
+     * The newest checkpoint that verifies. Newer ones that do not are reported and renamed to
+     * {@code step-N.corrupt} (kept for inspection, never deleted); unfinished {@code .tmp-*}
+     * folders are removed.
+     */
+    public Optional<Checkpoint> latestValid() throws IOException {
+        for (Path tmp : children(p -> p.getFileName().toString().startsWith(".tmp-"))) {
+            log.warn("removing unfinished checkpoint {} (the run stopped while writing it)", tmp);
+            deleteTree(tmp);
+        }
+        for (Checkpoint c : committed().reversed()) {
+            try {
+                c.verify();
+                return Optional.of(c);
+            } catch (IOException e) {
+                Path aside = c.dir().resolveSibling(c.dir().getFileName() + ".corrupt");
+                log.error("checkpoint {} is damaged: {}; moved to {}, trying the previous one", c.dir(), e.getMessage(), aside);
+                Files.move(c.dir(), aside, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Committed checkpoints, oldest first. */
+    public List<Checkpoint> committed() throws IOException {
+        List<Checkpoint> found = new ArrayList<>();
+        for (Path p : children(p -> NAME.matcher(p.getFileName().toString()).matches())) {
+            Matcher m = NAME.matcher(p.getFileName().toString());
+            if (m.matches()) {
+                found.add(new Checkpoint(p, Long.parseLong(m.group(1))));
+            }
+        }
+        found.sort(Comparator.comparingLong(Checkpoint::step));
+        return found;
+    }
+
+    static String name(long step) {
+        return String.format("step-%08d", step);
+    }
+
+    private void prune() throws IOException {
+        List<Checkpoint> all = committed();
+        for (int i = 0; i < all.size() - keep; i++) {
+            deleteTree(all.get(i).dir());
+        }
+    }
+
+    private List<Path> children(java.util.function.Predicate<Path> filter) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).filter(filter).sorted().toList();
+        }
+    }
+
+    private static Manifest.FileSum sum(Path dir, String file, String sha256) throws IOException {
+        return new Manifest.FileSum(sha256, Files.size(dir.resolve(file)));
+    }
+
+    private static Manifest.FileSum writeSmall(Path dir, String file, byte[] bytes) throws IOException {
+        Durable.writeBytes(dir.resolve(file), bytes);
+        return new Manifest.FileSum(Manifest.hex(Manifest.sha256().digest(bytes)), bytes.length);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

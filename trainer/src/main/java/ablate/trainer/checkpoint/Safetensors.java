@@ -1,0 +1,234 @@
+package ablate.trainer.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
+ * mapping names to dtype, shape and byte offsets, then the raw little-endian data. ablate writes
+ * fp32; it reads F32, F16 and BF16, widening the 16-bit types to fp32 while reading (DJL aborts on
+ * bf16 arrays).
+ */
+public final class Safetensors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One tensor's place in a file. */
+    public record Entry(String dtype, long[] shape, long begin, long end) {}
+
+    private Safetensors() {}
+
+    /**
+     * Writes the arrays (fp32) and fsyncs the file.
+     *
+     * @return the SHA-256 of the file's bytes, hex
+     */
+    public static String write(Path file, Map<String, NDArray> arrays, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            NDArray a = e.getValue();
+            if (a.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException(e.getKey() + " is " + a.getDataType() + "; checkpoints hold fp32");
+            }
+            long bytes = a.getShape().size() * 4;
+            ObjectNode entry = header.putObject(e.getKey());
+            entry.put("dtype", "F32");
+            var shape = entry.putArray("shape");
+            for (long dim : a.getShape().getShape()) {
+                shape.add(dim);
+            }
+            entry.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        MessageDigest sha = Manifest.sha256();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            sha.update(head.duplicate());
+            writeFully(ch, head);
+            for (NDArray a : arrays.values()) {
+                ByteBuffer data = littleEndianBytes(a);
+                sha.update(data.duplicate());
+                writeFully(ch, data);
+            }
+            ch.force(true);
+        }
+        return Manifest.hex(sha.digest());
+    }
+
+    /** The header of a file: entries by name, in file order. */
+    public static Map<String, Entry> entries(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(ch, file).entries;
+        }
+    }
+
+    /**
+     * Copies every named tensor of the file into the array of the same name, checking that the
+     * file holds exactly those names with those shapes.
+     */
+    public static void readInto(Path file, Map<String, NDArray> targets) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header header = readHeader(ch, file);
+            for (String name : targets.keySet()) {
+                if (!header.entries.containsKey(name)) {
+                    throw new IOException(file + " has no tensor named " + name);
+                }
+            }
+            for (String name : header.entries.keySet()) {
+                if (!targets.containsKey(name)) {
+                    throw new IOException(file + " holds " + name + ", which this model does not have");
+                }
+            }
+            for (Map.Entry<String, NDArray> t : targets.entrySet()) {
+                Entry entry = header.entries.get(t.getKey());
+                Shape expected = t.getValue().getShape();
+                if (!new Shape(entry.shape()).equals(expected)) {
+                    throw new IOException(file + ": " + t.getKey() + " has shape " + new Shape(entry.shape())
+                            + ", the model expects " + expected);
+                }
+                t.getValue().set(readFloats(ch, header.dataStart, entry, file));
+            }
+        }
+    }
+
+    /** Reads one tensor as fp32 values. */
+    public static float[] read(Path file, String name) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header header = readHeader(ch, file);
+            Entry entry = header.entries.get(name);
+            if (entry == null) {
+                throw new IOException(file + " has no tensor named " + name);
+            }
+            return readFloats(ch, header.dataStart, entry, file);
+        }
+    }
+
+    private record Header(Map<String, Entry> entries, long dataStart) {}
+
+    private static Header readHeader(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new IOException(file + " is not a safetensors file: " + size + " bytes");
+        }
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, len, 0);
+        long headerLength = len.flip().getLong();
+        if (headerLength <= 0 || headerLength > Math.min(size - 8, 100_000_000)) {
+            throw new IOException(file + " is not a safetensors file: header length " + headerLength);
+        }
+        ByteBuffer json = ByteBuffer.allocate((int) headerLength);
+        readFully(ch, json, 8);
+        JsonNode root = JSON.readTree(new String(json.array(), StandardCharsets.UTF_8));
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                continue;
+            }
+            JsonNode n = e.getValue();
+            long[] shape = new long[n.get("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = n.get("shape").get(i).asLong();
+            }
+            Entry entry = new Entry(n.get("dtype").asText(), shape, n.get("data_offsets").get(0).asLong(),
+                    n.get("data_offsets").get(1).asLong());
+            if (entry.end() > size - 8 - headerLength || entry.begin() > entry.end()) {
+                throw new IOException(file + ": " + e.getKey() + " lies outside the file (truncated?)");
+            }
+            entries.put(e.getKey(), entry);
+        }
+        return new Header(entries, 8 + headerLength);
+    }
+
+    private static float[] readFloats(FileChannel ch, long dataStart, Entry entry, Path file) throws IOException {
+        long count = 1;
+        for (long d : entry.shape()) {
+            count *= d;
+        }
+        int width = switch (entry.dtype()) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            default -> throw new IOException(file + ": dtype " + entry.dtype() + " is not supported (F32, F16, BF16 are)");
+        };
+        if (entry.end() - entry.begin() != count * width) {
+            throw new IOException(file + ": a tensor of " + count + " " + entry.dtype() + " values cannot take "
+                    + (entry.end() - entry.begin()) + " bytes");
+        }
+        MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(), entry.end() - entry.begin());
+        map.order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[Math.toIntExact(count)];
+        switch (entry.dtype()) {
+            case "F32" -> map.asFloatBuffer().get(values);
+            case "F16" -> {
+                ShortBuffer s = map.asShortBuffer();
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = Float.float16ToFloat(s.get(i));
+                }
+            }
+            default -> {
+                ShortBuffer s = map.asShortBuffer();
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = Float.intBitsToFloat((s.get(i) & 0xFFFF) << 16);
+                }
+            }
+        }
+        return values;
+    }
+
+    private static ByteBuffer littleEndianBytes(NDArray a) {
+        ByteBuffer native_ = a.toByteBuffer();
+        if (native_.order() == ByteOrder.LITTLE_ENDIAN) {
+            return native_;
+        }
+        FloatBuffer floats = native_.asFloatBuffer();
+        ByteBuffer le = ByteBuffer.allocate(floats.remaining() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        le.asFloatBuffer().put(floats);
+        return le;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+            p += n;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package ablate.trainer.cli;
+
+import ablate.conf.SettingsException;
+import ablate.trainer.data.DataException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+
+/** Runs a command body and turns the errors users cause into one clear line and an exit code. */
+final class Cli {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int BAD_INPUT = 2;
+
+    private Cli() {}
+
+    interface Body {
+        int run() throws Exception;
+    }
+
+    static int guard(Body body) {
+        try {
+            return body.run();
+        } catch (SettingsException | DataException | IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return BAD_INPUT;
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("error: " + e.getMessage());
+            return FAILED;
+        } catch (Exception e) {
+            System.err.println("error: " + e);
+            e.printStackTrace(System.err);
+            return FAILED;
+        }
+    }
+
+    static Callable<Integer> callable(Body body) {
+        return () -> guard(body);
+    }
+}

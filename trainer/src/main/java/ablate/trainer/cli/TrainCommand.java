@@ -1,0 +1,90 @@
+package ablate.trainer.cli;
+
+import ablate.conf.RunConfig;
+import ablate.conf.Settings;
+import ablate.conf.SettingsException;
+import ablate.trainer.run.ResumePolicy;
+import ablate.trainer.run.Run;
+import ablate.trainer.run.RunDirectory;
+import ablate.trainer.run.TrainingData;
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ablate train}: start a run, or resume the one in --run-dir. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model from a preset and/or config files, or resume the run in --run-dir.",
+                "On a --run-dir that holds a run, resumes from its newest valid checkpoint; only train.steps, "
+                        + "evaluation, checkpoint and device keys may change on resume."})
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config = new ConfigOptions();
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "The run's folder (default: runs/NAME-TIMESTAMP for a new run).")
+    Path runDir;
+
+    @Override
+    public Integer call() {
+        return Cli.guard(this::train);
+    }
+
+    private int train() throws Exception {
+        RunConfig run;
+        RunDirectory dir;
+        boolean resuming = runDir != null && new RunDirectory(runDir).holdsRun();
+        if (resuming) {
+            dir = new RunDirectory(runDir);
+            Config saved = Settings.parseFile(dir.config());
+            Config requested = config.chosen() ? Settings.compose(config.sources()) : Settings.compose(
+                    new Settings.Sources("", java.util.List.of(), config.overrides));
+            run = ResumePolicy.merge(saved, requested, config.chosen(), dir.config());
+        } else {
+            if (!config.chosen()) {
+                throw new SettingsException("--preset", "", "give --preset NAME or --config FILE for a new run"
+                        + (runDir == null ? "" : " (" + runDir + " holds no run to resume)"));
+            }
+            run = Settings.load(config.sources());
+            dir = null;
+        }
+        try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
+            if (data.vocabSize() > run.model().vocabSize()) {
+                throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
+                        run.model().vocabSize() + " is smaller than the data's vocabulary of " + data.vocabSize()
+                                + " tokens (" + data.tokenizer() + ")");
+            }
+            if (resuming) {
+                dir.writeConfig(run.render());
+            } else {
+                Path path = runDir != null ? runDir : Path.of("runs", name() + "-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                dir = RunDirectory.create(path, run.render());
+            }
+            System.out.println("run " + dir.path().toAbsolutePath() + " | " + run.model().layers() + " layers, d="
+                    + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
+                    + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
+            Run.Outcome outcome = new Run(run, dir, data).execute(System.out::println);
+            System.out.printf("done: %d steps, loss %.4f, val loss %.4f, checkpoints in %s%n", outcome.steps(),
+                    outcome.loss(), outcome.valLoss(), dir.checkpoints());
+        }
+        return Cli.OK;
+    }
+
+    private String name() {
+        if (!config.preset.isEmpty()) {
+            return config.preset;
+        }
+        String file = config.files.getLast().getFileName().toString();
+        return file.endsWith(".conf") ? file.substring(0, file.length() - 5) : file;
+    }
+
+    /** Direct entry point (used by tests that run training in a separate JVM). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainCommand()).execute(args));
+    }
+}

@@ -1,0 +1,62 @@
+package ablate.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * What is added to the attention scores before the softmax: the mask (-inf where a query may not
+ * see a key) plus, for ALiBi, the distance penalty. Causal masks are built once; prefix-LM masks
+ * depend on each sequence's prefix length and are built per batch.
+ */
+final class AttentionBias {
+    private final int seqLen;
+    private final NDArray causal; // (1, H or 1, T, T): causal mask plus ALiBi when on
+    private final NDArray alibi; // (1, H, T, T), or a zero scalar without ALiBi
+    private final NDArray negInf;
+    private final NDArray zero;
+    private final NDArray positions; // (T) int64 0..T-1
+
+    AttentionBias(NDManager manager, int heads, int seqLen, boolean withAlibi) {
+        this.seqLen = seqLen;
+        float[] mask = new float[seqLen * seqLen];
+        for (int i = 0; i < seqLen; i++) {
+            for (int j = i + 1; j < seqLen; j++) {
+                mask[i * seqLen + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        NDArray causalMask = manager.create(mask, new Shape(1, 1, seqLen, seqLen));
+        this.alibi = withAlibi ? Alibi.bias(manager, heads, seqLen).expandDims(0) : manager.create(0f);
+        this.causal = withAlibi ? causalMask.add(alibi) : causalMask;
+        this.negInf = manager.create(Float.NEGATIVE_INFINITY);
+        this.zero = manager.create(0f);
+        this.positions = manager.arange(0, seqLen, 1, DataType.INT64);
+    }
+
+    /** The causal bias for sequences of length t (<= seq-len), shape (1, H or 1, t, t). */
+    NDArray causal(long t) {
+        return t == seqLen ? causal : causal.get(new NDIndex(":, :, 0:{}, 0:{}", t, t));
+    }
+
+    /**
+     * The prefix-LM bias for a batch, shape (B, H or 1, t, t): query i sees key j when j <= i, or
+     * when both lie inside the sequence's prefix (bidirectional over the input part).
+     *
+     * @param prefix (B) int64 prefix lengths
+     */
+    NDArray prefix(NDArray prefix, long t) {
+        NDArray pos = t == seqLen ? positions : positions.get(new NDIndex("0:{}", t));
+        NDArray i = pos.reshape(1, t, 1);
+        NDArray j = pos.reshape(1, 1, t);
+        NDArray p = prefix.reshape(-1, 1, 1);
+        NDArray allowed = j.lte(i).logicalOr(i.lt(p).logicalAnd(j.lt(p))); // (B, t, t)
+        NDArray mask = NDArrays.where(allowed, zero, negInf).expandDims(1); // (B, 1, t, t)
+        if (alibi.getShape().dimension() == 0) {
+            return mask;
+        }
+        return mask.add(t == seqLen ? alibi : alibi.get(new NDIndex(":, :, 0:{}, 0:{}", t, t)));
+    }
+}

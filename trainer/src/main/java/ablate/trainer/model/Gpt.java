@@ -1,0 +1,126 @@
+package ablate.trainer.model;
+
+import ablate.conf.AttentionMask;
+import ablate.conf.ModelConfig;
+import ablate.conf.Position;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A decoder-only Transformer in the GPT-3 mould (Brown et al. 2020): token embedding, optional
+ * learned positions and embedding LayerNorm, pre-LN blocks, a final LayerNorm and an output
+ * projection tied to the token embedding. Every ablation axis of the BigScience study (Le Scao et
+ * al. 2022) is a {@link ModelConfig} choice made once here.
+ *
+ * <p>Weights are named like Hugging Face's GPT-2 (wte, wpe, h.N.attn.qkv.weight, ln_f.bias, ...).
+ * The model is single-device; parallelism is applied around it.
+ */
+public final class Gpt implements AutoCloseable {
+    private final ModelConfig config;
+    private final Parameters params;
+    private final NDArray tokenEmbedding; // (V, d)
+    private final NDArray positionEmbedding; // (T, d), learned positions only
+    private final LayerNorm embeddingNorm; // BLOOM's, when on
+    private final List<Block> blocks = new ArrayList<>();
+    private final LayerNorm finalNorm;
+    private final AttentionBias bias;
+
+    /**
+     * @param initialize draw initial weights from the seed; false leaves zeros (to load a
+     *     checkpoint into, or to count parameters of a large shape)
+     */
+    public Gpt(NDManager manager, ModelConfig config, long seed, boolean initialize) {
+        this.config = config;
+        this.params = new Parameters(manager, seed, initialize);
+        int d = config.dModel();
+        this.tokenEmbedding = params.create("wte", new Shape(config.paddedVocab(), d), new Parameters.Init.Normal(config.initStd()));
+        this.positionEmbedding = config.position() == Position.LEARNED
+                ? params.create("wpe", new Shape(config.seqLen(), d), new Parameters.Init.Normal(config.initStd()))
+                : tokenEmbedding;
+        this.embeddingNorm = config.embeddingLayerNorm()
+                ? new LayerNorm(params, "emb_ln.", d, config.layerNormEpsilon())
+                : null;
+        boolean rotate = config.position() == Position.ROTARY;
+        Rotary rotary = rotate
+                ? new Rotary(manager, config.seqLen(), config.headDim(), config.rotaryDim(), config.rotaryBase())
+                : null;
+        for (int i = 0; i < config.layers(); i++) {
+            blocks.add(new Block(params, i, config, rotary, rotate));
+        }
+        this.finalNorm = new LayerNorm(params, "ln_f.", d, config.layerNormEpsilon());
+        this.bias = new AttentionBias(manager, config.heads(), config.seqLen(), config.position() == Position.ALIBI);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    /**
+     * Next-token logits.
+     *
+     * @param tokens (B, T) int64 token ids, T <= seq-len
+     * @param prefix (B) int64 prefix lengths for the prefix-LM mask; ignored for causal models
+     * @return (B, T, padded vocab)
+     */
+    public NDArray logits(NDArray tokens, NDArray prefix, boolean training) {
+        long t = tokens.getShape().get(1);
+        if (t > config.seqLen()) {
+            throw new IllegalArgumentException("sequence of " + t + " tokens is longer than model.seq-len = " + config.seqLen());
+        }
+        NDArray x = Embedding.embedding(tokens, tokenEmbedding, SparseFormat.DENSE).singletonOrThrow(); // (B, T, d)
+        if (config.position() == Position.LEARNED) {
+            x = x.add(t == config.seqLen() ? positionEmbedding : positionEmbedding.get(new NDIndex("0:{}", t)));
+        }
+        if (config.embeddingLayerNorm()) {
+            x = embeddingNorm.forward(x);
+        }
+        if (config.dropout() > 0 && training) {
+            x = Dropout.dropout(x, (float) config.dropout(), true).singletonOrThrow();
+        }
+        NDArray scoresBias = config.attentionMask() == AttentionMask.PREFIX ? bias.prefix(prefix, t) : bias.causal(t);
+        for (Block block : blocks) {
+            x = block.forward(x, scoresBias, training);
+        }
+        x = finalNorm.forward(x);
+        return Linear.linear(x, tokenEmbedding).singletonOrThrow(); // (B, T, V)
+    }
+
+    /**
+     * Mean next-token cross-entropy. For prefix-LM models only targets after the prefix count:
+     * position t predicts token t + 1, so positions t >= prefix - 1.
+     *
+     * @param tokens (B, T) int64 inputs
+     * @param targets (B, T) int64 next tokens
+     * @param prefix (B) int64 prefix lengths (prefix-LM only)
+     * @return a scalar
+     */
+    public NDArray loss(NDArray tokens, NDArray targets, NDArray prefix, boolean training) {
+        NDArray logProbs = logits(tokens, prefix, training).logSoftmax(-1); // (B, T, V)
+        NDArray picked = logProbs.gather(targets.expandDims(-1), -1).squeeze(-1); // (B, T)
+        if (config.attentionMask() == AttentionMask.CAUSAL) {
+            return picked.mean().neg();
+        }
+        long t = tokens.getShape().get(1);
+        NDArray positions = tokens.getManager().arange(0, t, 1, DataType.INT64).reshape(1, t);
+        NDArray counted = positions.gte(prefix.reshape(-1, 1).sub(1)).toType(DataType.FLOAT32, false); // (B, T)
+        return picked.mul(counted).sum().div(counted.sum()).neg();
+    }
+
+    @Override
+    public void close() {
+        params.close();
+    }
+}

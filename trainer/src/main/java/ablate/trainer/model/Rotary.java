@@ -1,0 +1,64 @@
+package ablate.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Rotary position embeddings (Su et al. 2021, "RoFormer"), in GPT-NeoX's "rotate half" layout:
+ * the first {@code rotaryDim} dimensions of each query and key head are split into two halves
+ * (x1, x2) and rotated by position-dependent angles, x * cos + (-x2, x1) * sin, so that
+ * q_i . k_j depends on i - j only. The remaining dimensions pass through (GPT-NeoX's rotary_pct).
+ */
+final class Rotary {
+    private final int rotaryDim;
+    private final int headDim;
+    private final NDArray cos; // (T, rd)
+    private final NDArray sin; // (T, rd)
+
+    Rotary(NDManager manager, int seqLen, int headDim, int rotaryDim, double base) {
+        this.rotaryDim = rotaryDim;
+        this.headDim = headDim;
+        int half = rotaryDim / 2;
+        float[] c = new float[seqLen * rotaryDim];
+        float[] s = new float[seqLen * rotaryDim];
+        for (int t = 0; t < seqLen; t++) {
+            for (int i = 0; i < half; i++) {
+                double invFreq = 1.0 / StrictMath.pow(base, (2.0 * i) / rotaryDim);
+                double angle = t * invFreq;
+                float ci = (float) StrictMath.cos(angle);
+                float si = (float) StrictMath.sin(angle);
+                c[t * rotaryDim + i] = ci;
+                c[t * rotaryDim + i + half] = ci;
+                s[t * rotaryDim + i] = si;
+                s[t * rotaryDim + i + half] = si;
+            }
+        }
+        cos = manager.create(c, new Shape(seqLen, rotaryDim));
+        sin = manager.create(s, new Shape(seqLen, rotaryDim));
+    }
+
+    /** Rotates x of shape (B, H, T, hs) by the angles of positions 0..T-1. */
+    NDArray apply(NDArray x) {
+        long t = x.getShape().get(2);
+        NDArray cosT = t == cos.getShape().get(0) ? cos : cos.get(new NDIndex("0:{}", t));
+        NDArray sinT = t == sin.getShape().get(0) ? sin : sin.get(new NDIndex("0:{}", t));
+        if (rotaryDim == headDim) {
+            return x.mul(cosT).add(rotateHalf(x).mul(sinT));
+        }
+        NDArray rot = x.get(new NDIndex("..., 0:{}", rotaryDim));
+        NDArray pass = x.get(new NDIndex("..., {}:", rotaryDim));
+        NDArray rotated = rot.mul(cosT).add(rotateHalf(rot).mul(sinT));
+        return NDArrays.concat(new NDList(rotated, pass), -1);
+    }
+
+    private NDArray rotateHalf(NDArray x) {
+        long d = x.getShape().get(x.getShape().dimension() - 1);
+        NDArray x1 = x.get(new NDIndex("..., 0:{}", d / 2));
+        NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
+        return NDArrays.concat(new NDList(x2.neg(), x1), -1);
+    }
+}

@@ -1,0 +1,111 @@
+package ablate.trainer.optim;
+
+import ablate.trainer.model.Parameters;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov and Hutter 2019): Adam with bias correction and weight decay decoupled from
+ * the gradient, applied to matrices only. The update matches torch.optim.AdamW:
+ * p -= lr * wd * p; p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+ *
+ * <p>The moments are created with the optimizer, before any {@link NDScope}, so that the scopes
+ * of training steps never close them.
+ */
+public final class AdamW {
+    /** The hyper-parameters. */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay) {}
+
+    private final Settings settings;
+    private final Map<String, NDArray> params;
+    private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
+    private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+    private long steps;
+
+    public AdamW(Parameters parameters, Settings settings) {
+        this.settings = settings;
+        this.params = parameters.all();
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray p = e.getValue();
+            expAvg.put(e.getKey(), p.getManager().zeros(p.getShape(), DataType.FLOAT32));
+            expAvgSq.put(e.getKey(), p.getManager().zeros(p.getShape(), DataType.FLOAT32));
+        }
+    }
+
+    /**
+     * L2 norm of all gradients together, and, when it exceeds {@code maxNorm > 0}, scales them to
+     * that norm (torch.nn.utils.clip_grad_norm_).
+     *
+     * @return the norm before clipping
+     */
+    public double clipGradients(double maxNorm) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList squares = new NDList(params.size());
+            for (NDArray p : params.values()) {
+                NDArray g = p.getGradient();
+                squares.add(g.mul(g).sum());
+            }
+            double norm = Math.sqrt(NDArrays.stack(squares).sum().getFloat());
+            if (maxNorm > 0 && norm > maxNorm) {
+                float scale = (float) (maxNorm / (norm + 1e-6));
+                for (NDArray p : params.values()) {
+                    p.getGradient().muli(scale);
+                }
+            }
+            return norm;
+        }
+    }
+
+    /** One update with learning rate {@code lr}, then clears the gradients. */
+    public void step(double lr) {
+        steps++;
+        double b1 = settings.beta1();
+        double b2 = settings.beta2();
+        float stepSize = (float) (lr / (1 - Math.pow(b1, steps)));
+        float sqrtCorrection2 = (float) Math.sqrt(1 - Math.pow(b2, steps));
+        float decay = (float) (1 - lr * settings.weightDecay());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray p = e.getValue();
+                NDArray g = p.getGradient();
+                NDArray m = expAvg.get(e.getKey());
+                NDArray v = expAvgSq.get(e.getKey());
+                m.muli((float) b1).addi(g.mul((float) (1 - b1)));
+                v.muli((float) b2).addi(g.mul(g).muli((float) (1 - b2)));
+                if (Parameters.decays(p) && settings.weightDecay() > 0) {
+                    p.muli(decay);
+                }
+                NDArray denominator = v.sqrt().divi(sqrtCorrection2).addi((float) settings.eps());
+                p.subi(m.div(denominator).muli(stepSize));
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+        }
+    }
+
+    /** Optimizer steps taken (t in the bias corrections). */
+    public long steps() {
+        return steps;
+    }
+
+    /** First and second moments by parameter name, for checkpoints. */
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> state = new LinkedHashMap<>();
+        expAvg.forEach((k, v) -> state.put(k + ".exp_avg", v));
+        expAvgSq.forEach((k, v) -> state.put(k + ".exp_avg_sq", v));
+        return state;
+    }
+
+    /** Restores the step count after the moments were loaded in place through {@link #state()}. */
+    public void restoreSteps(long steps) {
+        this.steps = steps;
+    }
+}

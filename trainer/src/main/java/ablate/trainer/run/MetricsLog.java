@@ -1,0 +1,80 @@
+package ablate.trainer.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * RUN_DIR/metrics.jsonl: one JSON object per step, appended and flushed as the step ends. The
+ * lines are also kept in memory so each checkpoint can hold the metrics so far; on resume the file
+ * is reset to the checkpoint's lines (steps after it are recomputed identically).
+ */
+public final class MetricsLog implements AutoCloseable {
+    public static final String FILE = "metrics.jsonl";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<String> lines;
+    private final BufferedWriter out;
+
+    private MetricsLog(Path file, List<String> lines) throws IOException {
+        this.lines = new ArrayList<>(lines);
+        Path tmp = file.resolveSibling(FILE + ".tmp");
+        Files.write(tmp, lines, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    /** Opens the log of a run holding exactly {@code lines} (empty for a new run). */
+    public static MetricsLog open(Path runDir, List<String> lines) throws IOException {
+        return new MetricsLog(runDir.resolve(FILE), lines);
+    }
+
+    /** Appends one step's record. {@code valLoss} is NaN when not measured at this step. */
+    public void append(StepMetrics m, double tokensPerSecond, double flopsPerSecond, double mfu, double valLoss) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", m.step());
+        n.put("loss", m.loss());
+        n.put("lr", m.lr());
+        n.put("grad_norm", m.gradNorm());
+        n.put("tokens", m.tokens());
+        n.put("consumed_samples", m.consumedSamples());
+        n.put("tokens_per_s", round(tokensPerSecond));
+        n.put("flops_per_s", round(flopsPerSecond));
+        n.put("mfu", mfu);
+        n.put("step_s", m.seconds());
+        if (!Double.isNaN(valLoss)) {
+            n.put("val_loss", valLoss);
+        }
+        try {
+            String line = JSON.writeValueAsString(n);
+            lines.add(line);
+            out.write(line);
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + FILE, e);
+        }
+    }
+
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

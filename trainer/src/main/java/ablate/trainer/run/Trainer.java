@@ -1,0 +1,201 @@
+package ablate.trainer.run;
+
+import ablate.conf.AttentionMask;
+import ablate.conf.RunConfig;
+import ablate.trainer.checkpoint.Checkpoint;
+import ablate.trainer.checkpoint.TrainingState;
+import ablate.trainer.data.Sampler;
+import ablate.trainer.data.ValidationWindows;
+import ablate.trainer.model.Gpt;
+import ablate.trainer.optim.AdamW;
+import ablate.trainer.optim.LrSchedule;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Trains one model on one device, one optimizer step at a time, in torchtitan's phases: build
+ * (constructor), batches ({@link #batch}), forward/backward ({@link #accumulateGradients}), step
+ * ({@link #applyGradients}) and checkpoint ({@link #checkpointContents}, {@link #restore}). A
+ * data-parallel driver calls the two gradient phases separately and all-reduces in between.
+ *
+ * <p>Sample {@code i} of the run is {@code Sampler.sample(i)}; step {@code s} consumes samples
+ * {@code [s * G, (s + 1) * G)} of the global batch G, of which rank r of R takes the r-th slice.
+ * Prefix lengths and dropout are seeded from (seed, sample or step), so a resumed run draws
+ * exactly what the uninterrupted one would.
+ */
+public final class Trainer implements AutoCloseable {
+    private final RunConfig config;
+    private final NDManager manager;
+    private final Gpt model;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final Sampler sampler;
+    private final ValidationWindows validation;
+    private final int rank;
+    private final int ranks;
+    private TrainingState state;
+
+    /** One micro-batch as arrays: inputs and targets (B, T) int64, prefix lengths (B) int64. */
+    public record Batch(NDArray inputs, NDArray targets, NDArray prefix) {}
+
+    public Trainer(RunConfig config, TrainingData data, int rank, int ranks) {
+        this.config = config;
+        this.rank = rank;
+        this.ranks = ranks;
+        Torch.configureThreads(config.train().effectiveThreads());
+        this.manager = NDManager.newBaseManager(Torch.device(config.train().device()));
+        this.model = new Gpt(manager, config.model(), config.train().seed(), true);
+        var t = config.train();
+        this.optimizer = new AdamW(model.parameters(), new AdamW.Settings(t.beta1(), t.beta2(), t.eps(), t.weightDecay()));
+        this.schedule = LrSchedule.of(t);
+        this.sampler = new Sampler(data.sources(), config.model().seqLen(), t.seed());
+        this.validation = new ValidationWindows(data.validation(), config.model().seqLen(), t.evalSequences());
+        this.state = TrainingState.start(t.seed());
+    }
+
+    public TrainingState state() {
+        return state;
+    }
+
+    public Gpt model() {
+        return model;
+    }
+
+    /** Forward, backward and update for the next step on this rank alone; the metrics carry the step count after it. */
+    public StepMetrics step() {
+        long start = System.nanoTime();
+        double lr = schedule.at(state.step());
+        double loss = accumulateGradients();
+        double norm = applyGradients(lr);
+        return new StepMetrics(state.step(), loss, lr, norm, state.tokens(), state.consumedSamples(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Forward and backward over this rank's micro-batches of the next step; gradients are left in
+     * the parameters, averaged over the step's micro-batches.
+     *
+     * @return the mean loss over them
+     */
+    public double accumulateGradients() {
+        int accumulation = config.train().accumulationSteps(ranks);
+        double loss = 0;
+        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            for (int micro = 0; micro < accumulation; micro++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    if (config.model().dropout() > 0) {
+                        JniUtils.setSeed(Seeds.mix(state.seed(), state.step(), micro, rank));
+                    }
+                    Batch b = batch(state.step(), micro);
+                    NDArray l = model.loss(b.inputs(), b.targets(), b.prefix(), true).div(accumulation);
+                    collector.backward(l);
+                    loss += l.getFloat();
+                }
+            }
+        }
+        return loss;
+    }
+
+    /** Clips, updates with learning rate {@code lr}, advances the step. Returns the gradient norm. */
+    public double applyGradients(double lr) {
+        double norm = optimizer.clipGradients(config.train().gradClip());
+        optimizer.step(lr);
+        long samples = config.train().globalBatchSize();
+        state = new TrainingState(state.step() + 1, state.consumedSamples() + samples,
+                state.tokens() + samples * config.model().seqLen(), state.seed());
+        return norm;
+    }
+
+    /** Micro-batch {@code micro} of step {@code step} on this rank. */
+    public Batch batch(long step, int micro) {
+        int mb = config.train().microBatchSize();
+        int seq = config.model().seqLen();
+        long first = step * config.train().globalBatchSize() + (long) rank * (config.train().globalBatchSize() / ranks)
+                + (long) micro * mb;
+        long[] inputs = new long[mb * seq];
+        long[] targets = new long[mb * seq];
+        long[] prefix = new long[mb];
+        int[] window = new int[seq + 1];
+        for (int b = 0; b < mb; b++) {
+            sampler.sample(first + b, window);
+            for (int t = 0; t < seq; t++) {
+                inputs[b * seq + t] = window[t];
+                targets[b * seq + t] = window[t + 1];
+            }
+            prefix[b] = prefixLength(first + b);
+        }
+        return new Batch(manager.create(inputs, new Shape(mb, seq)), manager.create(targets, new Shape(mb, seq)),
+                manager.create(prefix, new Shape(mb)));
+    }
+
+    /** Mean loss over the validation windows (no dropout, no gradients). */
+    public double validationLoss() {
+        int mb = config.train().microBatchSize();
+        int seq = config.model().seqLen();
+        double total = 0;
+        int count = validation.size();
+        int[] window = new int[seq + 1];
+        for (int start = 0; start < count; start += mb) {
+            int n = Math.min(mb, count - start);
+            long[] inputs = new long[n * seq];
+            long[] targets = new long[n * seq];
+            long[] prefix = new long[n];
+            for (int b = 0; b < n; b++) {
+                validation.window(start + b, window);
+                for (int t = 0; t < seq; t++) {
+                    inputs[b * seq + t] = window[t];
+                    targets[b * seq + t] = window[t + 1];
+                }
+                prefix[b] = prefixLength(-1 - (start + b));
+            }
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray l = model.loss(manager.create(inputs, new Shape(n, seq)), manager.create(targets, new Shape(n, seq)),
+                        manager.create(prefix, new Shape(n)), false);
+                total += l.getFloat() * n;
+            }
+        }
+        return total / count;
+    }
+
+    /** Prefix-LM split point of sample i, in [1, seq-len - 1]; 0 for causal models. */
+    long prefixLength(long sample) {
+        if (config.model().attentionMask() != AttentionMask.PREFIX) {
+            return 0;
+        }
+        int seq = config.model().seqLen();
+        return 1 + Math.floorMod(Seeds.mix(state.seed(), sample, 0x5052_4546L, 0), Math.max(1, seq - 1));
+    }
+
+    /** What a checkpoint of the current state holds. */
+    public Checkpoint.Contents checkpointContents(String resolvedConfig, List<String> metrics) {
+        return new Checkpoint.Contents(model.parameters().all(), optimizer.state(), state, resolvedConfig, metrics);
+    }
+
+    /** Loads weights, optimizer moments and position from a checkpoint. */
+    public void restore(Checkpoint checkpoint) throws IOException {
+        TrainingState restored = checkpoint.state();
+        if (restored.seed() != config.train().seed()) {
+            throw new IOException(checkpoint.dir() + " was trained with seed " + restored.seed() + ", the config says "
+                    + config.train().seed());
+        }
+        checkpoint.loadModel(model.parameters().all());
+        checkpoint.loadOptimizer(optimizer.state());
+        optimizer.restoreSteps(restored.step());
+        state = restored;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        manager.close();
+    }
+}
