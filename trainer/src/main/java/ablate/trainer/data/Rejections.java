@@ -19,10 +19,6 @@ public record Rejections(Map<String, Long> counts, List<String> samples) {
         samples = List.copyOf(samples);
     }
 
-    public static Rejections none() {
-        return new Rejections(Map.of(), List.of());
-    }
-
     public long total() {
         return counts.values().stream().mapToLong(Long::longValue).sum();
     }

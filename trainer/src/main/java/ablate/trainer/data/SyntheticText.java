@@ -132,14 +132,14 @@ final class SyntheticText {
         return s.append('.').toString();
     }
 
-    /** "list: red fox, blue cup. again: red fox, blue cup." */
+    /** "list: red fox, blue cup. Again: red fox, blue cup." */
     private static String copy(SplittableRandom random) {
         List<String> items = items(random, 3 + random.nextInt(4));
         String list = String.join(", ", items);
-        return "list: " + list + ". again: " + list + ".";
+        return "list: " + list + ". Again: " + list + ".";
     }
 
-    /** "reverse: four, nine, two. result: two, nine, four." */
+    /** "reverse: four, nine, two. Result: two, nine, four." */
     private static String reverse(SplittableRandom random) {
         int n = 3 + random.nextInt(4);
         List<String> items = new ArrayList<>();
@@ -147,7 +147,7 @@ final class SyntheticText {
             items.add(random.nextBoolean() ? one(random, NUMBERS) : one(random, NOUNS)[0]);
         }
         List<String> reversed = new ArrayList<>(items).reversed();
-        return "reverse: " + String.join(", ", items) + ". result: " + String.join(", ", reversed) + ".";
+        return "reverse: " + String.join(", ", items) + ". Result: " + String.join(", ", reversed) + ".";
     }
 
     /** "first the baker sings, second the farmer waits, third the doctor rests." */
@@ -175,7 +175,10 @@ final class SyntheticText {
     private static String story(SplittableRandom random) {
         boolean woman = random.nextBoolean();
         String owner = woman ? one(random, WOMEN) : one(random, MEN);
-        String giver = random.nextBoolean() ? one(random, WOMEN) : one(random, MEN);
+        String giver;
+        do {
+            giver = random.nextBoolean() ? one(random, WOMEN) : one(random, MEN);
+        } while (giver.equals(owner));
         String thing = one(random, NOUNS)[1];
         int have = 2 + random.nextInt(9);
         int more = 1 + random.nextInt(9);

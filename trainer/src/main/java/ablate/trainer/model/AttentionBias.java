@@ -16,8 +16,6 @@ final class AttentionBias {
     private final int seqLen;
     private final NDArray causal; // (1, H or 1, T, T): causal mask plus ALiBi when on
     private final NDArray alibi; // (1, H, T, T), or a zero scalar without ALiBi
-    private final NDArray negInf;
-    private final NDArray zero;
     private final NDArray positions; // (T) int64 0..T-1
 
     AttentionBias(NDManager manager, int heads, int seqLen, boolean withAlibi) {
@@ -31,8 +29,6 @@ final class AttentionBias {
         NDArray causalMask = manager.create(mask, new Shape(1, 1, seqLen, seqLen));
         this.alibi = withAlibi ? Alibi.bias(manager, heads, seqLen).expandDims(0) : manager.create(0f);
         this.causal = withAlibi ? causalMask.add(alibi) : causalMask;
-        this.negInf = manager.create(Float.NEGATIVE_INFINITY);
-        this.zero = manager.create(0f);
         this.positions = manager.arange(0, seqLen, 1, DataType.INT64);
     }
 
@@ -53,7 +49,9 @@ final class AttentionBias {
         NDArray j = pos.reshape(1, 1, t);
         NDArray p = prefix.reshape(-1, 1, 1);
         NDArray allowed = j.lte(i).logicalOr(i.lt(p).logicalAnd(j.lt(p))); // (B, t, t)
-        NDArray mask = NDArrays.where(allowed, zero, negInf).expandDims(1); // (B, 1, t, t)
+        Shape shape = allowed.getShape();
+        NDManager m = allowed.getManager();
+        NDArray mask = NDArrays.where(allowed, m.zeros(shape), m.full(shape, Float.NEGATIVE_INFINITY)).expandDims(1); // (B, 1, t, t)
         if (alibi.getShape().dimension() == 0) {
             return mask;
         }

@@ -1,0 +1,66 @@
+package ablate.trainer.model;
+
+import ablate.conf.Activation;
+import ablate.conf.AttentionMask;
+import ablate.conf.ModelConfig;
+import ablate.conf.Position;
+import ablate.conf.Settings;
+import ablate.trainer.run.Torch;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.provider.Arguments;
+
+/** Model configs for tests: the debug preset along every ablation axis. */
+public final class Models {
+    private Models() {}
+
+    static {
+        Torch.configureThreads(2);
+    }
+
+    /** The debug preset's model. */
+    public static ModelConfig debug() {
+        return Settings.load(Settings.Sources.ofPreset("debug")).model();
+    }
+
+    public static ModelConfig debug(Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {
+        return with(debug(), p, a, embeddingNorm, mask);
+    }
+
+    /** The model m with other ablation choices. */
+    public static ModelConfig with(ModelConfig m, Position p, Activation a, boolean embeddingNorm) {
+        return with(m, p, a, embeddingNorm, m.attentionMask());
+    }
+
+    public static ModelConfig with(ModelConfig m, Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {
+        return new ModelConfig(m.layers(), m.dModel(), m.heads(), m.seqLen(), m.vocabSize(), m.padVocabToMultipleOf(),
+                m.ffnHidden(), p, a, m.swigluMultipleOf(), embeddingNorm, mask, m.rotaryFraction(), m.rotaryBase(),
+                m.layerNormEpsilon(), m.initStd(), m.dropout());
+    }
+
+    /** Every combination of position, activation, embedding LayerNorm and attention mask. */
+    public static List<Arguments> axisMatrix() {
+        List<Arguments> out = new ArrayList<>();
+        for (Position p : Position.values()) {
+            for (Activation a : Activation.values()) {
+                for (boolean norm : new boolean[] {false, true}) {
+                    for (AttentionMask mask : AttentionMask.values()) {
+                        out.add(Arguments.of(p, a, norm, mask));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Position x mask, the axes that change what a token may see. */
+    public static List<Arguments> positionsAndMasks() {
+        List<Arguments> out = new ArrayList<>();
+        for (Position p : Position.values()) {
+            for (AttentionMask mask : AttentionMask.values()) {
+                out.add(Arguments.of(p, mask));
+            }
+        }
+        return out;
+    }
+}
