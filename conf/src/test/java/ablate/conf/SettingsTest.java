@@ -1,0 +1,108 @@
+package ablate.conf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+class SettingsTest {
+    @TempDir
+    Path tmp;
+
+    static final List<String> PRESETS = Settings.PRESETS;
+
+    @ParameterizedTest
+    @FieldSource("PRESETS")
+    void everyPresetParses(String preset) {
+        RunConfig run = Settings.load(Settings.Sources.ofPreset(preset));
+        assertThat(run.model().layers()).isPositive();
+    }
+
+    @Test
+    void laterSourcesWin() throws IOException {
+        Path file = write("model.layers = 3\nmodel.position = alibi\n");
+        RunConfig run = Settings.load(new Settings.Sources("tiny", List.of(file), List.of("model.layers=5")));
+        assertThat(run.model().layers()).isEqualTo(5);
+        assertThat(run.model().position()).isEqualTo(Position.ALIBI);
+        assertThat(run.model().dModel()).isEqualTo(128);
+    }
+
+    @Test
+    void anUnknownKeyNamesItsFileLineAndTheNearestKnownKey() throws IOException {
+        Path file = write("model {\n  layers = 3\n  hedas = 4\n}\n");
+        assertThatThrownBy(() -> Settings.load(new Settings.Sources("debug", List.of(file), List.of())))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining("model.hedas (" + file + ":3)")
+                .hasMessageContaining("did you mean 'model.heads'");
+    }
+
+    @Test
+    void anUnknownSectionIsRejected() {
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "optimizer.lr=1")))
+                .hasMessageContaining("optimizer.lr (--set optimizer.lr=1): unknown key");
+    }
+
+    @Test
+    void aWrongTypeNamesTheKeyAndOrigin() throws IOException {
+        Path file = write("train {\n  steps = many\n}\n");
+        assertThatThrownBy(() -> Settings.load(new Settings.Sources("debug", List.of(file), List.of())))
+                .hasMessageContaining("train.steps")
+                .hasMessageContaining(file + ":2");
+    }
+
+    @Test
+    void headsThatDoNotDivideTheWidthAreRejectedWithTheirOrigin() throws IOException {
+        Path file = write("model.heads = 5\n");
+        assertThatThrownBy(() -> Settings.load(new Settings.Sources("debug", List.of(file), List.of())))
+                .hasMessage("model.heads (" + file + ":1): 5 heads do not divide model.d-model = 64; use a divisor of 64");
+    }
+
+    @Test
+    void anUnknownChoiceListsTheAllowedValues() {
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "model.activation=relu")))
+                .hasMessage("model.activation (--set model.activation=relu): 'relu' is not one of: gelu | swiglu");
+    }
+
+    @Test
+    void impossibleBatchesAndRotaryShapesAreRejected() {
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "train.micro-batch-size=5")))
+                .hasMessageContaining("train.micro-batch-size (--set train.micro-batch-size=5): 5 does not divide the global batch of 16");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "train.global-batch-tokens=100")))
+                .hasMessageContaining("not a whole number of sequences of model.seq-len = 64");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "model.position=rotary", "model.rotary-fraction=0.05")))
+                .hasMessageContaining("model.rotary-fraction");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("nope")))
+                .hasMessageContaining("unknown preset 'nope'; known presets: debug, tiny");
+    }
+
+    @Test
+    void aMissingConfigFileIsNamed() {
+        Path missing = tmp.resolve("missing.conf");
+        assertThatThrownBy(() -> Settings.load(new Settings.Sources("", List.of(missing), List.of())))
+                .hasMessageContaining("config file " + missing + " does not exist");
+    }
+
+    @Test
+    void swigluHiddenSizeMatchesGeluParameters() {
+        ModelConfig gelu = Settings.load(Settings.Sources.ofPreset("125m")).model();
+        ModelConfig swiglu = Settings.load(Settings.Sources.ofPreset("125m", "model.activation=swiglu")).model();
+        assertThat(gelu.mlpHidden()).isEqualTo(3072);
+        assertThat(swiglu.mlpHidden()).isEqualTo(2048);
+        long geluWeights = 2L * 768 * gelu.mlpHidden();
+        long swigluWeights = 3L * 768 * swiglu.mlpHidden();
+        assertThat(swigluWeights).isEqualTo(geluWeights);
+    }
+
+    private Path write(String text) throws IOException {
+        Path file = tmp.resolve("run.conf");
+        Files.writeString(file, text);
+        return file;
+    }
+}
