@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import java.util.function.UnaryOperator;
 
 /**
  * Multi-head self-attention (Vaswani et al. 2017) with a fused QKV projection, as in GPT-2 and
@@ -19,10 +20,9 @@ final class Attention {
     private final NDArray qkvBias; // (3d)
     private final NDArray projWeight; // (d, d)
     private final NDArray projBias; // (d)
-    private final Rotary rotary; // applied only when rotate is set
-    private final boolean rotate;
+    private final UnaryOperator<NDArray> rotate; // rotary on queries and keys, or the identity
 
-    Attention(Parameters params, String prefix, ModelConfig model, Rotary rotary, boolean rotate) {
+    Attention(Parameters params, String prefix, ModelConfig model, UnaryOperator<NDArray> rotate) {
         int d = model.dModel();
         double residualStd = model.initStd() / Math.sqrt(2.0 * model.layers());
         this.heads = model.heads();
@@ -32,7 +32,6 @@ final class Attention {
         this.qkvBias = params.create(prefix + "qkv.bias", new Shape(3L * d), new Parameters.Init.Constant(0));
         this.projWeight = params.create(prefix + "proj.weight", new Shape(d, d), new Parameters.Init.Normal(residualStd));
         this.projBias = params.create(prefix + "proj.bias", new Shape(d), new Parameters.Init.Constant(0));
-        this.rotary = rotary;
         this.rotate = rotate;
     }
 
@@ -45,13 +44,9 @@ final class Attention {
         long t = x.getShape().get(1);
         NDArray qkv = Linear.linear(x, qkvWeight, qkvBias).singletonOrThrow(); // (B, T, 3d)
         qkv = qkv.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4); // (3, B, H, T, hs)
-        NDArray q = qkv.get(0); // (B, H, T, hs)
-        NDArray k = qkv.get(1);
+        NDArray q = rotate.apply(qkv.get(0)); // (B, H, T, hs)
+        NDArray k = rotate.apply(qkv.get(1));
         NDArray v = qkv.get(2);
-        if (rotate) {
-            q = rotary.apply(q);
-            k = rotary.apply(k);
-        }
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0f / (float) Math.sqrt(headDim)); // (B, H, T, T)
         NDArray probs = scores.add(bias).softmax(-1);
         if (dropout > 0 && training) {

@@ -3,6 +3,7 @@ package ablate.trainer.model;
 import ablate.conf.ModelConfig;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.norm.Dropout;
+import java.util.function.UnaryOperator;
 
 /** A pre-LN Transformer block (GPT-2/GPT-3): x + attn(ln1(x)), then + mlp(ln2(x)). */
 final class Block {
@@ -12,10 +13,10 @@ final class Block {
     private final Mlp mlp;
     private final float dropout;
 
-    Block(Parameters params, int index, ModelConfig model, Rotary rotary, boolean rotate) {
+    Block(Parameters params, int index, ModelConfig model, UnaryOperator<NDArray> rotate) {
         String prefix = "h." + index + ".";
         this.ln1 = new LayerNorm(params, prefix + "ln1.", model.dModel(), model.layerNormEpsilon());
-        this.attention = new Attention(params, prefix + "attn.", model, rotary, rotate);
+        this.attention = new Attention(params, prefix + "attn.", model, rotate);
         this.ln2 = new LayerNorm(params, prefix + "ln2.", model.dModel(), model.layerNormEpsilon());
         this.mlp = new Mlp(params, prefix + "mlp.", model);
         this.dropout = (float) model.dropout();

@@ -14,6 +14,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A decoder-only Transformer in the GPT-3 mould (Brown et al. 2020): token embedding, optional
@@ -28,8 +29,8 @@ public final class Gpt implements AutoCloseable {
     private final ModelConfig config;
     private final Parameters params;
     private final NDArray tokenEmbedding; // (V, d)
-    private final NDArray positionEmbedding; // (T, d), learned positions only
-    private final LayerNorm embeddingNorm; // BLOOM's, when on
+    private final UnaryOperator<NDArray> addPositions; // learned positions, or the identity
+    private final UnaryOperator<NDArray> embeddingNorm; // BLOOM's LayerNorm, or the identity
     private final List<Block> blocks = new ArrayList<>();
     private final LayerNorm finalNorm;
     private final AttentionBias bias;
@@ -43,18 +44,23 @@ public final class Gpt implements AutoCloseable {
         this.params = new Parameters(manager, seed, initialize);
         int d = config.dModel();
         this.tokenEmbedding = params.create("wte", new Shape(config.paddedVocab(), d), new Parameters.Init.Normal(config.initStd()));
-        this.positionEmbedding = config.position() == Position.LEARNED
-                ? params.create("wpe", new Shape(config.seqLen(), d), new Parameters.Init.Normal(config.initStd()))
-                : tokenEmbedding;
+        if (config.position() == Position.LEARNED) {
+            NDArray wpe = params.create("wpe", new Shape(config.seqLen(), d), new Parameters.Init.Normal(config.initStd()));
+            this.addPositions = x -> {
+                long t = x.getShape().get(1);
+                return x.add(t == config.seqLen() ? wpe : wpe.get(new NDIndex("0:{}", t)));
+            };
+        } else {
+            this.addPositions = UnaryOperator.identity();
+        }
         this.embeddingNorm = config.embeddingLayerNorm()
-                ? new LayerNorm(params, "emb_ln.", d, config.layerNormEpsilon())
-                : null;
-        boolean rotate = config.position() == Position.ROTARY;
-        Rotary rotary = rotate
-                ? new Rotary(manager, config.seqLen(), config.headDim(), config.rotaryDim(), config.rotaryBase())
-                : null;
+                ? new LayerNorm(params, "emb_ln.", d, config.layerNormEpsilon())::forward
+                : UnaryOperator.identity();
+        UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY
+                ? new Rotary(manager, config.seqLen(), config.headDim(), config.rotaryDim(), config.rotaryBase())::apply
+                : UnaryOperator.identity();
         for (int i = 0; i < config.layers(); i++) {
-            blocks.add(new Block(params, i, config, rotary, rotate));
+            blocks.add(new Block(params, i, config, rotate));
         }
         this.finalNorm = new LayerNorm(params, "ln_f.", d, config.layerNormEpsilon());
         this.bias = new AttentionBias(manager, config.heads(), config.seqLen(), config.position() == Position.ALIBI);
@@ -81,12 +87,7 @@ public final class Gpt implements AutoCloseable {
             throw new IllegalArgumentException("sequence of " + t + " tokens is longer than model.seq-len = " + config.seqLen());
         }
         NDArray x = Embedding.embedding(tokens, tokenEmbedding, SparseFormat.DENSE).singletonOrThrow(); // (B, T, d)
-        if (config.position() == Position.LEARNED) {
-            x = x.add(t == config.seqLen() ? positionEmbedding : positionEmbedding.get(new NDIndex("0:{}", t)));
-        }
-        if (config.embeddingLayerNorm()) {
-            x = embeddingNorm.forward(x);
-        }
+        x = embeddingNorm.apply(addPositions.apply(x));
         if (config.dropout() > 0 && training) {
             x = Dropout.dropout(x, (float) config.dropout(), true).singletonOrThrow();
         }
