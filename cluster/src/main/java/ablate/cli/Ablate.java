@@ -1,5 +1,6 @@
 package ablate.cli;
 
+import ablate.trainer.cli.BenchCommand;
 import ablate.trainer.cli.DataCommand;
 import ablate.trainer.cli.InspectCommand;
 import ablate.trainer.cli.TrainCommand;
@@ -8,8 +9,8 @@ import picocli.CommandLine.Command;
 
 /** The {@code ablate} command line; the ./ablate launcher runs this. */
 @Command(name = "ablate", mixinStandardHelpOptions = true, version = "ablate 0.1.0",
-        description = "Which language model should we train with our compute budget? Train ablations, inspect shapes.",
-        subcommands = {TrainCommand.class, InspectCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+        description = "Which language model should we train with our compute budget? Train ablations, inspect shapes, measure throughput.",
+        subcommands = {TrainCommand.class, InspectCommand.class, BenchCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
 public final class Ablate implements Runnable {
     @Override
     public void run() {

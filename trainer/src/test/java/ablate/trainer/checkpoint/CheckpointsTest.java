@@ -19,7 +19,8 @@ class CheckpointsTest {
     @TempDir
     Path tmp;
 
-    private final RunConfig config = Settings.load(Settings.Sources.ofPreset("debug", "train.steps=4", "train.threads=2"));
+    private final RunConfig config = Settings.load(Settings.Sources.ofPreset("debug", "train.steps=4", "train.threads=2",
+            "data.builtin.train-documents=2000"));
 
     @Test
     void aRestoredTrainerContinuesWithTheSameLosses() throws IOException {

@@ -29,7 +29,8 @@ class ResumeTest {
     void resumedRunRepeatsTheUninterruptedLosses(String variant) throws Exception {
         List<String> config = new ArrayList<>(List.of("--preset", "debug", "--set", "train.steps=" + STEPS,
                 "--set", "checkpoint.interval=3", "--set", "checkpoint.keep=2", "--set", "train.eval-interval=5",
-                "--set", "train.threads=2", "--set", "train.global-batch-size=16", "--set", "train.micro-batch-size=4"));
+                "--set", "train.threads=2", "--set", "train.global-batch-size=16", "--set", "train.micro-batch-size=4",
+                "--set", "data.builtin.train-documents=4000"));
         for (String kv : variant.split(",")) {
             config.addAll(List.of("--set", kv));
         }

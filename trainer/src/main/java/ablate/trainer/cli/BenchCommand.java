@@ -1,0 +1,103 @@
+package ablate.trainer.cli;
+
+import ablate.conf.RunConfig;
+import ablate.conf.Settings;
+import ablate.conf.SettingsException;
+import ablate.trainer.run.StepMetrics;
+import ablate.trainer.run.Trainer;
+import ablate.trainer.run.TrainingData;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ablate bench}: training throughput of a config, as one JSON line. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure training throughput of a config: build the model and optimizer exactly as `ablate train` "
+                + "would, run --warmup untimed optimizer steps, then --steps timed ones, and print one JSON line.",
+                "Nothing is written: no run folder, no checkpoints. Each timed step is a full optimizer step (every "
+                        + "micro-batch's forward and backward, gradient clipping, AdamW) on train.global-batch-size x "
+                        + "model.seq-len tokens, with train.threads libtorch threads.",
+                "Without --preset or --config the reference defaults apply (a 2-layer, d-model 64 model). The built-in "
+                        + "corpus is generated before timing starts.",
+                "Output keys: impl, threads, tokens_per_s (median over the timed steps of tokens / step time), "
+                        + "step_ms_median, step_ms (every timed step), params, loss_first (first step, warmup included) "
+                        + "and loss_last."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  ablate bench --preset tiny --set train.threads=2",
+                "  ablate bench --preset tiny --set model.activation=swiglu --warmup 5 --steps 30",
+                "",
+                "ops/bench/train-step runs this against a PyTorch eager peer of the same model for every ablation "
+                        + "variant, alternating the two on the same machine."})
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config = new ConfigOptions();
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+            description = "Untimed steps first (allocator and kernel warmup). Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "10",
+            description = "Timed steps; the median is reported. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Override
+    public Integer call() {
+        return Cli.guard(this::bench);
+    }
+
+    private int bench() throws Exception {
+        if (warmup < 0 || steps < 1) {
+            throw new IllegalArgumentException("--warmup must be >= 0 and --steps >= 1, got " + warmup + " and " + steps);
+        }
+        RunConfig run = Settings.load(config.sources());
+        try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
+            if (data.vocabSize() > run.model().vocabSize()) {
+                throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
+                        run.model().vocabSize() + " is smaller than the data's vocabulary of " + data.vocabSize() + " tokens");
+            }
+            try (Trainer trainer = new Trainer(run, data, 0, 1)) {
+                System.out.println(new ObjectMapper().writeValueAsString(measure(trainer, run)));
+            }
+        }
+        return Cli.OK;
+    }
+
+    private Map<String, Object> measure(Trainer trainer, RunConfig run) {
+        List<Double> losses = new ArrayList<>();
+        for (int i = 0; i < warmup; i++) {
+            losses.add(trainer.step().loss());
+        }
+        double[] stepMs = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            StepMetrics m = trainer.step();
+            stepMs[i] = m.seconds() * 1e3;
+            losses.add(m.loss());
+        }
+        long tokensPerStep = (long) run.train().globalBatchSize() * run.model().seqLen();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("impl", "ablate");
+        out.put("threads", run.train().effectiveThreads());
+        out.put("tokens_per_s", median(Arrays.stream(stepMs).map(ms -> tokensPerStep / (ms / 1e3)).toArray()));
+        out.put("step_ms_median", median(stepMs));
+        out.put("step_ms", Arrays.stream(stepMs).map(ms -> Math.round(ms * 1e3) / 1e3).boxed().toList());
+        out.put("params", trainer.model().parameters().count());
+        out.put("loss_first", losses.getFirst());
+        out.put("loss_last", losses.getLast());
+        return out;
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+}
