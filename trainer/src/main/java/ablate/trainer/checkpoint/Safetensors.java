@@ -84,6 +84,13 @@ public final class Safetensors {
         return Manifest.hex(sha.digest());
     }
 
+    /** The {@code __metadata__} strings of a file (empty when it has none). */
+    public static Map<String, String> metadata(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(ch, file).metadata;
+        }
+    }
+
     /** The header of a file: entries by name, in file order. */
     public static Map<String, Entry> entries(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -132,7 +139,7 @@ public final class Safetensors {
         }
     }
 
-    private record Header(Map<String, Entry> entries, long dataStart) {}
+    private record Header(Map<String, Entry> entries, Map<String, String> metadata, long dataStart) {}
 
     private static Header readHeader(FileChannel ch, Path file) throws IOException {
         long size = ch.size();
@@ -149,9 +156,11 @@ public final class Safetensors {
         readFully(ch, json, 8);
         JsonNode root = JSON.readTree(new String(json.array(), StandardCharsets.UTF_8));
         Map<String, Entry> entries = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().equals("__metadata__")) {
+                e.getValue().properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             JsonNode n = e.getValue();
@@ -166,7 +175,7 @@ public final class Safetensors {
             }
             entries.put(e.getKey(), entry);
         }
-        return new Header(entries, 8 + headerLength);
+        return new Header(entries, metadata, 8 + headerLength);
     }
 
     private static float[] readFloats(FileChannel ch, long dataStart, Entry entry, Path file) throws IOException {

@@ -1,0 +1,92 @@
+"""
+Parity fixtures (llm.c style): the PyTorch peer (ops/bench/torch_gpt.py) computes logits, loss,
+gradients and one AdamW step for a tiny model of each ablation variant; ablate's ParityTest loads
+the same weights and must agree. Writes one safetensors file per variant (all tensors fp32, names as
+ablate's) under trainer/src/test/resources/parity/.
+
+  /usr/bin/python3 ops/parity/make_fixtures.py     # Debian's python3-torch
+"""
+import json
+import os
+import struct
+import sys
+import zlib
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "bench"))
+from torch_gpt import GPT, Config, make_optimizer  # noqa: E402
+
+OUT = os.path.join(HERE, "..", "..", "trainer", "src", "test", "resources", "parity")
+SHAPE = dict(vocab=64, d_model=32, layers=2, heads=4, seq=16, micro_batch=2, threads=1,
+             lr=1e-2, weight_decay=0.1, betas=(0.9, 0.95), eps=1e-8, clip=0.5)
+VARIANTS = {
+    "learned-gelu": dict(position="learned", activation="gelu"),
+    "rotary-swiglu-embln": dict(position="rotary", activation="swiglu", embedding_layernorm=True),
+    "alibi-gelu-prefix": dict(position="alibi", activation="gelu", mask="prefix", heads=6, d_model=36),
+    "none-swiglu": dict(position="none", activation="swiglu"),
+    "rotary-half-gelu": dict(position="rotary", activation="gelu", rotary_fraction=0.5),
+}
+
+
+def ablate_name(torch_name):
+    """torch_gpt's state_dict names to ablate's (Hugging Face GPT-2 style) names."""
+    name = torch_name.replace("blocks.", "h.").replace("ln_emb.", "emb_ln.")
+    return {"wte.weight": "wte", "wpe.weight": "wpe"}.get(name, name)
+
+
+def write_safetensors(path, tensors, metadata):
+    header, offset, blobs = {"__metadata__": metadata}, 0, []
+    for name, t in tensors.items():
+        data = t.detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    head = json.dumps(header).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+
+
+def fixture(name, overrides):
+    cfg = Config(**{**SHAPE, **overrides})
+    torch.manual_seed(zlib.crc32(name.encode()))
+    torch.set_num_threads(1)
+    model = GPT(cfg)
+    with torch.no_grad():  # non-trivial norms and biases, so their gradients are checked too
+        for n, p in model.named_parameters():
+            if p.dim() == 1:
+                p.add_(0.1 * torch.randn_like(p))
+    tensors = {ablate_name(n): p.detach().clone() for n, p in model.named_parameters()}
+    x = torch.randint(cfg.vocab, (cfg.micro_batch, cfg.seq))
+    y = torch.randint(cfg.vocab, (cfg.micro_batch, cfg.seq))
+    prefix = torch.tensor([5, 11]) if cfg.mask == "prefix" else None
+    logits, loss = model(x, y, prefix)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+    for n, p in model.named_parameters():
+        tensors["grad." + ablate_name(n)] = p.grad.detach().clone()  # clipped
+    optimizer = make_optimizer(model, cfg)
+    optimizer.step()
+    for n, p in model.named_parameters():
+        tensors["next." + ablate_name(n)] = p.detach().clone()
+    tensors["tokens"] = x.float()
+    tensors["targets"] = y.float()
+    tensors["prefix"] = (prefix if prefix is not None else torch.zeros(cfg.micro_batch, dtype=torch.long)).float()
+    tensors["logits"] = logits.detach()
+    tensors["loss"] = loss.detach().reshape(1)
+    tensors["grad_norm"] = norm.detach().reshape(1)
+    config = {k: getattr(cfg, k) for k in ("vocab", "d_model", "layers", "heads", "seq", "position", "activation",
+                                            "embedding_layernorm", "mask", "rotary_fraction", "lr", "weight_decay",
+                                            "eps", "clip")}
+    config["betas"] = list(cfg.betas)
+    write_safetensors(os.path.join(OUT, name + ".safetensors"), tensors,
+                      {"config": json.dumps(config), "torch": torch.__version__})
+    print(name, "loss", float(loss), "grad_norm", float(norm))
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    for name, overrides in VARIANTS.items():
+        fixture(name, overrides)
