@@ -4,10 +4,12 @@ import ablate.conf.SettingsException;
 import ablate.trainer.data.DataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs a command body and turns the errors users cause into one clear line and an exit code. */
 final class Cli {
+    private static final Logger log = LoggerFactory.getLogger(Cli.class);
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_INPUT = 2;
@@ -28,13 +30,9 @@ final class Cli {
             System.err.println("error: " + e.getMessage());
             return FAILED;
         } catch (Exception e) {
+            log.error("unexpected failure", e);
             System.err.println("error: " + e);
-            e.printStackTrace(System.err);
             return FAILED;
         }
-    }
-
-    static Callable<Integer> callable(Body body) {
-        return () -> guard(body);
     }
 }

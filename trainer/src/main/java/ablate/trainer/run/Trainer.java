@@ -18,6 +18,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * Trains one model on one device, one optimizer step at a time, in torchtitan's phases: build
@@ -117,53 +118,50 @@ public final class Trainer implements AutoCloseable {
     /** Micro-batch {@code micro} of step {@code step} on this rank. */
     public Batch batch(long step, int micro) {
         int mb = config.train().microBatchSize();
-        int seq = config.model().seqLen();
         long first = step * config.train().globalBatchSize() + (long) rank * (config.train().globalBatchSize() / ranks)
                 + (long) micro * mb;
-        long[] inputs = new long[mb * seq];
-        long[] targets = new long[mb * seq];
-        long[] prefix = new long[mb];
-        int[] window = new int[seq + 1];
-        for (int b = 0; b < mb; b++) {
-            sampler.sample(first + b, window);
-            for (int t = 0; t < seq; t++) {
-                inputs[b * seq + t] = window[t];
-                targets[b * seq + t] = window[t + 1];
-            }
-            prefix[b] = prefixLength(first + b);
-        }
-        return new Batch(manager.create(inputs, new Shape(mb, seq)), manager.create(targets, new Shape(mb, seq)),
-                manager.create(prefix, new Shape(mb)));
+        return assemble(mb, (b, window) -> sampler.sample(first + b, window), b -> prefixLength(first + b));
     }
 
     /** Mean loss over the validation windows (no dropout, no gradients). */
     public double validationLoss() {
         int mb = config.train().microBatchSize();
-        int seq = config.model().seqLen();
-        double total = 0;
         int count = validation.size();
-        int[] window = new int[seq + 1];
+        double total = 0;
         for (int start = 0; start < count; start += mb) {
+            int first = start;
             int n = Math.min(mb, count - start);
-            long[] inputs = new long[n * seq];
-            long[] targets = new long[n * seq];
-            long[] prefix = new long[n];
-            for (int b = 0; b < n; b++) {
-                validation.window(start + b, window);
-                for (int t = 0; t < seq; t++) {
-                    inputs[b * seq + t] = window[t];
-                    targets[b * seq + t] = window[t + 1];
-                }
-                prefix[b] = prefixLength(-1 - (start + b));
-            }
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray l = model.loss(manager.create(inputs, new Shape(n, seq)), manager.create(targets, new Shape(n, seq)),
-                        manager.create(prefix, new Shape(n)), false);
-                total += l.getFloat() * n;
+                Batch b = assemble(n, (i, window) -> validation.window(first + i, window), i -> prefixLength(-1 - (first + i)));
+                total += model.loss(b.inputs(), b.targets(), b.prefix(), false).getFloat() * n;
             }
         }
         return total / count;
+    }
+
+    /** Fills window b (seq-len + 1 tokens) of a batch. */
+    private interface Windows {
+        void fill(int b, int[] window);
+    }
+
+    /** Inputs are a window's first seq-len tokens, targets its last seq-len. */
+    private Batch assemble(int n, Windows windows, IntToLongFunction prefixOf) {
+        int seq = config.model().seqLen();
+        long[] inputs = new long[n * seq];
+        long[] targets = new long[n * seq];
+        long[] prefix = new long[n];
+        int[] window = new int[seq + 1];
+        for (int b = 0; b < n; b++) {
+            windows.fill(b, window);
+            for (int t = 0; t < seq; t++) {
+                inputs[b * seq + t] = window[t];
+                targets[b * seq + t] = window[t + 1];
+            }
+            prefix[b] = prefixOf.applyAsLong(b);
+        }
+        return new Batch(manager.create(inputs, new Shape(n, seq)), manager.create(targets, new Shape(n, seq)),
+                manager.create(prefix, new Shape(n)));
     }
 
     /** Prefix-LM split point of sample i, in [1, seq-len - 1]; 0 for causal models. */

@@ -54,6 +54,8 @@ class ResumeTest {
             if (p.isAlive()) {
                 p.destroyForcibly().waitFor();
                 kills++;
+                System.out.printf("%s: SIGKILL %d after %d logged steps, checkpoints then: %s%n", variant, kills,
+                        linesOf(killed), listing(killed.resolve("checkpoints")));
             } else {
                 p.waitFor();
             }
@@ -69,6 +71,15 @@ class ResumeTest {
         List<String> args = new ArrayList<>(config);
         args.addAll(List.of("--run-dir", runDir.toString()));
         return args;
+    }
+
+    private static List<String> listing(Path dir) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     private static long linesOf(Path runDir) throws java.io.IOException {
