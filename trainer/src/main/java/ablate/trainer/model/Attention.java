@@ -44,8 +44,9 @@ final class Attention {
         long t = x.getShape().get(1);
         NDArray qkv = Linear.linear(x, qkvWeight, qkvBias).singletonOrThrow(); // (B, T, 3d)
         qkv = qkv.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4); // (3, B, H, T, hs)
-        NDArray q = rotate.apply(qkv.get(0)); // (B, H, T, hs)
-        NDArray k = rotate.apply(qkv.get(1));
+        NDArray qk = rotate.apply(qkv.get("0:2")); // (2, B, H, T, hs), queries and keys rotated together
+        NDArray q = qk.get(0); // (B, H, T, hs)
+        NDArray k = qk.get(1);
         NDArray v = qkv.get(2);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0f / (float) Math.sqrt(headDim)); // (B, H, T, T)
         NDArray probs = scores.add(bias).softmax(-1);

@@ -18,6 +18,7 @@ final class Rotary {
     private final int headDim;
     private final NDArray cos; // (T, rd)
     private final NDArray sin; // (T, rd)
+    private final NDArray rotateHalf; // (rd, rd): x @ rotateHalf == cat(-x2, x1), one op instead of four
 
     Rotary(NDManager manager, int seqLen, int headDim, int rotaryDim, double base) {
         this.rotaryDim = rotaryDim;
@@ -39,11 +40,17 @@ final class Rotary {
         }
         cos = manager.create(c, new Shape(seqLen, rotaryDim));
         sin = manager.create(s, new Shape(seqLen, rotaryDim));
+        float[] r = new float[rotaryDim * rotaryDim];
+        for (int i = 0; i < half; i++) {
+            r[(i + half) * rotaryDim + i] = -1; // output i takes -x2[i]
+            r[i * rotaryDim + i + half] = 1; // output i + half takes x1[i]
+        }
+        rotateHalf = manager.create(r, new Shape(rotaryDim, rotaryDim));
     }
 
-    /** Rotates x of shape (B, H, T, hs) by the angles of positions 0..T-1. */
+    /** Rotates x of shape (..., T, hs) by the angles of positions 0..T-1. */
     NDArray apply(NDArray x) {
-        long t = x.getShape().get(2);
+        long t = x.getShape().get(x.getShape().dimension() - 2);
         NDArray cosT = t == cos.getShape().get(0) ? cos : cos.get(new NDIndex("0:{}", t));
         NDArray sinT = t == sin.getShape().get(0) ? sin : sin.get(new NDIndex("0:{}", t));
         if (rotaryDim == headDim) {
@@ -55,10 +62,8 @@ final class Rotary {
         return NDArrays.concat(new NDList(rotated, pass), -1);
     }
 
+    /** cat(-x2, x1) of the halves of the last dimension, as one product with a signed permutation (exact). */
     private NDArray rotateHalf(NDArray x) {
-        long d = x.getShape().get(x.getShape().dimension() - 1);
-        NDArray x1 = x.get(new NDIndex("..., 0:{}", d / 2));
-        NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
-        return NDArrays.concat(new NDList(x2.neg(), x1), -1);
+        return x.matMul(rotateHalf);
     }
 }

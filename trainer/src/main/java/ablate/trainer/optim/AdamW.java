@@ -64,29 +64,28 @@ public final class AdamW {
         }
     }
 
-    /** One update with learning rate {@code lr}, then clears the gradients. */
+    /**
+     * One update with learning rate {@code lr}, then clears the gradients. Runs libtorch's fused
+     * update (one native call per weight, DJL's adamUpdate), whose form
+     * p -= c * m / (sqrt(v) + e) equals torch's with c = lr * sqrt(1 - b2^t) / (1 - b1^t) and
+     * e = eps * sqrt(1 - b2^t); its decoupled decay p -= lr * wd * p comes first, as in torch.
+     */
     public void step(double lr) {
         steps++;
         double b1 = settings.beta1();
         double b2 = settings.beta2();
-        float stepSize = (float) (lr / (1 - Math.pow(b1, steps)));
-        float sqrtCorrection2 = (float) Math.sqrt(1 - Math.pow(b2, steps));
-        float decay = (float) (1 - lr * settings.weightDecay());
+        double sqrtCorrection2 = Math.sqrt(1 - Math.pow(b2, steps));
+        float stepSize = (float) (lr * sqrtCorrection2 / (1 - Math.pow(b1, steps)));
+        float eps = (float) (settings.eps() * sqrtCorrection2);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray p = e.getValue();
-                NDArray g = p.getGradient();
-                NDArray m = expAvg.get(e.getKey());
-                NDArray v = expAvgSq.get(e.getKey());
-                m.muli((float) b1).addi(g.mul((float) (1 - b1)));
-                v.muli((float) b2).addi(g.mul(g).muli((float) (1 - b2)));
-                if (Parameters.decays(p) && settings.weightDecay() > 0) {
-                    p.muli(decay);
-                }
-                NDArray denominator = v.sqrt().divi(sqrtCorrection2).addi((float) settings.eps());
-                p.subi(m.div(denominator).muli(stepSize));
-                JniUtils.zeroGrad((PtNDArray) p);
+                PtNDArray p = (PtNDArray) e.getValue();
+                float decay = Parameters.decays(p) ? (float) settings.weightDecay() : 0f;
+                JniUtils.adamUpdate(p, (PtNDArray) p.getGradient(), (PtNDArray) expAvg.get(e.getKey()),
+                        (PtNDArray) expAvgSq.get(e.getKey()), (float) lr, stepSize, decay, 1f, -1f, (float) b1, (float) b2,
+                        eps, true);
+                JniUtils.zeroGrad(p);
             }
         }
     }
