@@ -63,6 +63,12 @@ public record ModelConfig(
         }
     }
 
+    /** This model with other choices on the ablation axes, everything else unchanged. */
+    public ModelConfig withAxes(Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {
+        return new ModelConfig(layers, dModel, heads, seqLen, vocabSize, padVocabToMultipleOf, ffnHidden, p, a,
+                swigluMultipleOf, embeddingNorm, mask, rotaryFraction, rotaryBase, layerNormEpsilon, initStd, dropout);
+    }
+
     /** Size of each attention head. */
     public int headDim() {
         return dModel / heads;

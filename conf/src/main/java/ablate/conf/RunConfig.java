@@ -9,12 +9,6 @@ import com.typesafe.config.ConfigRenderOptions;
  */
 public record RunConfig(ModelConfig model, DataConfig data, TrainConfig train, CheckpointConfig checkpoint, Config source) {
 
-    public RunConfig {
-        if (train.globalBatchSize() <= 0) {
-            throw SettingsException.of("train.global-batch-size", "must be positive");
-        }
-    }
-
     /** The resolved config as HOCON with comments naming where each value came from. */
     public String render() {
         return source.root().render(ConfigRenderOptions.defaults().setJson(false).setOriginComments(false)

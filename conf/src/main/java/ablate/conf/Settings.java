@@ -141,7 +141,7 @@ public final class Settings {
         try {
             return reader.get();
         } catch (SettingsException e) {
-            if (e.getMessage().startsWith(e.key() + " (")) {
+            if (e.hasOrigin()) {
                 throw e;
             }
             throw new SettingsException(e.key(), originOf(config, e.key()), e.problem());

@@ -7,10 +7,14 @@ package ablate.conf;
  */
 public final class SettingsException extends RuntimeException {
     private final String key;
+    private final String origin;
+    private final String problem;
 
     public SettingsException(String key, String origin, String problem) {
         super(origin.isEmpty() ? key + ": " + problem : key + " (" + origin + "): " + problem);
         this.key = key;
+        this.origin = origin;
+        this.problem = problem;
     }
 
     /** A problem found where the origin is not known yet; {@link Settings} adds it. */
@@ -22,10 +26,13 @@ public final class SettingsException extends RuntimeException {
         return key;
     }
 
+    /** True when the message already names where the key was set. */
+    boolean hasOrigin() {
+        return !origin.isEmpty();
+    }
+
     /** The problem without key and origin. */
     String problem() {
-        String m = getMessage();
-        int i = m.indexOf("): ");
-        return i >= 0 && m.startsWith(key + " (") ? m.substring(i + 3) : m.substring(key.length() + 2);
+        return problem;
     }
 }

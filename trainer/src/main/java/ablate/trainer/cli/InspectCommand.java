@@ -57,19 +57,19 @@ public final class InspectCommand implements Callable<Integer> {
         out.add(new Variant("base (" + describe(m) + ")", m));
         for (Position p : Position.values()) {
             if (p != m.position()) {
-                out.add(new Variant("position=" + lower(p), with(m, p, m.activation(), m.embeddingLayerNorm(), m.attentionMask())));
+                out.add(new Variant("position=" + lower(p), m.withAxes(p, m.activation(), m.embeddingLayerNorm(), m.attentionMask())));
             }
         }
         for (Activation a : Activation.values()) {
             if (a != m.activation()) {
-                out.add(new Variant("activation=" + lower(a), with(m, m.position(), a, m.embeddingLayerNorm(), m.attentionMask())));
+                out.add(new Variant("activation=" + lower(a), m.withAxes(m.position(), a, m.embeddingLayerNorm(), m.attentionMask())));
             }
         }
         out.add(new Variant("embedding-layernorm=" + (m.embeddingLayerNorm() ? "off" : "on"),
-                with(m, m.position(), m.activation(), !m.embeddingLayerNorm(), m.attentionMask())));
+                m.withAxes(m.position(), m.activation(), !m.embeddingLayerNorm(), m.attentionMask())));
         for (AttentionMask mask : AttentionMask.values()) {
             if (mask != m.attentionMask()) {
-                out.add(new Variant("attention-mask=" + lower(mask), with(m, m.position(), m.activation(), m.embeddingLayerNorm(), mask)));
+                out.add(new Variant("attention-mask=" + lower(mask), m.withAxes(m.position(), m.activation(), m.embeddingLayerNorm(), mask)));
             }
         }
         return out;
@@ -84,9 +84,4 @@ public final class InspectCommand implements Callable<Integer> {
         return e.name().toLowerCase(Locale.ROOT);
     }
 
-    static ModelConfig with(ModelConfig m, Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {
-        return new ModelConfig(m.layers(), m.dModel(), m.heads(), m.seqLen(), m.vocabSize(), m.padVocabToMultipleOf(),
-                m.ffnHidden(), p, a, m.swigluMultipleOf(), embeddingNorm, mask, m.rotaryFraction(), m.rotaryBase(),
-                m.layerNormEpsilon(), m.initStd(), m.dropout());
-    }
 }

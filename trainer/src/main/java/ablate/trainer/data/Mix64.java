@@ -5,14 +5,14 @@ package ablate.trainer.data;
  * cheap, well-mixed, seeded hash: the train/validation split, the built-in corpus seeds and the
  * sampler's permutation keys. One definition keeps all of them stable across refactors.
  */
-final class Mix64 {
+public final class Mix64 {
 
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private Mix64() {}
 
     /** A bijective mix of {@code z}. */
-    static long mix(long z) {
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

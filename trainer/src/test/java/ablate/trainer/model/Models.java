@@ -33,9 +33,7 @@ public final class Models {
     }
 
     public static ModelConfig with(ModelConfig m, Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {
-        return new ModelConfig(m.layers(), m.dModel(), m.heads(), m.seqLen(), m.vocabSize(), m.padVocabToMultipleOf(),
-                m.ffnHidden(), p, a, m.swigluMultipleOf(), embeddingNorm, mask, m.rotaryFraction(), m.rotaryBase(),
-                m.layerNormEpsilon(), m.initStd(), m.dropout());
+        return m.withAxes(p, a, embeddingNorm, mask);
     }
 
     /** Every combination of position, activation, embedding LayerNorm and attention mask. */
