@@ -229,7 +229,8 @@ public final class Settings {
                 c.getInt("train.threads"),
                 c.getString("train.device"),
                 c.getDouble("train.peak-tflops"),
-                readPrecision(c));
+                readPrecision(c),
+                choice(c, "train.gradient-reduction", GradientReduction.class));
     }
 
     private static MixedPrecision readPrecision(Config c) {

@@ -20,7 +20,8 @@ public record TrainConfig(
         int threads,
         String device,
         double peakTflops,
-        MixedPrecision mixedPrecision) {
+        MixedPrecision mixedPrecision,
+        GradientReduction gradientReduction) {
 
     public TrainConfig {
         positive("train.steps", steps);
@@ -58,6 +59,11 @@ public record TrainConfig(
         if (!(peakTflops >= 0)) {
             throw SettingsException.of("train.peak-tflops", "must be >= 0 (0 means the built-in estimate), got " + peakTflops);
         }
+    }
+
+    /** Micro-batches of one optimizer step, over all data-parallel ranks. */
+    public int microBatches() {
+        return globalBatchSize / microBatchSize;
     }
 
     /** Micro-batches accumulated per optimizer step on one data-parallel rank. */

@@ -2,6 +2,7 @@ package ablate.evaluator.scoring;
 
 import ablate.trainer.data.Tokenizer;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -115,7 +116,7 @@ public final class GptLanguageModel implements LanguageModel {
     }
 
     private int argmaxAfter(int[] row) {
-        try (NDManager m = model.parameters().manager().newSubManager()) {
+        try (Torch.GradMode off = Torch.gradMode(false); NDManager m = model.parameters().manager().newSubManager()) {
             long[] tokens = Arrays.stream(row).asLongStream().toArray();
             NDArray logits = model.logits(m.create(tokens, new Shape(1, row.length)), m.create(new long[] {0}), false);
             return (int) logits.get(new NDIndex("0, -1, :")).argMax().getLong();

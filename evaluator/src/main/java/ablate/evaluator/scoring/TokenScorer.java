@@ -1,6 +1,7 @@
 package ablate.evaluator.scoring;
 
 import ablate.trainer.model.Gpt;
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -189,7 +190,9 @@ public final class TokenScorer {
                 }
             }
         }
-        try (NDManager m = model.parameters().manager().newSubManager()) {
+        // grad mode is on by default on every thread but the engine's first: without this, scoring on an
+        // evaluator's own thread would build an autograd graph over every weight
+        try (Torch.GradMode off = Torch.gradMode(false); NDManager m = model.parameters().manager().newSubManager()) {
             NDArray logits = model.logits(m.create(tokens, new Shape(b, width)), m.create(positions, new Shape(b, width)),
                     m.create(visible, new Shape(b, width, width)));
             long vocab = logits.getShape().get(2);

@@ -50,6 +50,41 @@ class EvalCommandTest {
         assertThat(first.get("acc").asDouble()).isIn(0.0, 1.0);
     }
 
+    /**
+     * Readers never touch a run: evaluating a run over and over while it trains (a checkpoint
+     * every step, two kept, so pruning and in-flight .tmp folders happen throughout) neither breaks
+     * the training nor hands the evaluator a half-written or vanished checkpoint without saying so.
+     */
+    @Test
+    void evaluatingARunWhileItTrainsNeverDisturbsIt() throws Exception {
+        Path runDir = dir.resolve("training");
+        java.util.concurrent.CompletableFuture<Integer> training = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                new CommandLine(new TrainCommand()).execute("--preset", "debug", "--set", "train.steps=60", "--set",
+                        "checkpoint.interval=1", "--set", "checkpoint.keep=2", "--set", "train.threads=1", "--set",
+                        "train.eval-interval=0", "--run-dir", runDir.toString()));
+        int evaluations = 0;
+        try {
+            while (!Files.isDirectory(runDir.resolve("checkpoints/step-00000001")) && !training.isDone()) {
+                Thread.sleep(20);
+            }
+            while (!training.isDone()) {
+                Run run = run("--checkpoint", runDir.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
+                assertThat(run.code == 0 || run.err.contains("was deleted while it was being read"))
+                        .as("exit %d: %s", run.code, run.err).isTrue();
+                evaluations++;
+            }
+        } finally {
+            training.join();
+        }
+        assertThat(training.get()).as("the training run").isZero();
+        assertThat(evaluations).as("evaluations during training").isPositive();
+        assertThat(runDir.resolve("checkpoints/step-00000060")).isDirectory();
+        try (var listing = Files.list(runDir.resolve("checkpoints"))) {
+            assertThat(listing.map(p -> p.getFileName().toString()).sorted().toList())
+                    .containsExactly("step-00000059", "step-00000060");
+        }
+    }
+
     @Test
     void aTrainedRunIsScoredAndItsResultsLandInTheRunFolder() throws Exception {
         Path runDir = dir.resolve("run");

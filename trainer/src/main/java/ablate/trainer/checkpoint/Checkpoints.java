@@ -69,11 +69,11 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint that verifies. Newer ones that do not are reported and renamed to
-     * {@code step-N.corrupt} (kept for inspection, never deleted); unfinished {@code .tmp-*}
-     * folders are removed.
+     * For the run's writer only (a resuming run): the newest checkpoint that verifies. Newer ones
+     * that do not are reported and renamed to {@code step-N.corrupt} (kept for inspection, never
+     * deleted); unfinished {@code .tmp-*} folders are removed. Readers use {@link #latestCommitted}.
      */
-    public Optional<Checkpoint> latestValid() throws IOException {
+    public Optional<Checkpoint> recover() throws IOException {
         for (Path tmp : children(p -> p.getFileName().toString().startsWith(".tmp-"))) {
             log.warn("removing unfinished checkpoint {} (the run stopped while writing it)", tmp);
             deleteTree(tmp);
@@ -86,6 +86,27 @@ public final class Checkpoints {
                 Path aside = c.dir().resolveSibling(c.dir().getFileName() + ".corrupt");
                 log.error("checkpoint {} is damaged: {}; moved to {}, trying the previous one", c.dir(), e.getMessage(), aside);
                 Files.move(c.dir(), aside, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * For readers (eval, export, reports): the newest committed checkpoint that verifies, without
+     * moving or deleting anything, so reading a run that is training never disturbs its writer.
+     * Damaged ones are reported and skipped; {@code .tmp-*} folders (being written) are ignored.
+     */
+    public Optional<Checkpoint> latestCommitted() throws IOException {
+        for (Checkpoint c : committed().reversed()) {
+            try {
+                c.verify();
+                return Optional.of(c);
+            } catch (java.nio.file.NoSuchFileException e) {
+                log.warn("checkpoint {} disappeared while being read (pruned by its run: checkpoint.keep); trying the previous one",
+                        c.dir());
+            } catch (IOException e) {
+                log.error("checkpoint {} is damaged: {}; trying the previous one (its run moves it aside when it resumes)",
+                        c.dir(), e.getMessage());
             }
         }
         return Optional.empty();

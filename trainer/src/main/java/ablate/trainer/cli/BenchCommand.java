@@ -2,9 +2,9 @@ package ablate.trainer.cli;
 
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
-import ablate.conf.SettingsException;
 import ablate.trainer.run.StepMetrics;
 import ablate.trainer.run.Torch;
+import ablate.trainer.run.LoopPolicy;
 import ablate.trainer.run.Trainer;
 import ablate.trainer.run.TrainingData;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -61,11 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
         RunConfig run = Settings.load(config.sources());
         Torch.device(run.train().device()); // fails before anything is read or written when the device is not there
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
-            if (data.vocabSize() > run.model().vocabSize()) {
-                throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
-                        run.model().vocabSize() + " is smaller than the data's vocabulary of " + data.vocabSize() + " tokens");
-            }
-            try (Trainer trainer = new Trainer(run, data, 0, 1)) {
+            LoopPolicy.checkVocabulary(run, data);
+            try (Trainer trainer = new Trainer(run, data)) {
                 System.out.println(new ObjectMapper().writeValueAsString(measure(trainer, run)));
             }
         }

@@ -3,6 +3,7 @@ package ablate.trainer.cli;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
+import ablate.trainer.run.LoopPolicy;
 import ablate.trainer.run.ResumePolicy;
 import ablate.trainer.run.Run;
 import ablate.trainer.run.RunDirectory;
@@ -55,11 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Torch.device(run.train().device()); // fails before anything is read or written when the device is not there
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
-            if (data.vocabSize() > run.model().vocabSize()) {
-                throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
-                        run.model().vocabSize() + " is smaller than the data's vocabulary of " + data.vocabSize()
-                                + " tokens (" + data.tokenizer() + ")");
-            }
+            LoopPolicy.checkVocabulary(run, data);
             if (resuming) {
                 dir.writeConfig(run.render());
             } else {

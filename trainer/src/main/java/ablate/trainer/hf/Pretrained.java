@@ -78,7 +78,8 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
     }
 
     /**
-     * Loads a run folder (its newest valid checkpoint, see {@link Checkpoints#latestValid}), one
+     * Loads a run folder (its newest valid checkpoint, see {@link Checkpoints#latestCommitted}: a
+     * read-only lookup, so a run may be training meanwhile), one
      * checkpoint folder ({@code step-N}), or an {@code import-hf} output folder. The tokenizer is
      * the folder's tokenizer.json when there is one, else the run's: the byte tokenizer for the
      * built-in corpus, or the one its first prepared corpus was tokenized with.
@@ -91,7 +92,7 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         Path runRoot = dir;
         RunDirectory run = new RunDirectory(dir);
         if (Files.isDirectory(run.checkpoints())) {
-            Checkpoint latest = new Checkpoints(run.checkpoints(), Integer.MAX_VALUE).latestValid()
+            Checkpoint latest = new Checkpoints(run.checkpoints(), Integer.MAX_VALUE).latestCommitted()
                     .orElseThrow(() -> new IllegalArgumentException(run.checkpoints() + " holds no valid checkpoint"));
             weightsDir = latest.dir();
         } else if (Files.isRegularFile(dir.resolve(Manifest.FILE))) {
@@ -112,6 +113,11 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         try {
             Safetensors.readInto(weightsDir.resolve(MODEL), gpt.parameters().all());
             checkVocab(tokenizer, config, weightsDir);
+        } catch (java.nio.file.NoSuchFileException e) {
+            gpt.close();
+            tokenizer.close();
+            throw new IOException("checkpoint " + weightsDir + " was deleted while it was being read (its run pruned it:"
+                    + " checkpoint.keep); read the run folder again to get its newest checkpoint", e);
         } catch (RuntimeException | IOException e) {
             gpt.close();
             tokenizer.close();

@@ -3,12 +3,15 @@ package ablate.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
 
-/** AdamW on fp32 weights, with the gradients libtorch accumulated in them; no loss scaling. */
+/** AdamW on fp32 weights; no loss scaling. A step whose gradient norm is inf or NaN leaves the weights alone. */
 public record DirectUpdate(AdamW optimizer) implements WeightUpdate {
     @Override
-    public Outcome step(double lr, double lossScale, double maxNorm) {
-        double norm = optimizer.clipGradients(maxNorm);
-        optimizer.step(lr);
+    public Outcome step(double lr, double lossScale, double maxNorm, Map<String, NDArray> gradients) {
+        double norm = optimizer.clipGradients(gradients, maxNorm);
+        if (!Double.isFinite(norm)) {
+            return new Outcome(true, norm);
+        }
+        optimizer.step(lr, gradients);
         return new Outcome(false, norm);
     }
 

@@ -3,8 +3,6 @@ package ablate.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,17 +27,16 @@ public final class MasterWeights implements WeightUpdate {
     }
 
     /**
-     * Unscales the fp16 weights' gradients by {@code 1 / lossScale} into fp32, and, when their norm
-     * is finite, clips to {@code maxNorm} and updates with learning rate {@code lr}; otherwise the
-     * step is skipped. The fp16 gradients are cleared either way.
+     * Unscales the step's fp32 gradients by {@code 1 / lossScale} (in place), and, when their norm
+     * is finite, clips to {@code maxNorm}, updates the masters with learning rate {@code lr} and
+     * rounds them into the fp16 weights; otherwise the step is skipped.
      */
     @Override
-    public Outcome step(double lr, double lossScale, double maxNorm) {
+    public Outcome step(double lr, double lossScale, double maxNorm, Map<String, NDArray> gradients) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            Map<String, NDArray> gradients = new LinkedHashMap<>();
             float inverse = (float) (1 / lossScale);
-            half.forEach((name, w) -> gradients.put(name, w.getGradient().toType(DataType.FLOAT32, false).mul(inverse)));
+            gradients.values().forEach(g -> g.muli(inverse));
             // an inf or NaN anywhere makes the norm inf or NaN: one host sync finds overflow and clips
             double norm = optimizer.clipGradients(gradients, maxNorm);
             boolean overflow = !Double.isFinite(norm);
@@ -47,7 +44,6 @@ public final class MasterWeights implements WeightUpdate {
                 optimizer.step(lr, gradients);
                 half.forEach((name, w) -> w.muli(0).addi(masters.get(name).toType(w.getDataType(), false)));
             }
-            half.values().forEach(w -> JniUtils.zeroGrad((PtNDArray) w));
             return new Outcome(overflow, norm);
         }
     }

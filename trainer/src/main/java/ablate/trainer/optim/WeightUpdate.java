@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * How an optimizer step changes a model's weights: AdamW on the fp32 weights themselves
- * ({@link DirectUpdate}), or on fp32 masters of fp16 weights ({@link MasterWeights}).
+ * ({@link DirectUpdate}), or on fp32 masters of fp16 weights ({@link MasterWeights}). Either way
+ * the step takes fp32 gradients kept apart from the weights (summed over micro-batches and ranks).
  */
 public sealed interface WeightUpdate extends AutoCloseable permits DirectUpdate, MasterWeights {
     /** What one step did: the gradient norm (unscaled, before clipping), and whether an inf/NaN gradient skipped it. */
@@ -21,10 +22,11 @@ public sealed interface WeightUpdate extends AutoCloseable permits DirectUpdate,
     }
 
     /**
-     * Divides the gradients by {@code lossScale}, clips them to {@code maxNorm} (0: no clipping),
-     * updates with learning rate {@code lr} and clears the gradients.
+     * Divides the step's fp32 gradients (the "main grads", by weight name; changed in place) by
+     * {@code lossScale}, clips them to {@code maxNorm} (0: no clipping) and updates with learning
+     * rate {@code lr}; a non-finite gradient norm skips the update.
      */
-    Outcome step(double lr, double lossScale, double maxNorm);
+    Outcome step(double lr, double lossScale, double maxNorm, Map<String, NDArray> gradients);
 
     /** The fp32 weights a checkpoint holds, by name; loading into them in place and then calling {@link #restored} restores the model. */
     Map<String, NDArray> weights();

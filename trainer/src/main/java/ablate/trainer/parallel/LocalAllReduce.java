@@ -12,8 +12,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * N ranks in one JVM that all-reduce through shared memory: each rank publishes a copy of its
- * arrays, waits for the others, then adds all copies in rank order, so every rank gets the same
- * bits. For CPU tests of data-parallel code and as the reference the NCCL path is checked against.
+ * arrays (float32 or int64) or record, waits for the others, then adds all copies in rank order, so
+ * every rank gets the same bits. For CPU tests of data-parallel code and as the reference the NCCL path is checked against.
  * The ranks are driven by the caller's threads, one per rank.
  */
 public final class LocalAllReduce implements AllReduce {
@@ -22,7 +22,7 @@ public final class LocalAllReduce implements AllReduce {
         private final int ranks;
         private final Duration timeout;
         private final CyclicBarrier barrier;
-        private final List<List<float[]>> published = new ArrayList<>();
+        private final List<List<Object>> published = new ArrayList<>();
 
         /** @param timeout how long a rank waits for the others before the call fails */
         public Group(int ranks, Duration timeout) {
@@ -87,29 +87,46 @@ public final class LocalAllReduce implements AllReduce {
         reduce(arrays, true);
     }
 
+    @Override
+    public List<byte[]> allGather(byte[] mine) {
+        List<List<Object>> all = exchange(List.of(mine.clone()));
+        List<byte[]> out = new ArrayList<>(all.size());
+        for (List<Object> peer : all) {
+            out.add(((byte[]) peer.getFirst()).clone());
+        }
+        return out;
+    }
+
     private void reduce(List<NDArray> arrays, boolean mean) {
-        List<float[]> mine = new ArrayList<>(arrays.size());
+        List<Object> mine = new ArrayList<>(arrays.size());
         for (NDArray a : arrays) {
-            if (a.getDataType() != DataType.FLOAT32) {
-                throw new IllegalArgumentException("all-reduce takes float32 arrays, got " + a.getDataType());
+            if (a.getDataType() == DataType.FLOAT32) {
+                mine.add(a.toFloatArray());
+            } else if (a.getDataType() == DataType.INT64 && !mean) {
+                mine.add(a.toLongArray());
+            } else {
+                throw new IllegalArgumentException("all-reduce takes float32 (sum, mean) or int64 (sum) arrays, got "
+                        + a.getDataType());
             }
-            mine.add(a.toFloatArray());
         }
-        synchronized (group.published) {
-            group.published.set(rank, mine);
-        }
-        group.await(rank); // everyone has published
-        List<List<float[]>> all;
-        synchronized (group.published) {
-            all = List.copyOf(group.published);
-        }
+        List<List<Object>> all = exchange(mine);
         for (int i = 0; i < arrays.size(); i++) {
-            float[] total = new float[mine.get(i).length];
-            for (List<float[]> peer : all) {
-                float[] values = peer.get(i);
+            if (mine.get(i) instanceof long[] own) {
+                long[] total = new long[own.length];
+                for (List<Object> peer : all) {
+                    long[] values = checkLength((long[]) peer.get(i), own.length, i).clone();
+                    for (int k = 0; k < total.length; k++) {
+                        total[k] += values[k];
+                    }
+                }
+                AllReduce.overwrite(arrays.get(i), java.nio.LongBuffer.wrap(total));
+                continue;
+            }
+            float[] total = new float[((float[]) mine.get(i)).length];
+            for (List<Object> peer : all) {
+                float[] values = (float[]) peer.get(i);
                 if (values.length != total.length) {
-                    throw new AllReduceException("rank " + rank + ": array " + i + " has " + total.length
-                            + " elements here and " + values.length + " on a peer");
+                    throw lengthMismatch(i, total.length, values.length);
                 }
                 for (int k = 0; k < total.length; k++) {
                     total[k] += values[k];
@@ -120,9 +137,34 @@ public final class LocalAllReduce implements AllReduce {
                     total[k] /= group.ranks;
                 }
             }
-            arrays.get(i).set(total);
+            AllReduce.overwrite(arrays.get(i), java.nio.FloatBuffer.wrap(total));
+        }
+    }
+
+    /** Publishes this rank's objects, waits for everyone, reads all, and waits until everyone has read. */
+    private List<List<Object>> exchange(List<Object> mine) {
+        synchronized (group.published) {
+            group.published.set(rank, mine);
+        }
+        group.await(rank); // everyone has published
+        List<List<Object>> all;
+        synchronized (group.published) {
+            all = List.copyOf(group.published);
         }
         group.await(rank); // everyone has read before the next call overwrites
+        return all;
+    }
+
+    private long[] checkLength(long[] values, int expected, int array) {
+        if (values.length != expected) {
+            throw lengthMismatch(array, expected, values.length);
+        }
+        return values;
+    }
+
+    private AllReduceException lengthMismatch(int array, int here, int there) {
+        return new AllReduceException("rank " + rank + ": array " + array + " has " + here + " elements here and " + there
+                + " on a peer");
     }
 
     @Override

@@ -25,6 +25,8 @@ public final class Nccl {
     static final MemoryLayout UNIQUE_ID = MemoryLayout.structLayout(MemoryLayout.sequenceLayout(UNIQUE_ID_BYTES, java.lang.foreign.ValueLayout.JAVA_BYTE));
     static final int SUCCESS = 0; // ncclSuccess
     static final int IN_PROGRESS = 7; // ncclInProgress
+    static final int INT8 = 0; // ncclInt8
+    static final int INT64 = 4; // ncclInt64
     static final int FLOAT32 = 7; // ncclFloat32
     static final int SUM = 0; // ncclSum
     static final int AVG = 4; // ncclAvg (NCCL >= 2.10)
@@ -38,6 +40,9 @@ public final class Nccl {
     final MethodHandle getUniqueId; // ncclResult_t ncclGetUniqueId(ncclUniqueId*)
     final MethodHandle commInitRank; // ncclResult_t ncclCommInitRank(ncclComm_t*, int nranks, ncclUniqueId, int rank)
     final MethodHandle allReduce; // ncclResult_t ncclAllReduce(const void*, void*, size_t, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t)
+    final MethodHandle allGather; // ncclResult_t ncclAllGather(const void*, void*, size_t sendcount, ncclDataType_t, ncclComm_t, cudaStream_t)
+    final MethodHandle groupStart; // ncclResult_t ncclGroupStart()
+    final MethodHandle groupEnd; // ncclResult_t ncclGroupEnd()
     final MethodHandle commGetAsyncError; // ncclResult_t ncclCommGetAsyncError(ncclComm_t, ncclResult_t*)
     final MethodHandle commAbort; // ncclResult_t ncclCommAbort(ncclComm_t)
     final MethodHandle commDestroy; // ncclResult_t ncclCommDestroy(ncclComm_t)
@@ -52,6 +57,10 @@ public final class Nccl {
         commInitRank = bind(linker, nccl, "ncclCommInitRank", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, UNIQUE_ID, JAVA_INT));
         allReduce = bind(linker, nccl, "ncclAllReduce",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        allGather = bind(linker, nccl, "ncclAllGather",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+        groupStart = bind(linker, nccl, "ncclGroupStart", FunctionDescriptor.of(JAVA_INT));
+        groupEnd = bind(linker, nccl, "ncclGroupEnd", FunctionDescriptor.of(JAVA_INT));
         commGetAsyncError = bind(linker, nccl, "ncclCommGetAsyncError", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         commAbort = bind(linker, nccl, "ncclCommAbort", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         commDestroy = bind(linker, nccl, "ncclCommDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));

@@ -3,9 +3,7 @@ package ablate.trainer.run;
 import ablate.conf.RunConfig;
 import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.Checkpoints;
-import ablate.trainer.model.ModelSize;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -36,8 +34,9 @@ public final class Run {
     /** Trains to the configured step count; {@code progress} receives one line per report. */
     public Outcome execute(Consumer<String> progress) throws IOException {
         Checkpoints checkpoints = new Checkpoints(dir.checkpoints(), config.checkpoint().keep());
-        try (Trainer trainer = new Trainer(config, data, 0, 1)) {
-            Optional<Checkpoint> latest = checkpoints.latestValid();
+        LoopPolicy policy = new LoopPolicy(config);
+        try (Trainer trainer = new Trainer(config, data)) {
+            Optional<Checkpoint> latest = checkpoints.recover();
             List<String> metricsSoFar = List.of();
             long resumedFrom = 0;
             if (latest.isPresent()) {
@@ -46,34 +45,25 @@ public final class Run {
                 resumedFrom = latest.get().step();
                 progress.accept("resumed from " + latest.get().dir() + " (step " + resumedFrom + ")");
             }
-            ModelSize size = new ModelSize(config.model());
-            double flopsPerToken = size.flopsPerToken();
-            double peak = config.train().peakFlopsPerDevice();
             long total = config.train().steps();
             double loss = Double.NaN;
             double valLoss = Double.NaN;
             Progress report = new Progress(total, trainer.state().step(), progress);
             try (MetricsLog metrics = MetricsLog.open(dir.path(), metricsSoFar)) {
-                while (trainer.state().step() < total) {
+                while (!policy.finished(trainer.state().step())) {
                     StepMetrics m = trainer.step();
                     long step = m.step();
                     loss = m.loss();
-                    if (!Double.isFinite(loss)) {
-                        throw new IllegalStateException("loss is " + loss + " at step " + step
-                                + "; lower train.lr or raise train.warmup-steps (the last checkpoint is intact)");
-                    }
-                    double tokensPerSecond = (double) config.tokensPerStep() / m.seconds();
-                    double flopsPerSecond = tokensPerSecond * flopsPerToken;
-                    int every = config.train().evalInterval();
+                    policy.checkFinite(m);
+                    LoopPolicy.Throughput speed = policy.throughput(m, 1);
                     double measured = Double.NaN;
-                    if (every > 0 && (step % every == 0 || step == total)) {
+                    if (policy.validatesAfter(step)) {
                         measured = trainer.validationLoss();
                         valLoss = measured;
                     }
-                    metrics.append(m, tokensPerSecond, flopsPerSecond, flopsPerSecond / peak, measured);
-                    report.step(step, loss, measured, tokensPerSecond, flopsPerSecond / peak, m.seconds());
-                    int interval = config.checkpoint().interval();
-                    if ((interval > 0 && step % interval == 0) || step == total) {
+                    metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), measured);
+                    report.step(step, loss, measured, speed.tokensPerSecond(), speed.mfu(), m.seconds());
+                    if (policy.checkpointsAfter(step)) {
                         Checkpoint saved = checkpoints.save(trainer.checkpointContents(config.render(), metrics.lines()));
                         log.info("checkpoint {}", saved.dir());
                     }

@@ -3,6 +3,8 @@ package ablate.trainer.run;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /** libtorch through DJL, loaded offline from the pytorch-native jar on the class path. */
@@ -50,5 +52,35 @@ public final class Torch {
                     + " (CUDA_VISIBLE_DEVICES=" + System.getenv().getOrDefault("CUDA_VISIBLE_DEVICES", "unset") + ")");
         }
         return Device.gpu(index);
+    }
+
+    /**
+     * Sets libtorch's grad mode for this thread until closed, then restores it. Grad mode is
+     * thread-local and on by default on every thread but the one that loaded the engine, so code
+     * that scores or validates on its own thread (an evaluator, a trainer node's DJL thread) must
+     * turn it off or every forward pass builds an autograd graph.
+     */
+    public static GradMode gradMode(boolean enabled) {
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(enabled);
+        return new GradMode(previous);
+    }
+
+    /** A scope of grad mode; close restores the thread's previous mode. */
+    public record GradMode(boolean previous) implements AutoCloseable {
+        /**
+         * Back-propagates a scalar loss into the gradients of the weights that require them
+         * (libtorch accumulates). DJL's GradientCollector does the same but allows one open
+         * collector per process; this needs none, so ranks in one JVM (tests) can train at once.
+         */
+        public void backward(NDArray loss) {
+            NDArray ones = loss.getManager().ones(loss.getShape(), loss.getDataType());
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, false, false);
+        }
+
+        @Override
+        public void close() {
+            JniUtils.setGradMode(previous);
+        }
     }
 }

@@ -1,46 +1,62 @@
 package ablate.trainer.run;
 
 import ablate.conf.AttentionMask;
+import ablate.conf.GradientReduction;
+import ablate.conf.Precision;
 import ablate.conf.RunConfig;
 import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.TrainingState;
 import ablate.trainer.data.Sampler;
 import ablate.trainer.data.ValidationWindows;
 import ablate.trainer.model.Gpt;
-import ablate.conf.Precision;
 import ablate.trainer.optim.AdamW;
 import ablate.trainer.optim.LossScale;
 import ablate.trainer.optim.LrSchedule;
 import ablate.trainer.optim.WeightUpdate;
-import ai.djl.engine.Engine;
+import ablate.trainer.parallel.AllReduce;
+import ablate.trainer.parallel.FixedPointGrid;
+import ablate.trainer.parallel.MicroBatchRange;
+import ablate.trainer.parallel.StepGradients;
+import ablate.trainer.parallel.StepHeader;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Trains one model on one device, one optimizer step at a time, in torchtitan's phases: build
- * (constructor), batches ({@link #batch}), forward/backward ({@link #accumulateGradients}), step
- * ({@link #applyGradients}) and checkpoint ({@link #checkpointContents}, {@link #restore}). A
- * data-parallel driver calls the two gradient phases separately and all-reduces in between.
+ * Trains one model replica, one optimizer step at a time, in torchtitan's phases: build
+ * (constructor), batches ({@link #batch}), forward/backward and the gradient sum over the group
+ * ({@link #step(AllReduce)}), and checkpoint ({@link #checkpointContents}, {@link #restore}). A
+ * local run is a group of one ({@link AllReduce#single()}); a data-parallel trainer passes its
+ * group, and nothing else changes.
  *
- * <p>Sample {@code i} of the run is {@code Sampler.sample(i)}; step {@code s} consumes samples
- * {@code [s * G, (s + 1) * G)} of the global batch G, of which rank r of R takes the r-th slice.
- * Prefix lengths and dropout are seeded from (seed, sample or step), so a resumed run draws
- * exactly what the uninterrupted one would.
+ * <p>Step s consumes samples {@code [s * G, (s + 1) * G)} of the global batch G, cut into M =
+ * G / micro-batch-size micro-batches by global index; rank r of R computes the contiguous share
+ * {@link MicroBatchRange#of}. Every random draw is seeded by global position (dropout by (seed,
+ * step, micro-batch), prefix split points by (seed, sample)) and each micro-batch's loss is divided
+ * by M, so the set of numbers computed does not depend on R. With {@code train.gradient-reduction
+ * = exact} they are also summed without depending on R ({@link FixedPointGrid}), so a run's losses
+ * are bitwise the same on any number of ranks with the same threads per rank.
  *
  * <p>With {@code train.precision = fp16} the model computes in fp16, the loss is multiplied by
- * the loss scale before backward, and the step goes through fp32 master weights
- * ({@link ablate.trainer.optim.MasterWeights}); a step with an inf/NaN gradient is skipped (the data
- * and the step count still advance, as in Megatron-LM) and the scale adapts ({@link LossScale}).
+ * the loss scale before backward, gradients are summed in fp32 and the step goes through fp32
+ * master weights ({@link ablate.trainer.optim.MasterWeights}); a step with an inf/NaN gradient on
+ * any rank is skipped by every rank (the data and the step count still advance, as in Megatron-LM)
+ * and the scale adapts ({@link LossScale}).
  */
 public final class Trainer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+
     private final RunConfig config;
     private final NDManager manager;
     private final Gpt model;
@@ -48,17 +64,14 @@ public final class Trainer implements AutoCloseable {
     private final LrSchedule schedule;
     private final Sampler sampler;
     private final ValidationWindows validation;
-    private final int rank;
-    private final int ranks;
+    private final StepGradients gradients;
     private TrainingState state;
 
     /** One micro-batch as arrays: inputs and targets (B, T) int64, prefix lengths (B) int64. */
     public record Batch(NDArray inputs, NDArray targets, NDArray prefix) {}
 
-    public Trainer(RunConfig config, TrainingData data, int rank, int ranks) {
+    public Trainer(RunConfig config, TrainingData data) {
         this.config = config;
-        this.rank = rank;
-        this.ranks = ranks;
         Torch.configureThreads(config.train().effectiveThreads());
         this.manager = NDManager.newBaseManager(Torch.device(config.train().device()));
         var t = config.train();
@@ -68,6 +81,7 @@ public final class Trainer implements AutoCloseable {
         this.schedule = LrSchedule.of(t);
         this.sampler = new Sampler(data.sources(), config.model().seqLen(), t.seed());
         this.validation = new ValidationWindows(data.validation(), config.model().seqLen(), t.evalSequences());
+        this.gradients = new StepGradients(manager, model.parameters().all(), t.gradientReduction());
         this.state = TrainingState.start(t.seed(), LossScale.start(t.mixedPrecision()));
     }
 
@@ -79,77 +93,146 @@ public final class Trainer implements AutoCloseable {
         return model;
     }
 
-    /** Forward, backward and update for the next step on this rank alone; the metrics carry the step count after it. */
+    /** The learning rate of the optimizer step with 0-based index {@code step}. */
+    public double learningRate(long step) {
+        return schedule.at(step);
+    }
+
+    /** The fp32 gradients of the last step (summed over micro-batches and ranks, loss-scaled in fp16), by weight name. */
+    public Map<String, NDArray> gradients() {
+        return gradients.mainGrads();
+    }
+
+    /** One step of a local run: this process computes every micro-batch. */
     public StepMetrics step() {
-        long start = System.nanoTime();
-        double lr = schedule.at(state.step());
-        double scale = state.lossScale().scale();
-        double loss = accumulateGradients();
-        WeightUpdate.Outcome outcome = applyGradients(lr);
-        return new StepMetrics(state.step(), loss, lr, outcome.gradNorm(), state.tokens(), state.consumedSamples(),
-                (System.nanoTime() - start) / 1e9, new StepMetrics.Scaling(state.lossScale().enabled(), scale, outcome.skipped()));
+        return step(AllReduce.single());
     }
 
     /**
-     * Forward and backward over this rank's micro-batches of the next step; gradients are left in
-     * the parameters, averaged over the step's micro-batches (and multiplied by the loss scale in fp16).
+     * The next step as rank {@code group.rank()} of {@code group.ranks()}: forward and backward over
+     * this rank's share of the micro-batches, the headers and gradients summed over the group, and
+     * the update, which every rank applies identically. In exact mode a gradient that outgrew the
+     * fixed-point grid on any rank makes every rank recompute its share on a grid fitted to the
+     * step's maxima (all ranks decide alike from the same merged headers).
      *
-     * @return the mean loss over them
+     * @throws ablate.trainer.parallel.AllReduceException when a peer fails or misses the deadline
      */
-    public double accumulateGradients() {
-        int accumulation = config.train().accumulationSteps(ranks);
+    public StepMetrics step(AllReduce group) {
+        long start = System.nanoTime();
+        long step = state.step();
+        int total = config.train().microBatches();
+        MicroBatchRange mine = MicroBatchRange.of(group.rank(), group.ranks(), total);
+        boolean exact = gradients.mode() == GradientReduction.EXACT;
+        FixedPointGrid grid = state.grid();
+        StepHeader merged = exchange(group, computeGradients(step, mine, grid), total);
+        if (exact && !merged.nonFinite() && merged.overflow()) {
+            grid = FixedPointGrid.fitting(merged.maxAbs(), total, grid);
+            log.debug("step {}: gradients outgrew the fixed-point grid; recomputing on {}", step, grid);
+            merged = exchange(group, computeGradients(step, mine, grid), total);
+            if (merged.overflow() && !merged.nonFinite()) {
+                throw new IllegalStateException("step " + step + ": recomputing the step gave other gradients than the first"
+                        + " pass (their maxima no longer fit the grid fitted to them); the backward pass is not deterministic"
+                        + " on this machine");
+            }
+        }
+        double scale = state.lossScale().scale();
+        WeightUpdate.Outcome outcome;
+        try (Torch.GradMode off = Torch.gradMode(false)) {
+            Map<String, NDArray> summed = merged.nonFinite() ? gradients.poisoned() : gradients.reduce(group, grid);
+            outcome = update.step(learningRate(step), scale, config.train().gradClip(), summed);
+        }
+        FixedPointGrid next = exact && !merged.nonFinite() ? FixedPointGrid.fitting(merged.maxAbs(), total, grid) : state.grid();
+        long samples = config.train().globalBatchSize();
+        state = new TrainingState(step + 1, state.consumedSamples() + samples, state.tokens() + samples * config.model().seqLen(),
+                state.seed(), state.lossScale().after(outcome.skipped(), config.train().mixedPrecision()), next);
+        return new StepMetrics(state.step(), merged.loss(), learningRate(step), outcome.gradNorm(), state.tokens(),
+                state.consumedSamples(), (System.nanoTime() - start) / 1e9,
+                new StepMetrics.Scaling(state.lossScale().enabled(), scale, outcome.skipped()));
+    }
+
+    private static StepHeader exchange(AllReduce group, StepHeader mine, int total) {
+        List<StepHeader> all = new ArrayList<>(group.ranks());
+        for (byte[] bytes : group.allGather(mine.toBytes())) {
+            all.add(StepHeader.fromBytes(bytes));
+        }
+        return StepHeader.merge(all, total);
+    }
+
+    /**
+     * Forward and backward over micro-batches {@code range} of {@code step}, their gradients
+     * summed into {@link StepGradients} (exact: only when they fit {@code grid}).
+     */
+    private StepHeader computeGradients(long step, MicroBatchRange range, FixedPointGrid grid) {
+        int total = config.train().microBatches();
         LossScale scale = state.lossScale();
-        double loss = 0;
-        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-            for (int micro = 0; micro < accumulation; micro++) {
+        double[] losses = new double[range.size()];
+        float[] maxAbs = new float[gradients.tensors()];
+        boolean nonFinite = false;
+        boolean overflow = false;
+        gradients.clear();
+        try (Torch.GradMode autograd = Torch.gradMode(true)) {
+            for (int micro = range.start(); micro < range.end(); micro++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     if (config.model().dropout() > 0) {
-                        JniUtils.setSeed(Seeds.mix(state.seed(), state.step(), micro, rank));
+                        JniUtils.setSeed(Seeds.mix(state.seed(), step, micro, 0));
                     }
-                    Batch b = batch(state.step(), micro);
-                    NDArray l = model.loss(b.inputs(), b.targets(), b.prefix(), true).div(accumulation);
-                    collector.backward(scale.enabled() ? l.mul((float) scale.scale()) : l);
-                    loss += l.getFloat();
+                    Batch b = batch(step, micro);
+                    NDArray l = model.loss(b.inputs(), b.targets(), b.prefix(), true).div(total);
+                    autograd.backward(scale.enabled() ? l.mul((float) scale.scale()) : l);
+                    losses[micro - range.start()] = l.getFloat();
                 }
+                StepGradients.Added added = gradients.add(grid, total, !overflow && !nonFinite);
+                for (int t = 0; t < maxAbs.length; t++) {
+                    float m = added.maxAbs()[t];
+                    nonFinite |= !Float.isFinite(m);
+                    maxAbs[t] = Math.max(maxAbs[t], m);
+                }
+                overflow |= !added.added();
             }
         }
-        return loss;
+        return new StepHeader(step, range.start(), losses, maxAbs, nonFinite, overflow && !nonFinite);
     }
 
-    /**
-     * Unscales, clips, updates with learning rate {@code lr} (or skips on an inf/NaN gradient),
-     * advances the step and the loss scale. Returns the gradient norm and whether it skipped.
-     */
-    public WeightUpdate.Outcome applyGradients(double lr) {
-        WeightUpdate.Outcome outcome = update.step(lr, state.lossScale().scale(), config.train().gradClip());
-        long samples = config.train().globalBatchSize();
-        state = new TrainingState(state.step() + 1, state.consumedSamples() + samples,
-                state.tokens() + samples * config.model().seqLen(), state.seed(),
-                state.lossScale().after(outcome.skipped(), config.train().mixedPrecision()));
-        return outcome;
-    }
-
-    /** Micro-batch {@code micro} of step {@code step} on this rank. */
+    /** Micro-batch {@code micro} (global index, in [0, micro-batches)) of step {@code step}. */
     public Batch batch(long step, int micro) {
         int mb = config.train().microBatchSize();
-        long first = step * config.train().globalBatchSize() + (long) rank * (config.train().globalBatchSize() / ranks)
-                + (long) micro * mb;
+        long first = step * config.train().globalBatchSize() + (long) micro * mb;
         return assemble(mb, (b, window) -> sampler.sample(first + b, window), b -> prefixLength(first + b));
     }
 
-    /** Mean loss over the validation windows (no dropout, no gradients). */
+    /** Mean loss over the validation windows (no dropout, no gradients), computed by this process alone. */
     public double validationLoss() {
+        return validationLoss(AllReduce.single());
+    }
+
+    /**
+     * Mean loss over the validation windows, shared by the group: batch k of micro-batch-size
+     * windows goes to the rank whose {@link MicroBatchRange} holds k, and the batch totals are
+     * added in batch order on every rank, so the value does not depend on the group's size.
+     */
+    public double validationLoss(AllReduce group) {
         int mb = config.train().microBatchSize();
         int count = validation.size();
+        int batches = (count + mb - 1) / mb;
+        MicroBatchRange mine = MicroBatchRange.of(group.rank(), group.ranks(), batches);
+        ByteBuffer totals = ByteBuffer.allocate(8 * mine.size());
+        try (Torch.GradMode off = Torch.gradMode(false)) {
+            for (int k = mine.start(); k < mine.end(); k++) {
+                int first = k * mb;
+                int n = Math.min(mb, count - first);
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    Batch b = assemble(n, (i, window) -> validation.window(first + i, window), i -> prefixLength(-1 - (first + i)));
+                    totals.putDouble(model.loss(b.inputs(), b.targets(), b.prefix(), false).getFloat() * (double) n);
+                }
+            }
+        }
         double total = 0;
-        for (int start = 0; start < count; start += mb) {
-            int first = start;
-            int n = Math.min(mb, count - start);
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                Batch b = assemble(n, (i, window) -> validation.window(first + i, window), i -> prefixLength(-1 - (first + i)));
-                total += model.loss(b.inputs(), b.targets(), b.prefix(), false).getFloat() * n;
+        for (byte[] rank : group.allGather(totals.array())) {
+            ByteBuffer values = ByteBuffer.wrap(rank);
+            while (values.hasRemaining()) {
+                total += values.getDouble();
             }
         }
         return total / count;
@@ -194,8 +277,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Loads weights, optimizer moments, position and loss scale from a checkpoint. A run that
-     * switches to fp16 at a resume starts the loss scale afresh; one that switches to fp32 drops it.
+     * Loads weights, optimizer moments, position, loss scale and fixed-point grid from a
+     * checkpoint. A run that switches to fp16 at a resume starts the loss scale afresh; one that
+     * switches to fp32 drops it.
      */
     public void restore(Checkpoint checkpoint) throws IOException {
         TrainingState restored = checkpoint.state();
@@ -209,11 +293,13 @@ public final class Trainer implements AutoCloseable {
         LossScale scale = restored.lossScale().enabled() == config.train().mixedPrecision().scaled()
                 ? restored.lossScale()
                 : LossScale.start(config.train().mixedPrecision());
-        state = new TrainingState(restored.step(), restored.consumedSamples(), restored.tokens(), restored.seed(), scale);
+        FixedPointGrid grid = restored.grid().tensors() == gradients.tensors() ? restored.grid() : TrainingState.NO_GRID;
+        state = new TrainingState(restored.step(), restored.consumedSamples(), restored.tokens(), restored.seed(), scale, grid);
     }
 
     @Override
     public void close() {
+        gradients.close();
         update.close();
         model.close();
         manager.close();

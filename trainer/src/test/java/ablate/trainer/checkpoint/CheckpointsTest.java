@@ -26,14 +26,14 @@ class CheckpointsTest {
     void aRestoredTrainerContinuesWithTheSameLosses() throws IOException {
         Checkpoints checkpoints = new Checkpoints(tmp, 3);
         double[] expected = new double[2];
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer a = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer a = new Trainer(config, data)) {
             a.step();
             checkpoints.save(a.checkpointContents(config.render(), List.of("{\"step\":1}")));
             expected[0] = a.step().loss();
             expected[1] = a.step().loss();
         }
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer b = new Trainer(config, data, 0, 1)) {
-            Checkpoint latest = checkpoints.latestValid().orElseThrow();
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer b = new Trainer(config, data)) {
+            Checkpoint latest = checkpoints.recover().orElseThrow();
             assertThat(latest.step()).isEqualTo(1);
             assertThat(latest.metrics()).containsExactly("{\"step\":1}");
             b.restore(latest);
@@ -52,7 +52,7 @@ class CheckpointsTest {
             f.seek(f.length() - 5);
             f.write(b ^ 0x40);
         }
-        Checkpoint used = checkpoints.latestValid().orElseThrow();
+        Checkpoint used = checkpoints.recover().orElseThrow();
         assertThat(used.step()).isEqualTo(2);
         assertThat(newest.resolveSibling(newest.getFileName() + ".corrupt")).isDirectory();
         assertThatThrownBy(() -> new Checkpoint(newest.resolveSibling(newest.getFileName() + ".corrupt"), 3).verify())
@@ -70,7 +70,7 @@ class CheckpointsTest {
         }
         // Step 2 lost its manifest.
         Files.delete(checkpoints.committed().get(1).dir().resolve(Manifest.FILE));
-        assertThat(checkpoints.latestValid().orElseThrow().step()).isEqualTo(1);
+        assertThat(checkpoints.recover().orElseThrow().step()).isEqualTo(1);
         assertThat(tmp.resolve(".tmp-step-00000004")).doesNotExist();
     }
 
@@ -78,7 +78,7 @@ class CheckpointsTest {
     void onlyTheNewestCheckpointsAreKept() throws IOException {
         Checkpoints checkpoints = saveSteps(4);
         Checkpoints keepTwo = new Checkpoints(tmp, 2);
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data)) {
             for (int i = 0; i < 5; i++) {
                 t.step();
             }
@@ -89,7 +89,7 @@ class CheckpointsTest {
 
     private Checkpoints saveSteps(int steps) throws IOException {
         Checkpoints checkpoints = new Checkpoints(tmp, 10);
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data)) {
             for (int i = 0; i < steps; i++) {
                 t.step();
                 checkpoints.save(t.checkpointContents(config.render(), List.of()));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
+import ablate.trainer.parallel.MicroBatchRange;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +22,9 @@ class DataParallelBatchTest {
                 "data.builtin.train-documents=2000"));
         try (TrainingData data = TrainingData.open(config.data(), 1, Path.of(""))) {
             for (long step : new long[] {0, 7}) {
-                assertThat(samples(config, data, 2, step)).isEqualTo(samples(config, data, 1, step));
-                assertThat(samples(config, data, 4, step)).isEqualTo(samples(config, data, 1, step));
+                for (int ranks : new int[] {2, 3, 4, 8}) {
+                    assertThat(samples(config, data, ranks, step)).as("%d ranks", ranks).isEqualTo(samples(config, data, 1, step));
+                }
             }
         }
     }
@@ -30,10 +32,10 @@ class DataParallelBatchTest {
     /** Inputs and prefix lengths of every micro-batch of every rank, rank by rank. */
     private static List<List<Long>> samples(RunConfig config, TrainingData data, int ranks, long step) {
         List<List<Long>> out = new ArrayList<>();
-        int micro = config.train().accumulationSteps(ranks);
         for (int rank = 0; rank < ranks; rank++) {
-            try (Trainer t = new Trainer(config, data, rank, ranks)) {
-                for (int m = 0; m < micro; m++) {
+            MicroBatchRange share = MicroBatchRange.of(rank, ranks, config.train().microBatches());
+            try (Trainer t = new Trainer(config, data)) {
+                for (int m = share.start(); m < share.end(); m++) {
                     Trainer.Batch b = t.batch(step, m);
                     long[] inputs = b.inputs().toLongArray();
                     long[] prefix = b.prefix().toLongArray();

@@ -44,8 +44,8 @@ class MixedPrecisionTest {
         RunConfig fp32Config = config();
         RunConfig fp16Config = config("train.precision=fp16");
         try (TrainingData data = TrainingData.open(fp32Config.data(), 1, tmp);
-                Trainer fp32 = new Trainer(fp32Config, data, 0, 1);
-                Trainer fp16 = new Trainer(fp16Config, data, 0, 1)) {
+                Trainer fp32 = new Trainer(fp32Config, data);
+                Trainer fp16 = new Trainer(fp16Config, data)) {
             double first = Double.NaN;
             double[] last = new double[2];
             for (int i = 0; i < 30; i++) {
@@ -67,7 +67,7 @@ class MixedPrecisionTest {
         // 2^100 times the loss overflows fp16 in the first backward: every fp16 gradient is inf
         RunConfig config = config("train.precision=fp16", "train.loss-scale.initial=1.2676506002282294e30",
                 "train.loss-scale.hysteresis=1");
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data)) {
             Map<String, ByteBuffer> weights = snapshot(t.checkpointContents("", List.of()).model());
             Map<String, ByteBuffer> moments = snapshot(t.checkpointContents("", List.of()).optimizer());
             Map<String, ByteBuffer> half = snapshot(t.model().parameters().all());
@@ -88,7 +88,7 @@ class MixedPrecisionTest {
     @Test
     void aHugeInitialScaleFallsUntilStepsSucceedAndTrainingProceeds() {
         RunConfig config = config("train.precision=fp16", "train.loss-scale.initial=1e12", "train.loss-scale.hysteresis=1");
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data)) {
             int skipped = 0;
             double first = Double.NaN;
             double last = Double.NaN;
@@ -112,7 +112,7 @@ class MixedPrecisionTest {
         Checkpoints checkpoints = new Checkpoints(tmp.resolve("checkpoints"), 20);
         List<Double> expected = new ArrayList<>();
         List<TrainingState> states = new ArrayList<>();
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer a = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer a = new Trainer(config, data)) {
             for (int i = 0; i < 16; i++) {
                 expected.add(a.step().loss());
                 states.add(a.state());
@@ -122,8 +122,8 @@ class MixedPrecisionTest {
             }
         }
         assertThat(states.get(7).lossScale().skippedSteps()).as("steps were skipped before the checkpoint").isPositive();
-        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer b = new Trainer(config, data, 0, 1)) {
-            b.restore(checkpoints.latestValid().orElseThrow());
+        try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer b = new Trainer(config, data)) {
+            b.restore(checkpoints.recover().orElseThrow());
             assertThat(b.state()).isEqualTo(states.get(7));
             for (int i = 8; i < 16; i++) {
                 assertThat(b.step().loss()).as("step %d", i + 1).isEqualTo(expected.get(i));

@@ -26,7 +26,7 @@ class TrainingTest {
                 "model.position=" + p.name().toLowerCase(), "model.activation=" + a.name().toLowerCase(),
                 "model.embedding-layernorm=" + norm, "model.attention-mask=" + mask.name().toLowerCase(),
                 "train.steps=40", "train.threads=2", "train.eval-sequences=16", "data.builtin.train-documents=2000"));
-        try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data)) {
             double before = t.validationLoss();
             double first = t.step().loss();
             for (int i = 1; i < 40; i++) {
@@ -45,7 +45,7 @@ class TrainingTest {
                 "model.attention-mask=prefix", "train.threads=2"));
         double[][] losses = new double[2][8];
         for (int run = 0; run < 2; run++) {
-            try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data, 0, 1)) {
+            try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data)) {
                 for (int i = 0; i < 8; i++) {
                     losses[run][i] = t.step().loss();
                 }
@@ -53,7 +53,7 @@ class TrainingTest {
         }
         assertThat(losses[1]).containsExactly(losses[0]);
         RunConfig other = Settings.load(Settings.Sources.ofPreset("debug", "train.seed=99", "train.threads=2"));
-        try (TrainingData data = TrainingData.open(other.data(), 1, Path.of("")); Trainer t = new Trainer(other, data, 0, 1)) {
+        try (TrainingData data = TrainingData.open(other.data(), 1, Path.of("")); Trainer t = new Trainer(other, data)) {
             assertThat(t.step().loss()).isNotEqualTo(losses[0][0]);
         }
     }

@@ -1,0 +1,77 @@
+package ablate.trainer.run;
+
+import ablate.conf.RunConfig;
+import ablate.conf.Settings;
+import ablate.conf.SettingsException;
+import ablate.trainer.model.ModelSize;
+
+/**
+ * The training loop's rules, in one place for a local {@link Run} and a trainer on the cluster:
+ * the vocabulary pre-flight, when to validate and checkpoint, what a step's throughput was, and
+ * the guard that stops a run whose loss or gradient is no longer finite.
+ */
+public final class LoopPolicy {
+    private final RunConfig config;
+    private final double flopsPerToken;
+    private final double peakFlops;
+
+    public LoopPolicy(RunConfig config) {
+        this.config = config;
+        this.flopsPerToken = new ModelSize(config.model()).flopsPerToken();
+        this.peakFlops = config.train().peakFlopsPerDevice();
+    }
+
+    /**
+     * Fails before anything is written when the data's tokens do not fit the model's vocabulary.
+     *
+     * @throws SettingsException naming model.vocab-size and where it was set
+     */
+    public static void checkVocabulary(RunConfig run, TrainingData data) {
+        if (data.vocabSize() > run.model().vocabSize()) {
+            throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
+                    run.model().vocabSize() + " is smaller than the data's vocabulary of " + data.vocabSize() + " tokens ("
+                            + data.tokenizer() + ")");
+        }
+    }
+
+    /** True once {@code step} steps are done and the run has nothing left to train. */
+    public boolean finished(long step) {
+        return step >= config.train().steps();
+    }
+
+    /** Whether the validation loss is measured after step {@code step} (1-based: the count of steps done). */
+    public boolean validatesAfter(long step) {
+        int every = config.train().evalInterval();
+        return every > 0 && (step % every == 0 || step == config.train().steps());
+    }
+
+    /** Whether a checkpoint is written after step {@code step}: every checkpoint.interval, and at the end. */
+    public boolean checkpointsAfter(long step) {
+        int interval = config.checkpoint().interval();
+        return (interval > 0 && step % interval == 0) || step == config.train().steps();
+    }
+
+    /**
+     * Stops a run whose loss is no longer finite, or, in fp32, whose gradient is (fp16 skips such
+     * steps and lowers the loss scale instead).
+     *
+     * @throws IllegalStateException saying what to change; the last checkpoint is intact
+     */
+    public void checkFinite(StepMetrics m) {
+        boolean badGradient = !m.scaling().enabled() && !Double.isFinite(m.gradNorm());
+        if (!Double.isFinite(m.loss()) || badGradient) {
+            throw new IllegalStateException((badGradient ? "the gradient norm is " + m.gradNorm() : "loss is " + m.loss())
+                    + " at step " + m.step() + "; lower train.lr or raise train.warmup-steps (the last checkpoint is intact)");
+        }
+    }
+
+    /** Throughput of one step that took {@code m.seconds()} on {@code devices} devices. */
+    public Throughput throughput(StepMetrics m, int devices) {
+        double tokensPerSecond = config.tokensPerStep() / m.seconds();
+        double flopsPerSecond = tokensPerSecond * flopsPerToken;
+        return new Throughput(tokensPerSecond, flopsPerSecond, flopsPerSecond / (peakFlops * devices));
+    }
+
+    /** Tokens/s, model FLOP/s and MFU (against the peak of every device the step ran on). */
+    public record Throughput(double tokensPerSecond, double flopsPerSecond, double mfu) {}
+}
