@@ -32,7 +32,10 @@ public final class TestNodes {
     /** The user config of a test node: the test classes plus {@code --set}-style overrides. */
     public static Config config(String... overrides) {
         return Settings.compose(new Settings.Sources("", List.of(), List.of(overrides)))
-                .withFallback(ConfigFactory.empty().withValue("cluster.kryo.extra-classes", ConfigValueFactory.fromIterable(TEST_CLASSES)));
+                .withFallback(ConfigFactory.empty()
+                        .withValue("cluster.kryo.extra-classes", ConfigValueFactory.fromIterable(TEST_CLASSES))
+                        // Several nodes share the test JVM; only one could register the MBean.
+                        .withValue("pekko.cluster.jmx.enabled", ConfigValueFactory.fromAnyRef(false)));
     }
 
     public static NodeSettings settings(Path dataDir, Set<Role> roles, List<String> seeds, Map<String, String> env, String... overrides) {
