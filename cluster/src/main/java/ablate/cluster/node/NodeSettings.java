@@ -15,7 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Supplier;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -41,6 +42,8 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         JournalSettings journal, Path storage, ApiSettings api, int snapshotEvery, Config userConfig) {
     /** The ActorSystem's name: every node's, since Pekko only joins systems of the same name. */
     public static final String SYSTEM_NAME = "ablate";
+
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)(password=)[^&;\"\\s]*");
 
     /** What the command line says about the node: {@code ablate node --role R --host H --port P --data-dir D}. */
     public record Launch(Set<Role> roles, String host, int port, Path dataDir) {
@@ -76,20 +79,27 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
      * the {@code cluster} reference and parses it; {@code env} stands in for the environment.
      */
     public static NodeSettings load(Config user, Launch launch, Map<String, String> env) {
+        try {
+            return parse(user, launch, env);
+        } catch (SettingsException e) {
+            throw redacted(e, secrets(user, env));
+        }
+    }
+
+    private static NodeSettings parse(Config user, Launch launch, Map<String, String> env) {
         Config reference = reference();
         checkKnownKeys(user, reference);
         Config full = validate(user, reference);
         Path dataDir = launch.dataDir().toAbsolutePath().normalize();
-        JournalSettings journal = read(full, () -> readJournal(full, dataDir, env));
-        String storage = read(full, () -> full.getString("cluster.storage"));
-        int snapshotEvery = read(full, () -> full.getInt("cluster.snapshot-every"));
+        int snapshotEvery = intAt(full, "cluster.snapshot-every");
         if (snapshotEvery < 1) {
             throw new SettingsException("cluster.snapshot-every", Settings.originOf(full, "cluster.snapshot-every"),
                     "must be at least 1, got " + snapshotEvery);
         }
-        return new NodeSettings(launch.roles(), launch.host(), launch.port(), read(full, () -> readSeeds(full)), dataDir,
-                journal, storage.isEmpty() ? dataDir.resolve("runs") : Path.of(storage).toAbsolutePath().normalize(),
-                read(full, () -> readApi(full, launch.roles(), env)), snapshotEvery, user);
+        String storage = stringAt(full, "cluster.storage");
+        return new NodeSettings(launch.roles(), launch.host(), launch.port(), readSeeds(full), dataDir, readJournal(full, dataDir, env),
+                storage.isEmpty() ? dataDir.resolve("runs") : Path.of(storage).toAbsolutePath().normalize(),
+                readApi(full, launch.roles(), env), snapshotEvery, user);
     }
 
     /** The cluster module's reference.conf alone (not Pekko's, not the run settings'). */
@@ -180,37 +190,102 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         }
     }
 
-    private static <T> T read(Config config, Supplier<T> reader) {
+    private static String stringAt(Config c, String key) {
         try {
-            return reader.get();
+            return c.getString(key);
         } catch (ConfigException e) {
-            throw new SettingsException("config", Settings.describe(e.origin()), e.getMessage());
+            // Without the value: this may be a password.
+            throw new SettingsException(key, Settings.originOf(c, key), "must be a string, got a " + c.getValue(key).valueType());
         }
     }
 
+    private static int intAt(Config c, String key) {
+        return at(c, key, "a whole number", Config::getInt);
+    }
+
+    private static boolean flagAt(Config c, String key) {
+        return at(c, key, "on or off", Config::getBoolean);
+    }
+
+    private static <T> T at(Config c, String key, String expected, BiFunction<Config, String, T> getter) {
+        try {
+            return getter.apply(c, key);
+        } catch (ConfigException e) {
+            throw new SettingsException(key, Settings.originOf(c, key), "must be " + expected + ", got " + c.getValue(key).render());
+        }
+    }
+
+    /** The secrets the user config and the environment hold, whether or not they parsed. */
+    private static List<String> secrets(Config user, Map<String, String> env) {
+        Config reference = reference();
+        List<String> secrets = new ArrayList<>();
+        for (String[] keys : List.of(new String[] {"cluster.journal-postgres.password", "cluster.journal-postgres.password-env"},
+                new String[] {"cluster.api.token", "cluster.api.token-env"})) {
+            String direct = quietString(user, keys[0]);
+            if (!direct.isEmpty()) {
+                secrets.add(direct);
+            }
+            String envName = quietString(user.withFallback(reference), keys[1]);
+            String fromEnv = env.getOrDefault(envName, "");
+            if (!fromEnv.isEmpty()) {
+                secrets.add(fromEnv);
+            }
+        }
+        return secrets;
+    }
+
+    private static String quietString(Config c, String key) {
+        try {
+            return c.hasPath(key) ? c.getString(key) : "";
+        } catch (ConfigException e) {
+            return "";
+        }
+    }
+
+    /**
+     * The same error with every secret blanked: an origin like "--set ...password=X" or a URL with a
+     * password parameter would otherwise print it.
+     */
+    private static SettingsException redacted(SettingsException e, List<String> secrets) {
+        String origin = e.origin();
+        String problem = e.problem();
+        for (String secret : secrets) {
+            origin = origin.replace(secret, "***");
+            problem = problem.replace(secret, "***");
+        }
+        origin = PASSWORD_PARAMETER.matcher(origin).replaceAll("$1***");
+        problem = PASSWORD_PARAMETER.matcher(problem).replaceAll("$1***");
+        if (origin.equals(e.origin()) && problem.equals(e.problem())) {
+            return e;
+        }
+        SettingsException clean = new SettingsException(e.key(), origin, problem);
+        clean.setStackTrace(e.getStackTrace());
+        return clean;
+    }
+
     private static JournalSettings readJournal(Config c, Path dataDir, Map<String, String> env) {
-        String kind = c.getString("cluster.journal");
+        String kind = stringAt(c, "cluster.journal");
         switch (kind.toLowerCase(Locale.ROOT)) {
             case "h2" -> {
-                String file = c.getString("cluster.journal-h2.file");
+                String file = stringAt(c, "cluster.journal-h2.file");
                 return new JournalSettings.H2(file.isEmpty() ? dataDir.resolve("journal").resolve("ablate")
                         : Path.of(file).toAbsolutePath().normalize());
             }
             case "postgres" -> {
-                String url = c.getString("cluster.journal-postgres.url");
+                String url = stringAt(c, "cluster.journal-postgres.url");
                 if (url.isEmpty() || !url.startsWith("jdbc:postgresql:")) {
                     throw new SettingsException("cluster.journal-postgres.url", Settings.originOf(c, "cluster.journal-postgres.url"),
                             "cluster.journal = postgres needs a JDBC URL starting with jdbc:postgresql:, e.g."
                                     + " jdbc:postgresql://db.example:5432/ablate");
                 }
-                String user = c.getString("cluster.journal-postgres.user");
+                String user = stringAt(c, "cluster.journal-postgres.user");
                 if (user.isEmpty()) {
                     throw new SettingsException("cluster.journal-postgres.user", Settings.originOf(c, "cluster.journal-postgres.user"),
                             "cluster.journal = postgres needs the database user");
                 }
-                String password = c.getString("cluster.journal-postgres.password");
+                String password = stringAt(c, "cluster.journal-postgres.password");
                 if (password.isEmpty()) {
-                    password = env.getOrDefault(c.getString("cluster.journal-postgres.password-env"), "");
+                    password = env.getOrDefault(stringAt(c, "cluster.journal-postgres.password-env"), "");
                 }
                 return new JournalSettings.Postgres(url, user, Secret.of(password));
             }
@@ -221,7 +296,7 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
 
     private static List<String> readSeeds(Config c) {
         List<String> seeds = new ArrayList<>();
-        for (String seed : c.getStringList("cluster.seeds")) {
+        for (String seed : at(c, "cluster.seeds", "a list of \"host:port\" strings", Config::getStringList)) {
             int colon = seed.lastIndexOf(':');
             int port = -1;
             if (colon > 0) {
@@ -241,14 +316,14 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
     }
 
     private static ApiSettings readApi(Config c, Set<Role> roles, Map<String, String> env) {
-        boolean serve = c.getBoolean("cluster.api.enabled") && roles.contains(Role.COORDINATOR);
-        int httpPort = c.getInt("cluster.api.http-port");
+        boolean serve = flagAt(c, "cluster.api.enabled") && roles.contains(Role.COORDINATOR);
+        int httpPort = intAt(c, "cluster.api.http-port");
         if (httpPort < 0 || httpPort > 65535) {
             throw new SettingsException("cluster.api.http-port", Settings.originOf(c, "cluster.api.http-port"),
                     "must be within 0..65535 (0 = any free port), got " + httpPort);
         }
-        String token = c.getString("cluster.api.token");
-        String tokenEnv = c.getString("cluster.api.token-env");
+        String token = stringAt(c, "cluster.api.token");
+        String tokenEnv = stringAt(c, "cluster.api.token-env");
         String origin = Settings.originOf(c, "cluster.api.token");
         if (token.isEmpty()) {
             token = env.getOrDefault(tokenEnv, "");
