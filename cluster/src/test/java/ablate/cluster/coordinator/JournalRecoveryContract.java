@@ -64,6 +64,20 @@ abstract class JournalRecoveryContract {
     }
 
     @Test
+    void theSchemaIsCreatedOnceAndCanBeEnsuredAgain() throws SQLException {
+        JournalSettings journal = coordinator(dataDir).journal();
+        JournalSchema.ensure(journal);
+        JournalSchema.ensure(journal);
+        try (Connection c = DriverManager.getConnection(journal.jdbcUrl(), journal.user(), journal.password().reveal())) {
+            for (String table : JournalSchema.TABLES) {
+                try (ResultSet r = c.getMetaData().getTables(null, null, table, null)) {
+                    assertThat(r.next()).as(table).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void aRestartedNodeRecoversEveryEvent() {
         String id = "counter-" + UUID.randomUUID();
         int events = eventsWithoutSnapshots();
