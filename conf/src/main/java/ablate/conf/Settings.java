@@ -7,10 +7,16 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,10 +50,38 @@ public final class Settings {
         }
     }
 
-    /** The built-in defaults. */
+    /** The built-in defaults: this module's reference.conf only. */
     public static Config reference() {
-        return ConfigFactory.parseResources(Settings.class, "/reference.conf",
-                ConfigParseOptions.defaults().setAllowMissing(false));
+        return ownResource(Settings.class, "reference.conf");
+    }
+
+    /**
+     * Parses the resource {@code name} from the jar (or classes folder) that holds {@code owner},
+     * ignoring resources of the same name elsewhere on the class path. Typesafe Config merges every
+     * {@code reference.conf} it finds, and Pekko's jars bring a dozen: without this the reference a
+     * module validates against would hold Pekko's keys too. Origins still read
+     * "built-in NAME:line".
+     */
+    public static Config ownResource(Class<?> owner, String name) {
+        String classFile = owner.getName().replace('.', '/') + ".class";
+        URL classUrl = owner.getClassLoader().getResource(classFile);
+        if (classUrl == null || !classUrl.toString().endsWith(classFile)) {
+            throw new IllegalStateException("cannot locate " + classFile + " to find its " + name);
+        }
+        String root = classUrl.toString().substring(0, classUrl.toString().length() - classFile.length());
+        URL own;
+        try {
+            own = URI.create(root + name).toURL();
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException("cannot build the URL of " + name + " beside " + classUrl, e);
+        }
+        ClassLoader onlyOwn = new ClassLoader(null) {
+            @Override
+            public Enumeration<URL> getResources(String resource) {
+                return Collections.enumeration(resource.equals(name) ? List.of(own) : List.of());
+            }
+        };
+        return ConfigFactory.parseResources(onlyOwn, name, ConfigParseOptions.defaults().setAllowMissing(false));
     }
 
     /** A named size preset, or an error listing the known ones. */
@@ -270,14 +304,19 @@ public final class Settings {
             if (known.isEmpty()) {
                 known.addAll(SECTIONS);
             }
-            String nearest = known.stream().min((a, b) -> Integer.compare(distance(a, key), distance(b, key))).orElse("");
-            String hint = distance(nearest, key) <= Math.max(2, key.length() / 4) ? "did you mean '" + nearest + "'? " : "";
-            throw new SettingsException(key, describe(entry.getValue().origin()),
-                    "unknown key; " + hint + "allowed: " + String.join(", ", known));
+            throw unknownKey(key, describe(entry.getValue().origin()), known);
         }
     }
 
-    static String describe(ConfigOrigin origin) {
+    /** The error for a key that is not among {@code known}, suggesting the nearest one when it is close. */
+    public static SettingsException unknownKey(String key, String origin, Collection<String> known) {
+        String nearest = known.stream().min((a, b) -> Integer.compare(distance(a, key), distance(b, key))).orElse("");
+        String hint = !nearest.isEmpty() && distance(nearest, key) <= Math.max(2, key.length() / 4) ? "did you mean '" + nearest + "'? " : "";
+        return new SettingsException(key, origin, "unknown key; " + hint + "allowed: " + String.join(", ", new TreeSet<>(known)));
+    }
+
+    /** Where a config value was set, as "file:line", "--set ..." or "built-in NAME:line". */
+    public static String describe(ConfigOrigin origin) {
         if (origin == null) {
             return "";
         }

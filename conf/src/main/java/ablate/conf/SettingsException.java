@@ -26,13 +26,18 @@ public final class SettingsException extends RuntimeException {
         return key;
     }
 
+    /** Where the key was set ("file:line", "--set ...", "built-in reference.conf:line"); empty when unknown. */
+    public String origin() {
+        return origin;
+    }
+
     /** True when the message already names where the key was set. */
     boolean hasOrigin() {
         return !origin.isEmpty();
     }
 
     /** The problem without key and origin. */
-    String problem() {
+    public String problem() {
         return problem;
     }
 }

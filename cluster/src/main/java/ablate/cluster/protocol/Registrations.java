@@ -1,0 +1,38 @@
+package ablate.cluster.protocol;
+
+import java.util.List;
+
+/**
+ * The classes {@link KryoSerializer} accepts, in one list: the id of a class is its position here
+ * plus {@link #FIRST_ID}, the same in every JVM that runs this build, so nodes agree without sending
+ * class names (and no payload can make a node load a class by name).
+ *
+ * <p>To add your messages: append the concrete records (and the enums they hold) at the end of
+ * {@link #CLASSES}. Records and enums only: a record is rebuilt through its canonical constructor,
+ * so its compact constructor validates what arrives. Interfaces are not listed (a sealed
+ * {@code Command} is fine as a field type; its records are what is listed).
+ *
+ * <p>Append only. The ids are written into the journal with every event and snapshot, so reordering
+ * or removing an entry makes stored events unreadable; a record's components are written by name
+ * order, so adding or renaming a component of a persisted event breaks old journals as well: add a
+ * new record instead, and keep the old one listed. Nodes of different builds must have the same list.
+ *
+ * <p>Besides these, every node accepts: String, the primitives and their boxes, byte[], int[],
+ * long[], float[], double[], boolean[], List, Set and Map (any implementation; read back as
+ * unmodifiable, in the sender's iteration order; declare record components as List, Set or Map),
+ * Instant, Duration, UUID, Path, and typed ActorRefs (written as their serialization format and
+ * resolved in the receiving system). Tests add their own records with the config key
+ * {@code cluster.kryo.extra-classes}.
+ */
+public final class Registrations {
+    /** The id of {@code CLASSES.get(0)}; ids below are Kryo's own and {@link KryoFactory}'s built-in types. */
+    public static final int FIRST_ID = 100;
+
+    /** The id of the first class of {@code cluster.kryo.extra-classes}. */
+    public static final int FIRST_EXTRA_ID = 10_000;
+
+    /** Every message, event and snapshot record of ablate's actors, and the enums they use. Append only. */
+    public static final List<Class<?>> CLASSES = List.of();
+
+    private Registrations() {}
+}
