@@ -58,9 +58,10 @@ final class RingLinks implements AutoCloseable {
     /** Reads from the next rank, which never sends: only to see it close. */
     private final ByteBuffer probe = ByteBuffer.allocateDirect(64);
     private volatile AllReduceException broken;
-    /** Notes whether the next rank's socket turned readable (it closed or misbehaves). */
+    /** Notes which sockets turned readable: the previous rank sent data, the next one closed (or misbehaves). */
     private final Consumer<SelectionKey> onReady;
     private boolean readyNext;
+    private boolean readyPrev;
 
     /** @param self how messages name this rank, e.g. "rank 0 of 4 (group g)" */
     RingLinks(String self, Peer next, SocketChannel toNext, Peer prev, SocketChannel fromPrev, Duration timeout, int blockBytes)
@@ -77,7 +78,10 @@ final class RingLinks implements AutoCloseable {
         fromPrev.configureBlocking(false);
         this.nextKey = toNext.register(selector, SelectionKey.OP_READ);
         this.prevKey = fromPrev.register(selector, 0);
-        this.onReady = key -> readyNext |= key == nextKey && key.isReadable();
+        this.onReady = key -> {
+            readyNext |= key == nextKey && key.isReadable();
+            readyPrev |= key == prevKey && key.isReadable();
+        };
     }
 
     /** Fails at once when an earlier exchange broke the links. */
@@ -99,7 +103,10 @@ final class RingLinks implements AutoCloseable {
         } catch (AllReduceException e) {
             throw breakWith(e);
         } catch (IOException | RuntimeException e) {
-            throw breakWith(new AllReduceException(self + ": " + what + " failed: " + e, e));
+            AllReduceException closed = broken;
+            throw breakWith(closed != null
+                    ? new AllReduceException(self + ": " + what + " aborted: " + closed.getMessage(), e)
+                    : new AllReduceException(self + ": " + what + " failed: " + e, e));
         }
     }
 
@@ -183,8 +190,10 @@ final class RingLinks implements AutoCloseable {
         nextKey.interestOps(SelectionKey.OP_READ | (sending ? SelectionKey.OP_WRITE : 0));
         prevKey.interestOps(receiving ? SelectionKey.OP_READ : 0);
         readyNext = false;
+        readyPrev = false;
         selector.select(onReady, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999)));
-        if (readyNext) {
+        // What the previous rank sent first: it may explain why the next one closed (a header mismatch).
+        if (readyNext && !readyPrev) {
             probe.clear();
             int n = toNextRead(what);
             if (n < 0) {
@@ -219,7 +228,7 @@ final class RingLinks implements AutoCloseable {
     AllReduceException breakWith(AllReduceException e) {
         if (broken == null) {
             broken = e;
-            log.warn("{}: the collective is broken, closing its connections: {}", self, e.getMessage());
+            log.warn("the collective is broken, closing its connections: {}", e.getMessage());
         }
         closeQuietly();
         return e;

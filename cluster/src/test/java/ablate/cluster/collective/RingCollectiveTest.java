@@ -3,79 +3,28 @@ package ablate.cluster.collective;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.cluster.collective.RingCollective.Range;
-import ablate.cluster.collective.RingCollective.Settings;
-import ablate.trainer.parallel.AllReduceException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Ranks of one JVM, one thread each, on loopback; {@link RingCrashTest} has the peers in other JVMs. */
+/** Sums, gathers and records on rings of one JVM, one thread per rank, on loopback. */
 class RingCollectiveTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final ExecutorService threads = Executors.newCachedThreadPool(Thread.ofPlatform().name("rank-", 0).daemon().factory());
-
-    @AfterAll
-    static void stopThreads() {
-        threads.shutdownNow();
-    }
-
-    /** Joins a ring of {@code ranks} in this JVM. */
     static List<RingCollective> ring(int ranks, String group) {
-        List<Endpoint> endpoints = new ArrayList<>();
-        for (int r = 0; r < ranks; r++) {
-            try {
-                endpoints.add(RingCollective.listen(new InetSocketAddress("127.0.0.1", 0)));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        List<InetSocketAddress> addresses = endpoints.stream().map(Endpoint::address).toList();
-        return onEveryRank(ranks, r -> RingCollective.join(endpoints.get(r), addresses, Settings.of(group, r, ranks, TIMEOUT)));
-    }
-
-    /** Runs {@code body} for ranks 0..n-1 at once, one thread each, and returns the results in rank order. */
-    static <T> List<T> onEveryRank(int ranks, Function<Integer, T> body) {
-        List<Future<T>> futures = new ArrayList<>();
-        for (int r = 0; r < ranks; r++) {
-            int rank = r;
-            futures.add(threads.submit(() -> body.apply(rank)));
-        }
-        List<T> results = new ArrayList<>();
-        for (Future<T> f : futures) {
-            try {
-                results.add(f.get(2 * TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return results;
+        return Rings.ring(ranks, group, Rings.TIMEOUT);
     }
 
     static <T> List<T> onEveryRank(List<RingCollective> ring, Function<RingCollective, T> body) {
-        return onEveryRank(ring.size(), r -> body.apply(ring.get(r)));
+        return Rings.onEveryRank(ring, body);
     }
 
     /** A value per rank and element: mixed signs, large magnitudes, so wrong sums show. */
