@@ -1,5 +1,6 @@
 package ablate.cli;
 
+import ablate.cluster.node.NodeCommand;
 import ablate.evaluator.cli.EvalBenchCommand;
 import ablate.evaluator.cli.EvalCommand;
 import ablate.evaluator.cli.PlanCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ablate", mixinStandardHelpOptions = true, version = "ablate 0.1.0",
         description = "Which language model should we train with our compute budget? Train ablations, score them zero-shot, import and export Hugging Face checkpoints, inspect shapes, measure throughput, report studies, plan a run for a GPU budget.",
         subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
-            ExportHfCommand.class, ReportCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
+            ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Ablate implements Runnable {
     @Override
     public void run() {

@@ -34,7 +34,7 @@ public final class Settings {
     public static final List<String> PRESETS = List.of("debug", "tiny", "small", "125m", "350m", "1b3", "176b");
 
     /** The sections of reference.conf that belong to ablate. */
-    private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint");
+    private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint", "cluster");
 
     private Settings() {}
 
@@ -122,6 +122,36 @@ public final class Settings {
         }
     }
 
+    /** A config file's contents under its name: what a console sends to the coordinator for a submit. */
+    public record Text(String name, String text) {}
+
+    /**
+     * Like {@link #compose(Sources)} for config files given as text: origins read "name:line" so
+     * that errors found on the coordinator name the user's file.
+     */
+    public static Config compose(String preset, List<Text> files, List<String> overrides) {
+        Config composed = ConfigFactory.empty();
+        for (String override : overrides) {
+            composed = parseOverride(override).withFallback(composed);
+        }
+        for (Text file : files.reversed()) {
+            composed = composed.withFallback(parseText(file));
+        }
+        if (!preset.isEmpty()) {
+            composed = composed.withFallback(preset(preset));
+        }
+        return composed;
+    }
+
+    /** Parses a config file's text, failing with its name when malformed. */
+    public static Config parseText(Text file) {
+        try {
+            return ConfigFactory.parseString(file.text(), ConfigParseOptions.defaults().setOriginDescription(file.name()));
+        } catch (ConfigException e) {
+            throw new SettingsException("--config", file.name(), e.getMessage());
+        }
+    }
+
     /** Parses a config file, failing with its path when missing or malformed. */
     public static Config parseFile(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -156,9 +186,12 @@ public final class Settings {
         TrainConfig train = read(resolved, () -> readTrain(resolved, model.seqLen()));
         CheckpointConfig checkpoint = read(resolved, () -> new CheckpointConfig(
                 resolved.getInt("checkpoint.interval"), resolved.getInt("checkpoint.keep")));
-        return new RunConfig(model, data, train, checkpoint, resolved.withOnlyPath("model")
-                .withFallback(resolved.withOnlyPath("data")).withFallback(resolved.withOnlyPath("train"))
-                .withFallback(resolved.withOnlyPath("checkpoint")));
+        ClusterConfig cluster = read(resolved, () -> readCluster(resolved, train));
+        Config kept = resolved.withOnlyPath("model");
+        for (String section : SECTIONS.subList(1, SECTIONS.size())) {
+            kept = kept.withFallback(resolved.withOnlyPath(section));
+        }
+        return new RunConfig(model, data, train, checkpoint, cluster, kept);
     }
 
     /** Convenience: compose and parse. */
@@ -267,6 +300,18 @@ public final class Settings {
                 choice(c, "train.gradient-reduction", GradientReduction.class));
     }
 
+    private static ClusterConfig readCluster(Config c, TrainConfig train) {
+        String value = c.getString("cluster.data-parallel");
+        if (value.equalsIgnoreCase("auto")) {
+            return new ClusterConfig(0, train.microBatches());
+        }
+        try {
+            return new ClusterConfig(Integer.parseInt(value.strip()), train.microBatches());
+        } catch (NumberFormatException e) {
+            throw SettingsException.of("cluster.data-parallel", "'" + value + "' is neither a number of trainers nor auto");
+        }
+    }
+
     private static MixedPrecision readPrecision(Config c) {
         if (c.getString("train.precision").equalsIgnoreCase("bf16")) {
             throw SettingsException.of("train.precision", "bf16 is not supported: DJL 0.35.1 aborts the JVM when it creates a"
@@ -327,7 +372,8 @@ public final class Settings {
             return "built-in " + origin.resource() + (origin.lineNumber() > 0 ? ":" + origin.lineNumber() : "");
         }
         String d = origin.description();
-        return d.startsWith("--set ") ? d.replaceFirst(": \\d+$", "") : d;
+        // a --set argument is one line; a config sent as text (a submit) reads "name: 3", shown as "name:3"
+        return d.startsWith("--set ") ? d.replaceFirst(": \\d+$", "") : d.replaceFirst(": (\\d+)$", ":$1");
     }
 
     private static int distance(String a, String b) {

@@ -1,5 +1,11 @@
 package ablate.cluster.protocol;
 
+import ablate.cluster.coordinator.Coordinator;
+import ablate.cluster.coordinator.CoordinatorEvent;
+import ablate.cluster.coordinator.CoordinatorState;
+import ablate.cluster.coordinator.RunRecord;
+import ablate.cluster.coordinator.RunState;
+import ablate.cluster.coordinator.Views;
 import java.util.List;
 
 /**
@@ -32,7 +38,46 @@ public final class Registrations {
     public static final int FIRST_EXTRA_ID = 10_000;
 
     /** Every message, event and snapshot record of ablate's actors, and the enums they use. Append only. */
-    public static final List<Class<?>> CLASSES = List.of();
+    public static final List<Class<?>> CLASSES = List.of(
+            // coordinator <-> trainers
+            TrainingProtocol.GroupId.class,
+            TrainingProtocol.Prepare.class,
+            TrainingProtocol.Connect.class,
+            TrainingProtocol.Grant.class,
+            TrainingProtocol.WriteCheckpoint.class,
+            TrainingProtocol.Prune.class,
+            TrainingProtocol.Release.class,
+            TrainingProtocol.Prepared.class,
+            TrainingProtocol.Connected.class,
+            TrainingProtocol.StepDone.class,
+            TrainingProtocol.CheckpointWritten.class,
+            TrainingProtocol.TrainerFailed.class,
+            TrainingProtocol.StepReport.class,
+            TrainingProtocol.TrainerStatus.class,
+            // API -> coordinator, and answers
+            Coordinator.Submit.class,
+            Coordinator.GetRun.class,
+            Coordinator.ListRuns.class,
+            Coordinator.ListNodes.class,
+            Coordinator.Action.class,
+            Coordinator.Control.class,
+            Views.RunView.class,
+            Views.NodeView.class,
+            Views.RunFound.class,
+            Views.Refused.class,
+            Views.RunsFound.class,
+            Views.NodesFound.class,
+            // the journal: events and snapshots
+            RunState.class,
+            RunRecord.class,
+            CoordinatorState.class,
+            CoordinatorState.NodeRecord.class,
+            CoordinatorEvent.RunSubmitted.class,
+            CoordinatorEvent.RunPlaced.class,
+            CoordinatorEvent.RunProgressed.class,
+            CoordinatorEvent.CheckpointCommitted.class,
+            CoordinatorEvent.RunStateChanged.class,
+            CoordinatorEvent.NodeRegistered.class);
 
     private Registrations() {}
 }

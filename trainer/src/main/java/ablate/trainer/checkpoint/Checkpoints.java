@@ -42,6 +42,17 @@ public final class Checkpoints {
 
     /** Writes and commits a checkpoint, then deletes all but the newest {@code keep}. */
     public Checkpoint save(Checkpoint.Contents contents) throws IOException {
+        Checkpoint saved = write(contents);
+        prune();
+        return saved;
+    }
+
+    /**
+     * Writes a checkpoint durably (each file fsynced, the manifest last, an atomic rename) and
+     * prunes nothing: on a cluster the coordinator commits it in its journal first, and only then
+     * are older ones pruned ({@link #prune()}), so the last committed checkpoint always exists.
+     */
+    public Checkpoint write(Checkpoint.Contents contents) throws IOException {
         long step = contents.state().step();
         Files.createDirectories(dir);
         Path finalDir = dir.resolve(name(step));
@@ -64,8 +75,28 @@ public final class Checkpoints {
         Durable.syncDirectory(tmp);
         Files.move(tmp, finalDir, StandardCopyOption.ATOMIC_MOVE);
         Durable.syncDirectory(dir);
-        prune();
         return new Checkpoint(finalDir, step);
+    }
+
+    /**
+     * For a cluster run's writer, resuming from the coordinator's committed checkpoint: unfinished
+     * {@code .tmp-*} folders are removed and checkpoints newer than {@code committedStep} (written
+     * but never committed before the group stopped) are renamed {@code step-N.uncommitted}, kept
+     * for inspection; the run recomputes those steps.
+     */
+    public void setAsideAfter(long committedStep) throws IOException {
+        for (Path tmp : children(p -> p.getFileName().toString().startsWith(".tmp-"))) {
+            log.warn("removing unfinished checkpoint {} (the group stopped while writing it)", tmp);
+            deleteTree(tmp);
+        }
+        for (Checkpoint c : committed()) {
+            if (c.step() > committedStep) {
+                Path aside = c.dir().resolveSibling(c.dir().getFileName() + ".uncommitted");
+                log.warn("checkpoint {} was written but never committed; moved to {}", c.dir(), aside);
+                deleteTree(aside);
+                Files.move(c.dir(), aside, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
     }
 
     /**
@@ -129,7 +160,8 @@ public final class Checkpoints {
         return String.format("step-%08d", step);
     }
 
-    private void prune() throws IOException {
+    /** Deletes all but the newest {@code keep} checkpoints. */
+    public void prune() throws IOException {
         List<Checkpoint> all = committed();
         for (int i = 0; i < all.size() - keep; i++) {
             deleteTree(all.get(i).dir());

@@ -18,7 +18,8 @@ import java.util.Set;
  */
 public final class ResumePolicy {
     public static final Set<String> CHANGEABLE = Set.of("train.steps", "train.eval-interval", "train.eval-sequences",
-            "train.peak-tflops", "train.threads", "train.device", "checkpoint.interval", "checkpoint.keep");
+            "train.peak-tflops", "train.threads", "train.device", "checkpoint.interval", "checkpoint.keep",
+            "cluster.data-parallel");
 
     private ResumePolicy() {}
 

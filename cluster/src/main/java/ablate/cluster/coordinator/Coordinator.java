@@ -1,0 +1,415 @@
+package ablate.cluster.coordinator;
+
+import ablate.cluster.coordinator.CoordinatorEvent.CheckpointCommitted;
+import ablate.cluster.coordinator.CoordinatorEvent.NodeRegistered;
+import ablate.cluster.coordinator.CoordinatorEvent.RunPlaced;
+import ablate.cluster.coordinator.CoordinatorEvent.RunProgressed;
+import ablate.cluster.coordinator.CoordinatorEvent.RunStateChanged;
+import ablate.cluster.coordinator.CoordinatorEvent.RunSubmitted;
+import ablate.cluster.coordinator.Views.NodeView;
+import ablate.cluster.coordinator.Views.NodesFound;
+import ablate.cluster.coordinator.Views.Refused;
+import ablate.cluster.coordinator.Views.RunAnswer;
+import ablate.cluster.coordinator.Views.RunFound;
+import ablate.cluster.coordinator.Views.RunView;
+import ablate.cluster.coordinator.Views.RunsFound;
+import ablate.cluster.node.TrainingSettings;
+import ablate.cluster.protocol.ClusterMessage;
+import ablate.cluster.protocol.Listings;
+import ablate.cluster.protocol.TrainingProtocol;
+import ablate.cluster.protocol.TrainingProtocol.GroupId;
+import ablate.cluster.protocol.TrainingProtocol.StepReport;
+import ablate.cluster.protocol.TrainingProtocol.ToCoordinator;
+import ablate.cluster.protocol.TrainingProtocol.ToTrainer;
+import ablate.cluster.protocol.TrainingProtocol.TrainerStatus;
+import ablate.conf.RunConfig;
+import ablate.conf.Settings;
+import ablate.trainer.run.LoopPolicy;
+import ablate.trainer.run.RunDirectory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The cluster's coordinator (a cluster singleton on a coordinator-role node): accepts runs, places
+ * queued runs on free trainers (one {@link RunSupervisor} per placement drives it), commits
+ * checkpoints and keeps every run's state in an event-sourced journal, so that a coordinator that
+ * moves or restarts knows every run, its committed checkpoint and its trainers. Runs that were
+ * running when it stopped are queued again and resume from their last committed checkpoint.
+ */
+public final class Coordinator extends EventSourcedBehavior<Coordinator.Command, CoordinatorEvent, CoordinatorState> {
+    public static final PersistenceId ID = PersistenceId.ofUniqueId("ablate-coordinator");
+
+    /** Messages the coordinator handles; the API's may come from another node. */
+    public sealed interface Command {}
+
+    /** Accepts a validated run: {@code config} is its resolved config, rendered. */
+    public record Submit(String name, String config, ActorRef<RunAnswer> replyTo) implements Command, ClusterMessage {}
+
+    public record GetRun(String name, ActorRef<RunAnswer> replyTo) implements Command, ClusterMessage {}
+
+    public record ListRuns(ActorRef<RunsFound> replyTo) implements Command, ClusterMessage {}
+
+    public record ListNodes(ActorRef<NodesFound> replyTo) implements Command, ClusterMessage {}
+
+    /** What a user can ask of a run. */
+    public enum Action { PAUSE, RESUME, CANCEL, CHECKPOINT }
+
+    public record Control(String name, Action action, ActorRef<RunAnswer> replyTo) implements Command, ClusterMessage {}
+
+    record FromTrainer(ToCoordinator message) implements Command {}
+
+    record TrainersListed(Receptionist.Listing listing) implements Command {}
+
+    /** From a supervisor: rank 0 finished a step. */
+    record Progress(GroupId group, StepReport report) implements Command {}
+
+    /** From a supervisor: checkpoint {@code step} is written and verified; commit it, then answer {@code replyTo}. */
+    record CheckpointReady(GroupId group, long step, ActorRef<RunSupervisor.Command> replyTo) implements Command {}
+
+    /** From a supervisor: its group ended. */
+    record GroupEnded(GroupId group, RunSupervisor.Outcome outcome, String reason) implements Command {}
+
+    private enum Tick implements Command { INSTANCE }
+
+    /** Chosen by {@link #place}: journal the placement, then start its supervisor. */
+    private record PlaceRun(GroupId group, List<ActorRef<ToTrainer>> trainers) implements Command {}
+
+    /** Where runs live and how they are driven. */
+    public record Setup(Path storage, TrainingSettings training, int snapshotEvery, Clock clock) {}
+
+    /** A placed run's supervisor and its trainers. */
+    private record Active(GroupId group, ActorRef<RunSupervisor.Command> supervisor, List<ActorRef<ToTrainer>> trainers) {}
+
+    /** A trainer as last heard of (not journaled: it is live information). */
+    private record Live(ActorRef<ToTrainer> trainer, TrainerStatus status, Instant heard) {}
+
+    private final ActorContext<Command> ctx;
+    private final Setup setup;
+    private final ActorRefResolver refs;
+    private final Map<ActorRef<ToTrainer>, Live> trainers = new LinkedHashMap<>();
+    private final Map<String, Active> active = new HashMap<>();
+    private final Map<String, PlaceRun> reserved = new HashMap<>();
+    private final Map<String, StepReport> lastStep = new HashMap<>();
+
+    public static Behavior<Command> create(Setup setup) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, setup)));
+    }
+
+    private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, Setup setup) {
+        super(ID, SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+        this.ctx = ctx;
+        this.setup = setup;
+        this.refs = ActorRefResolver.get(ctx.getSystem());
+        Listings.subscribe(ctx, TrainingProtocol.TRAINERS, TrainersListed::new);
+        ctx.getSystem().receptionist().tell(Receptionist.register(TrainingProtocol.COORDINATOR,
+                ctx.messageAdapter(ToCoordinator.class, FromTrainer::new)));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofSeconds(1));
+    }
+
+    @Override
+    public CoordinatorState emptyState() {
+        return CoordinatorState.EMPTY;
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        // a snapshot every N events; events before the previous snapshot are deleted: always a prefix (#516)
+        return RetentionCriteria.snapshotEvery(setup.snapshotEvery(), 2).withDeleteEventsOnSnapshot();
+    }
+
+    @Override
+    public SignalHandler<CoordinatorState> signalHandler() {
+        return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> ctx.getLog().info(
+                "coordinator recovered {} runs ({} queued or running) and {} nodes from the journal", state.runs().size(),
+                state.runs().values().stream().filter(r -> r.state() == RunState.QUEUED || r.state() == RunState.RUNNING).count(),
+                state.nodes().size())).build();
+    }
+
+    @Override
+    public EventHandler<CoordinatorState, CoordinatorEvent> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onEvent(CoordinatorEvent.class, CoordinatorState::apply).build();
+    }
+
+    @Override
+    public CommandHandler<Command, CoordinatorEvent, CoordinatorState> commandHandler() {
+        return newCommandHandlerBuilder().forAnyState().onCommand(Command.class, this::on).build();
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> on(CoordinatorState state, Command command) {
+        return switch (command) {
+            case Submit s -> onSubmit(state, s);
+            case GetRun g -> Effect().reply(g.replyTo(), state.runs().containsKey(g.name())
+                    ? new RunFound(view(state.runs().get(g.name()))) : unknownRun(g.name(), state));
+            case ListRuns l -> Effect().reply(l.replyTo(), new RunsFound(state.runs().values().stream().map(this::view).toList()));
+            case ListNodes l -> Effect().reply(l.replyTo(), new NodesFound(nodes(state)));
+            case Control c -> onControl(state, c);
+            case FromTrainer(TrainerStatus status) -> onStatus(state, status);
+            case TrainersListed(Receptionist.Listing listing) -> {
+                Set<ActorRef<ToTrainer>> listed = listing.getServiceInstances(TrainingProtocol.TRAINERS);
+                trainers.keySet().retainAll(listed);
+                for (ActorRef<ToTrainer> t : listed) {
+                    trainers.putIfAbsent(t, new Live(t, new TrainerStatus(t, nodeOf(t), "", 0, "", "joining", "", 0), now()));
+                }
+                yield Effect().none();
+            }
+            case Progress(GroupId group, StepReport report) -> {
+                if (isActive(group)) {
+                    lastStep.put(group.run(), report);
+                }
+                yield Effect().none();
+            }
+            case CheckpointReady r -> onCheckpoint(state, r);
+            case GroupEnded e -> onGroupEnded(state, e);
+            case Tick t -> onTick(state);
+            case PlaceRun p -> onPlaceRun(state, p);
+        };
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onSubmit(CoordinatorState state, Submit s) {
+        if (state.runs().containsKey(s.name())) {
+            return Effect().reply(s.replyTo(), new Refused(409, "a run named " + s.name() + " exists (" + state.runs().get(s.name()).state()
+                    .name().toLowerCase() + "); choose another --name"));
+        }
+        RunConfig config;
+        try {
+            config = Settings.parse(Settings.parseText(new Settings.Text(s.name() + "/config.conf", s.config())));
+            RunDirectory.create(setup.storage().resolve(s.name()), s.config());
+        } catch (RuntimeException | IOException e) {
+            return Effect().reply(s.replyTo(), new Refused(400, e.getMessage()));
+        }
+        RunSubmitted event = new RunSubmitted(s.name(), s.config(), config.train().steps(), config.train().microBatches(),
+                config.cluster().dataParallel(), now());
+        ctx.getLog().info("run {} submitted: {} steps on {} trainers", s.name(), event.steps(),
+                event.dataParallel() == 0 ? "auto" : event.dataParallel());
+        return Effect().persist(event).thenRun(after -> place(after)).thenReply(s.replyTo(), after -> new RunFound(view(after.runs().get(s.name()))));
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onControl(CoordinatorState state, Control c) {
+        RunRecord run = state.runs().get(c.name());
+        if (run == null) {
+            return Effect().reply(c.replyTo(), unknownRun(c.name(), state));
+        }
+        Active group = active.get(c.name());
+        if (group == null && reserved.remove(c.name()) != null) {
+            ctx.getLog().debug("run {}: placement dropped by {}", c.name(), c.action());
+        }
+        return switch (c.action()) {
+            case PAUSE, CHECKPOINT -> {
+                if (group == null) {
+                    if (c.action() == Action.PAUSE && run.state() == RunState.QUEUED) {
+                        yield Effect().persist(new RunStateChanged(run.name(), RunState.PAUSED, "paused while queued", false, now()))
+                                .thenReply(c.replyTo(), after -> new RunFound(view(after.runs().get(c.name()))));
+                    }
+                    yield Effect().reply(c.replyTo(), new Refused(409, run.name() + " is " + run.state().name().toLowerCase()
+                            + ", not running"));
+                }
+                group.supervisor().tell(new RunSupervisor.Control(c.action()));
+                yield Effect().reply(c.replyTo(), new RunFound(view(run)));
+            }
+            case CANCEL -> {
+                if (group != null) {
+                    group.supervisor().tell(new RunSupervisor.Control(Action.CANCEL));
+                    yield Effect().reply(c.replyTo(), new RunFound(view(run)));
+                }
+                if (run.state().ended()) {
+                    yield Effect().reply(c.replyTo(), new Refused(409, run.name() + " has already " + run.state().name().toLowerCase()));
+                }
+                yield Effect().persist(new RunStateChanged(run.name(), RunState.CANCELLED, "cancelled", false, now()))
+                        .thenReply(c.replyTo(), after -> new RunFound(view(after.runs().get(c.name()))));
+            }
+            case RESUME -> {
+                if (run.state() == RunState.QUEUED || run.state() == RunState.RUNNING) {
+                    yield Effect().reply(c.replyTo(), new Refused(409, run.name() + " is already " + run.state().name().toLowerCase()));
+                }
+                if (run.state() == RunState.FINISHED && run.committedStep() >= run.steps()) {
+                    yield Effect().reply(c.replyTo(), new Refused(409, run.name() + " has finished all " + run.steps() + " steps"));
+                }
+                yield Effect().persist(new RunStateChanged(run.name(), RunState.QUEUED, "resumed from step " + run.committedStep(), false, now()))
+                        .thenRun(this::place)
+                        .thenReply(c.replyTo(), after -> new RunFound(view(after.runs().get(c.name()))));
+            }
+        };
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onStatus(CoordinatorState state, TrainerStatus status) {
+        trainers.put(status.trainer(), new Live(status.trainer(), status, now()));
+        if (!state.nodes().containsKey(status.node())) {
+            return Effect().persist(new NodeRegistered(status.node(), status.host(), status.device(), now()));
+        }
+        return Effect().none();
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onCheckpoint(CoordinatorState state, CheckpointReady r) {
+        if (!isActive(r.group())) {
+            return Effect().none();
+        }
+        List<CoordinatorEvent> events = new ArrayList<>();
+        StepReport last = lastStep.get(r.group().run());
+        if (last != null) {
+            events.add(new RunProgressed(r.group().run(), last.step(), last.loss(), last.valLoss(), last.tokensPerSecond(), last.mfu(), now()));
+        }
+        events.add(new CheckpointCommitted(r.group().run(), r.step(), now()));
+        ctx.getLog().info("run {}: checkpoint {} committed", r.group().run(), r.step());
+        return Effect().persist(events).thenRun(after -> r.replyTo().tell(new RunSupervisor.Committed(r.step())));
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onGroupEnded(CoordinatorState state, GroupEnded e) {
+        if (!isActive(e.group())) {
+            return Effect().none();
+        }
+        active.remove(e.group().run());
+        RunRecord run = state.runs().get(e.group().run());
+        List<CoordinatorEvent> events = new ArrayList<>();
+        StepReport last = lastStep.remove(run.name());
+        if (last != null) {
+            events.add(new RunProgressed(run.name(), last.step(), last.loss(), last.valLoss(), last.tokensPerSecond(), last.mfu(), now()));
+        }
+        RunState next = switch (e.outcome()) {
+            case FINISHED -> RunState.FINISHED;
+            case PAUSED -> RunState.PAUSED;
+            case CANCELLED -> RunState.CANCELLED;
+            case FAILED -> RunState.FAILED;
+            case BROKEN -> run.restarts() < setup.training().maxRestarts() ? RunState.QUEUED : RunState.FAILED;
+        };
+        String reason = e.outcome() == RunSupervisor.Outcome.BROKEN && next == RunState.FAILED
+                ? e.reason() + " (after " + run.restarts() + " restarts; cluster.training.max-restarts)" : e.reason();
+        events.add(new RunStateChanged(run.name(), next, reason, e.outcome() == RunSupervisor.Outcome.BROKEN, now()));
+        ctx.getLog().info("run {} {}{}", run.name(), next.name().toLowerCase(), reason.isEmpty() ? "" : ": " + reason);
+        return Effect().persist(events).thenRun(this::place);
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onTick(CoordinatorState state) {
+        // runs journaled as running have no supervisor after a restart or a move: queue them again
+        List<CoordinatorEvent> orphans = new ArrayList<>();
+        for (RunRecord run : state.runs().values()) {
+            if (run.state() == RunState.RUNNING && !active.containsKey(run.name())) {
+                orphans.add(new RunStateChanged(run.name(), RunState.QUEUED, "the coordinator restarted; resuming from step "
+                        + run.committedStep(), false, now()));
+            }
+        }
+        if (!orphans.isEmpty()) {
+            return Effect().persist(orphans).thenRun(this::place);
+        }
+        place(state);
+        return Effect().none();
+    }
+
+    /** Places queued runs, oldest first, on free trainers; a run that does not fit waits and does not block smaller ones. */
+    private void place(CoordinatorState state) {
+        List<ActorRef<ToTrainer>> free = new ArrayList<>(trainers.keySet());
+        active.values().forEach(a -> free.removeAll(a.trainers()));
+        reserved.values().forEach(p -> free.removeAll(p.trainers()));
+        free.sort(java.util.Comparator.comparing(this::nodeOf));
+        for (RunRecord run : state.runs().values()) {
+            if (run.state() != RunState.QUEUED || active.containsKey(run.name()) || reserved.containsKey(run.name())) {
+                continue;
+            }
+            int wanted = run.dataParallel() > 0 ? run.dataParallel() : Math.min(free.size(), run.microBatches());
+            if (wanted < 1 || free.size() < wanted) {
+                continue;
+            }
+            List<ActorRef<ToTrainer>> chosen = List.copyOf(free.subList(0, wanted));
+            free.removeAll(chosen);
+            PlaceRun placement = new PlaceRun(new GroupId(run.name(), run.generation() + 1), chosen);
+            reserved.put(run.name(), placement);
+            ctx.getSelf().tell(placement);
+        }
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onPlaceRun(CoordinatorState state, PlaceRun p) {
+        reserved.remove(p.group().run());
+        RunRecord run = state.runs().get(p.group().run());
+        boolean stillFree = p.trainers().stream().allMatch(trainers::containsKey);
+        if (run == null || run.state() != RunState.QUEUED || run.generation() + 1 != p.group().generation() || !stillFree) {
+            return Effect().none(); // paused, cancelled or a trainer left meanwhile: the next tick places it again
+        }
+        List<String> nodes = p.trainers().stream().map(this::nodeOf).toList();
+        return Effect().persist(new RunPlaced(run.name(), p.group().generation(), nodes, now())).thenRun(after -> {
+            RunConfig config = Settings.parse(Settings.parseText(new Settings.Text(run.name() + "/config.conf", run.config())));
+            List<RunSupervisor.Member> members = new ArrayList<>();
+            for (int r = 0; r < p.trainers().size(); r++) {
+                members.add(new RunSupervisor.Member(p.trainers().get(r), nodes.get(r)));
+            }
+            RunSupervisor.Plan plan = new RunSupervisor.Plan(p.group(), run.config(), new LoopPolicy(config), run.steps(),
+                    run.committedStep(), setup.storage().resolve(run.name()));
+            ActorRef<RunSupervisor.Command> supervisor = ctx.spawn(RunSupervisor.create(plan, members, setup.training(), ctx.getSelf()),
+                    "run-" + run.name() + "-" + p.group().generation());
+            active.put(run.name(), new Active(p.group(), supervisor, p.trainers()));
+        });
+    }
+
+    private RunAnswer unknownRun(String name, CoordinatorState state) {
+        return new Refused(404, "no run named " + name + (state.runs().isEmpty() ? "; none was submitted yet"
+                : "; runs: " + String.join(", ", state.runs().keySet())));
+    }
+
+    private boolean isActive(GroupId group) {
+        Active a = active.get(group.run());
+        return a != null && a.group().equals(group);
+    }
+
+    private RunView view(RunRecord r) {
+        Active a = active.get(r.name());
+        StepReport live = a == null ? null : lastStep.get(r.name());
+        Path runDir = setup.storage().resolve(r.name());
+        if (live != null) {
+            return new RunView(r.name(), r.state(), live.step(), r.steps(), a.trainers().size(), r.nodes(), runDir.toString(),
+                    live.loss(), Double.isNaN(live.valLoss()) ? r.valLoss() : live.valLoss(), live.tokensPerSecond(), live.mfu(),
+                    r.committedStep(), r.restarts(), r.error(), r.submitted(), r.updated(), true);
+        }
+        return new RunView(r.name(), r.state(), r.step(), r.steps(), a == null ? 0 : a.trainers().size(), r.nodes(), runDir.toString(),
+                r.loss(), r.valLoss(), r.tokensPerSecond(), r.mfu(), r.committedStep(), r.restarts(), r.error(), r.submitted(),
+                r.updated(), false);
+    }
+
+    private List<NodeView> nodes(CoordinatorState state) {
+        List<NodeView> out = new ArrayList<>();
+        for (Live l : trainers.values()) {
+            TrainerStatus s = l.status();
+            out.add(new NodeView(s.node(), "trainer", s.host(), s.pid(), s.device(), s.state(), s.group(), s.step(), l.heard(), true));
+        }
+        for (CoordinatorState.NodeRecord n : state.nodes().values()) {
+            boolean listed = trainers.values().stream().anyMatch(l -> l.status().node().equals(n.node()));
+            if (!listed) {
+                out.add(new NodeView(n.node(), "trainer", n.host(), 0, n.device(), "gone", "", 0, n.firstSeen(), false));
+            }
+        }
+        return out;
+    }
+
+    /** The trainer's node address (pekko://ablate@host:port), from its reference. */
+    private String nodeOf(ActorRef<?> ref) {
+        String full = refs.toSerializationFormat(ref);
+        int path = full.indexOf('/', full.indexOf("//") + 2);
+        return path < 0 ? full : full.substring(0, path);
+    }
+
+    private Instant now() {
+        return setup.clock().instant();
+    }
+}

@@ -1,0 +1,59 @@
+package ablate.cluster.node;
+
+import ablate.conf.Settings;
+import ablate.conf.SettingsException;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.time.Duration;
+
+/** The {@code cluster.training} block: how runs are driven on trainers, and every deadline. */
+public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout, Duration stepTimeout, Duration checkpointTimeout,
+        Duration ordersTimeout, Duration collectiveTimeout, int collectiveBlockBytes, int grantAhead, int maxRestarts,
+        Duration heartbeatInterval, Duration askTimeout) {
+
+    /** Reads the block from a node's config (its overrides over the cluster reference). */
+    public static TrainingSettings from(Config user) {
+        Config c = user.withFallback(NodeSettings.reference());
+        TrainingSettings s = new TrainingSettings(duration(c, "prepare-timeout"), duration(c, "connect-timeout"),
+                duration(c, "step-timeout"), duration(c, "checkpoint-timeout"), duration(c, "orders-timeout"),
+                duration(c, "collective-timeout"), positive(c, "collective-block-bytes"), positive(c, "grant-ahead"),
+                integer(c, "max-restarts"), duration(c, "heartbeat-interval"), duration(c, "ask-timeout"));
+        if (s.maxRestarts < 0) {
+            throw problem(c, "max-restarts", "must be >= 0, got " + s.maxRestarts);
+        }
+        return s;
+    }
+
+    private static Duration duration(Config c, String key) {
+        try {
+            Duration d = c.getDuration("cluster.training." + key);
+            if (d.isNegative() || d.isZero()) {
+                throw problem(c, key, "must be a positive duration, got " + d);
+            }
+            return d;
+        } catch (ConfigException e) {
+            throw problem(c, key, e.getMessage());
+        }
+    }
+
+    private static int positive(Config c, String key) {
+        int v = integer(c, key);
+        if (v < 1) {
+            throw problem(c, key, "must be a positive integer, got " + v);
+        }
+        return v;
+    }
+
+    private static int integer(Config c, String key) {
+        try {
+            return c.getInt("cluster.training." + key);
+        } catch (ConfigException e) {
+            throw problem(c, key, e.getMessage());
+        }
+    }
+
+    private static SettingsException problem(Config c, String key, String what) {
+        String full = "cluster.training." + key;
+        return new SettingsException(full, Settings.originOf(c, full), what);
+    }
+}

@@ -1,0 +1,92 @@
+package ablate.cluster.protocol;
+
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * What the coordinator's run supervisors and the trainer nodes say to each other. A run placed on
+ * trainers is a group ({@link GroupId}: the run and a generation that grows with every placement,
+ * so orders of an abandoned placement are recognized and ignored). The supervisor prepares every
+ * rank (config, resume step), connects the ring, then grants steps a few at a time; the trainers
+ * train up to the grant and report every step; at a checkpoint step it stops granting, has rank 0
+ * write the checkpoint, and prunes older ones only after the coordinator committed it.
+ */
+public final class TrainingProtocol {
+    /** Trainer nodes register their {@link ToTrainer} reference under this key. */
+    public static final ServiceKey<ToTrainer> TRAINERS = ServiceKey.create(ToTrainer.class, "ablate-trainers");
+    /** The coordinator singleton registers its {@link ToCoordinator} reference under this key. */
+    public static final ServiceKey<ToCoordinator> COORDINATOR = ServiceKey.create(ToCoordinator.class, "ablate-coordinator");
+
+    private TrainingProtocol() {}
+
+    /** One placement of a run on a group of trainers. */
+    public record GroupId(String run, long generation) implements ClusterMessage {
+        @Override
+        public String toString() {
+            return run + "#" + generation;
+        }
+    }
+
+    /** Orders to a trainer node. */
+    public sealed interface ToTrainer extends ClusterMessage permits Prepare, Connect, Grant, WriteCheckpoint, Prune, Release {}
+
+    /**
+     * Become rank {@code rank} of {@code ranks} for the run whose resolved config is {@code config},
+     * restored from committed checkpoint {@code resumeStep} (0: a new run), and open a ring endpoint.
+     * A trainer busy with another group abandons it first.
+     */
+    public record Prepare(GroupId group, String config, int rank, int ranks, long resumeStep, ActorRef<ToSupervisor> replyTo)
+            implements ToTrainer {}
+
+    /** Join the ring: {@code ring.get(r)} is rank r's endpoint as host:port. */
+    public record Connect(GroupId group, List<String> ring) implements ToTrainer {}
+
+    /** Train until the run has done {@code untilStep} steps (grants only grow). */
+    public record Grant(GroupId group, long untilStep) implements ToTrainer {}
+
+    /** Rank 0: write a checkpoint of step {@code step} (the trainers stand at it). */
+    public record WriteCheckpoint(GroupId group, long step) implements ToTrainer {}
+
+    /** Rank 0: the coordinator committed {@code committedStep}; delete checkpoints beyond checkpoint.keep. */
+    public record Prune(GroupId group, long committedStep) implements ToTrainer {}
+
+    /** Leave the group: stop training, free the model and the ring. */
+    public record Release(GroupId group, String reason) implements ToTrainer {}
+
+    /** Reports to the run supervisor that placed the group. */
+    public sealed interface ToSupervisor extends ClusterMessage permits Prepared, Connected, StepDone, CheckpointWritten, TrainerFailed {}
+
+    /** Ready: the model is built (and restored), the ring endpoint listens at {@code ringAddress}. */
+    public record Prepared(GroupId group, int rank, String ringAddress) implements ToSupervisor {}
+
+    /** Joined the ring. */
+    public record Connected(GroupId group, int rank) implements ToSupervisor {}
+
+    /** Step {@code report.step()} is done on this rank; every rank reports the same loss. */
+    public record StepDone(GroupId group, int rank, StepReport report) implements ToSupervisor {}
+
+    /** Rank 0 wrote (and fsynced) checkpoint {@code step} into {@code dir}. */
+    public record CheckpointWritten(GroupId group, long step, String dir) implements ToSupervisor {}
+
+    /**
+     * A rank failed. {@code retriable}: the group broke (a peer vanished, a deadline passed), so the
+     * run may continue from its committed checkpoint on a new group; otherwise the run itself is
+     * wrong (bad data, a non-finite loss) and would fail again.
+     */
+    public record TrainerFailed(GroupId group, int rank, String node, String error, boolean retriable) implements ToSupervisor {}
+
+    /** One step as a local run's metrics.jsonl line has it; val loss NaN when not measured. */
+    public record StepReport(long step, double loss, double lr, double gradNorm, double tokensPerSecond, double mfu,
+            double valLoss, boolean skipped, double seconds) implements ClusterMessage {}
+
+    /** What trainer nodes tell the coordinator on their own. */
+    public sealed interface ToCoordinator extends ClusterMessage permits TrainerStatus {}
+
+    /**
+     * A trainer's heartbeat: who it is and what it does ({@code group} is null-free: the empty
+     * string when idle).
+     */
+    public record TrainerStatus(ActorRef<ToTrainer> trainer, String node, String host, long pid, String device, String state,
+            String group, long step) implements ToCoordinator {}
+}

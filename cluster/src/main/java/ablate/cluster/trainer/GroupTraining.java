@@ -1,0 +1,234 @@
+package ablate.cluster.trainer;
+
+import ablate.cluster.collective.Endpoint;
+import ablate.cluster.collective.RingCollective;
+import ablate.cluster.collective.TcpAllReduce;
+import ablate.cluster.protocol.TrainingProtocol.Prepare;
+import ablate.cluster.protocol.TrainingProtocol.StepReport;
+import ablate.conf.RunConfig;
+import ablate.conf.Settings;
+import ablate.trainer.checkpoint.Checkpoint;
+import ablate.trainer.checkpoint.Checkpoints;
+import ablate.trainer.parallel.AllReduce;
+import ablate.trainer.run.LoopPolicy;
+import ablate.trainer.run.MetricsLog;
+import ablate.trainer.run.RunDirectory;
+import ablate.trainer.run.StepMetrics;
+import ablate.trainer.run.Torch;
+import ablate.trainer.run.Trainer;
+import ablate.trainer.run.TrainingData;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One trainer's part of a run's group: the model replica, its data, its end of the ring and, on
+ * rank 0, the run folder's writer (metrics.jsonl and checkpoints). Every method runs on the node's
+ * DJL thread ({@link DjlThread}); the actor only schedules them. The training math is all in
+ * {@link Trainer} and {@link LoopPolicy}: this class wires them to the group.
+ */
+public final class GroupTraining implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupTraining.class);
+
+    private final Prepare order;
+    private final RunConfig config;
+    private final LoopPolicy policy;
+    private final TrainingData data;
+    private final Trainer trainer;
+    private final RunWriter writer;
+    private final Endpoint endpoint;
+    private AllReduce group = AllReduce.single();
+
+    /** Where a trainer node keeps things and how it joins rings. */
+    public record Place(Path storage, Path dataDir, String device, String bindHost) {}
+
+    private GroupTraining(Prepare order, RunConfig config, TrainingData data, Trainer trainer, RunWriter writer, Endpoint endpoint) {
+        this.order = order;
+        this.config = config;
+        this.policy = new LoopPolicy(config);
+        this.data = data;
+        this.trainer = trainer;
+        this.writer = writer;
+        this.endpoint = endpoint;
+    }
+
+    /**
+     * Builds the replica for {@code order}: the run's config with this node's device, its data
+     * (relative corpus paths under the node's data dir), the model restored from the committed
+     * checkpoint, and a listening ring endpoint when the group has more than one rank.
+     *
+     * @throws ablate.conf.SettingsException or IllegalArgumentException when the run cannot train
+     *     here (bad data path, a device this node lacks); IOException when its checkpoint is unreadable
+     */
+    static GroupTraining open(Prepare order, Place place) throws IOException {
+        RunConfig config = Settings.parse(Settings.parseOverride("train.device = \"" + place.device() + "\"")
+                .withFallback(Settings.parseText(new Settings.Text(order.group().run() + "/config.conf", order.config()))));
+        Torch.device(config.train().device());
+        RunDirectory runDir = new RunDirectory(place.storage().resolve(order.group().run()));
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            TrainingData data = TrainingData.open(config.data(), config.train().seed(), place.dataDir());
+            opened.add(data);
+            LoopPolicy.checkVocabulary(config, data);
+            Trainer trainer = new Trainer(config, data);
+            opened.add(trainer);
+            List<String> metricsSoFar = List.of();
+            if (order.resumeStep() > 0) {
+                Checkpoint committed = committed(runDir, order.resumeStep());
+                trainer.restore(committed);
+                metricsSoFar = committed.metrics();
+            }
+            RunWriter writer = order.rank() == 0 ? RunWriter.open(runDir, config, order.resumeStep(), metricsSoFar) : RunWriter.NONE;
+            opened.add(writer);
+            // a group of one listens too: a socket is cheap, and every rank then answers Prepare alike
+            Endpoint endpoint = RingCollective.listen(new InetSocketAddress(place.bindHost(), 0));
+            return new GroupTraining(order, config, data, trainer, writer, endpoint);
+        } catch (IOException | RuntimeException e) {
+            for (AutoCloseable c : opened.reversed()) {
+                closeQuietly(c);
+            }
+            throw e;
+        }
+    }
+
+    /** The checkpoint the coordinator committed, verified; never a newer one found on disk. */
+    private static Checkpoint committed(RunDirectory runDir, long step) throws IOException {
+        Checkpoint c = new Checkpoint(runDir.checkpoints().resolve(String.format("step-%08d", step)), step);
+        try {
+            c.verify();
+        } catch (IOException e) {
+            throw new IOException("the committed checkpoint " + c.dir() + " does not verify: " + e.getMessage(), e);
+        }
+        return c;
+    }
+
+    /** The ring endpoint's address as host:port. */
+    String ringAddress() {
+        return endpoint.address().getHostString() + ":" + endpoint.address().getPort();
+    }
+
+    /** Joins the ring (a group of one has none). */
+    void connect(List<String> ring, Duration timeout, int blockBytes) {
+        if (order.ranks() == 1) {
+            return;
+        }
+        List<InetSocketAddress> addresses = ring.stream().map(GroupTraining::address).toList();
+        RingCollective.Settings settings = new RingCollective.Settings(order.group().toString(), order.rank(), order.ranks(),
+                timeout, blockBytes);
+        group = new TcpAllReduce(RingCollective.join(endpoint, addresses, settings));
+    }
+
+    /** Steps done so far. */
+    long step() {
+        return trainer.state().step();
+    }
+
+    /** One step with the group, the validation loss when it is due, rank 0's metrics line. */
+    StepReport trainOne() {
+        StepMetrics m = trainer.step(group);
+        policy.checkFinite(m);
+        LoopPolicy.Throughput speed = policy.throughput(m, order.ranks());
+        double val = policy.validatesAfter(m.step()) ? trainer.validationLoss(group) : Double.NaN;
+        writer.append(m, speed, val);
+        return new StepReport(m.step(), m.loss(), m.lr(), m.gradNorm(), speed.tokensPerSecond(), speed.mfu(), val,
+                m.scaling().skipped(), m.seconds());
+    }
+
+    /** Rank 0: writes the checkpoint of the step the group stands at; nothing is pruned until it is committed. */
+    Path writeCheckpoint(long step) throws IOException {
+        if (step() != step) {
+            throw new IllegalStateException("asked for a checkpoint of step " + step + " but this trainer stands at step " + step());
+        }
+        return writer.checkpoint(trainer.checkpointContents(order.config(), writer.lines()));
+    }
+
+    /** Rank 0: deletes checkpoints beyond checkpoint.keep, now that the newest is committed. */
+    void prune() throws IOException {
+        writer.prune();
+    }
+
+    RunConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(group);
+        closeQuietly(endpoint);
+        closeQuietly(writer);
+        closeQuietly(trainer);
+        closeQuietly(data);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** Rank 0 writes the run folder; the other ranks write nothing. */
+    private interface RunWriter extends AutoCloseable {
+        RunWriter NONE = new RunWriter() {};
+
+        static RunWriter open(RunDirectory runDir, RunConfig config, long resumeStep, List<String> metricsSoFar) throws IOException {
+            Checkpoints checkpoints = new Checkpoints(runDir.checkpoints(), config.checkpoint().keep());
+            checkpoints.setAsideAfter(resumeStep);
+            MetricsLog metrics = MetricsLog.open(runDir.path(), metricsSoFar);
+            return new Rank0(checkpoints, metrics);
+        }
+
+        default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) {}
+
+        default List<String> lines() {
+            return List.of();
+        }
+
+        default Path checkpoint(Checkpoint.Contents contents) throws IOException {
+            throw new IllegalStateException("only rank 0 writes checkpoints");
+        }
+
+        default void prune() throws IOException {}
+
+        @Override
+        default void close() throws IOException {}
+    }
+
+    private record Rank0(Checkpoints checkpoints, MetricsLog metrics) implements RunWriter {
+        @Override
+        public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) {
+            metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), valLoss);
+        }
+
+        @Override
+        public List<String> lines() {
+            return metrics.lines();
+        }
+
+        @Override
+        public Path checkpoint(Checkpoint.Contents contents) throws IOException {
+            return checkpoints.write(contents).dir();
+        }
+
+        @Override
+        public void prune() throws IOException {
+            checkpoints.prune();
+        }
+
+        @Override
+        public void close() throws IOException {
+            metrics.close();
+        }
+    }
+}

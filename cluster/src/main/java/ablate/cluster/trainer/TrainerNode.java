@@ -1,0 +1,303 @@
+package ablate.cluster.trainer;
+
+import ablate.cluster.node.TrainingSettings;
+import ablate.cluster.protocol.Listings;
+import ablate.cluster.protocol.TrainingProtocol;
+import ablate.cluster.protocol.TrainingProtocol.CheckpointWritten;
+import ablate.cluster.protocol.TrainingProtocol.Connect;
+import ablate.cluster.protocol.TrainingProtocol.Connected;
+import ablate.cluster.protocol.TrainingProtocol.Grant;
+import ablate.cluster.protocol.TrainingProtocol.GroupId;
+import ablate.cluster.protocol.TrainingProtocol.Prepare;
+import ablate.cluster.protocol.TrainingProtocol.Prepared;
+import ablate.cluster.protocol.TrainingProtocol.Prune;
+import ablate.cluster.protocol.TrainingProtocol.Release;
+import ablate.cluster.protocol.TrainingProtocol.StepDone;
+import ablate.cluster.protocol.TrainingProtocol.ToCoordinator;
+import ablate.cluster.protocol.TrainingProtocol.ToTrainer;
+import ablate.cluster.protocol.TrainingProtocol.TrainerFailed;
+import ablate.cluster.protocol.TrainingProtocol.TrainerStatus;
+import ablate.cluster.protocol.TrainingProtocol.WriteCheckpoint;
+import ablate.conf.SettingsException;
+import ablate.trainer.data.DataException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * A trainer node: one per device (JVM). It serves at most one run's group at a time, doing every
+ * piece of DJL work on its {@link DjlThread} ({@link GroupTraining} holds the replica) while this
+ * actor answers orders, reports to the group's supervisor and sends the coordinator a heartbeat.
+ * An order for another group than the one served is ignored, except a {@link Prepare}, which
+ * supersedes it; a group that gets no order for {@code orders-timeout} is left.
+ */
+public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
+    /** What the node answers; everything but orders is internal. */
+    public sealed interface Command {}
+
+    private record Order(ToTrainer order) implements Command {}
+
+    private record CoordinatorListed(Receptionist.Listing listing) implements Command {}
+
+    private enum Heartbeat implements Command { INSTANCE }
+
+    private record Opened(GroupId group, GroupTraining training) implements Command {}
+
+    private record Joined(GroupId group) implements Command {}
+
+    private record LoopEnded(GroupId group) implements Command {}
+
+    private record Written(GroupId group, long step, String dir) implements Command {}
+
+    private record Failed(GroupId group, Throwable error) implements Command {}
+
+    private record OrdersOverdue(GroupId group) implements Command {}
+
+    /** Who this node is, for heartbeats and error reports. */
+    public record Identity(String node, String host, long pid, String device) {}
+
+    /** The group being served: touched by the actor only, except the atomics the DJL loop reads and writes. */
+    private static final class Serving {
+        final Prepare order;
+        GroupTraining training;
+        DjlThread.Task<?> running;
+        boolean looping;
+        final AtomicLong granted = new AtomicLong();
+        final AtomicLong done = new AtomicLong();
+        volatile boolean stopped;
+
+        Serving(Prepare order) {
+            this.order = order;
+            this.done.set(order.resumeStep());
+        }
+
+        GroupId group() {
+            return order.group();
+        }
+    }
+
+    private final Identity identity;
+    private final GroupTraining.Place place;
+    private final TrainingSettings settings;
+    private final TimerScheduler<Command> timers;
+    private final ActorRef<ToTrainer> self;
+    private final DjlThread djl = new DjlThread();
+    private ActorRef<ToCoordinator> coordinator;
+    private Serving serving;
+
+    public static Behavior<Command> create(Identity identity, GroupTraining.Place place, TrainingSettings settings) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TrainerNode(ctx, timers, identity, place, settings)));
+    }
+
+    private TrainerNode(ActorContext<Command> ctx, TimerScheduler<Command> timers, Identity identity, GroupTraining.Place place,
+            TrainingSettings settings) {
+        super(ctx);
+        this.identity = identity;
+        this.place = place;
+        this.settings = settings;
+        this.timers = timers;
+        this.self = ctx.messageAdapter(ToTrainer.class, Order::new);
+        ctx.getSystem().receptionist().tell(Receptionist.register(TrainingProtocol.TRAINERS, self));
+        Listings.subscribe(ctx, TrainingProtocol.COORDINATOR, CoordinatorListed::new);
+        timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, settings.heartbeatInterval());
+        ctx.getLog().info("trainer {} on {} ready", identity.node(), identity.device());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Command.class, this::on)
+                .onSignal(PostStop.class, stop -> onStop())
+                .build();
+    }
+
+    private Behavior<Command> on(Command command) {
+        switch (command) {
+            case Order(ToTrainer order) -> onOrder(order);
+            case CoordinatorListed(Receptionist.Listing listing) ->
+                    coordinator = listing.getServiceInstances(TrainingProtocol.COORDINATOR).stream().findFirst().orElse(coordinator);
+            case Heartbeat h -> heartbeat();
+            case Opened(GroupId group, GroupTraining training) -> onOpened(group, training);
+            case Joined(GroupId group) -> {
+                if (serves(group)) {
+                    serving.order.replyTo().tell(new Connected(group, serving.order.rank()));
+                }
+            }
+            case LoopEnded(GroupId group) -> {
+                if (serves(group)) {
+                    serving.looping = false;
+                    trainIfGranted();
+                }
+            }
+            case Written(GroupId group, long step, String dir) -> {
+                if (serves(group)) {
+                    serving.order.replyTo().tell(new CheckpointWritten(group, step, dir));
+                }
+            }
+            case Failed(GroupId group, Throwable error) -> onFailed(group, error);
+            case OrdersOverdue(GroupId group) -> {
+                if (serves(group)) {
+                    getContext().getLog().warn("no order for group {} in {}: the coordinator is gone; leaving the group", group,
+                            settings.ordersTimeout());
+                    leave("no orders for " + settings.ordersTimeout());
+                }
+            }
+        }
+        return this;
+    }
+
+    private void onOrder(ToTrainer order) {
+        if (order instanceof Prepare prepare) {
+            if (serving != null) {
+                leave("superseded by group " + prepare.group());
+            }
+            serving = new Serving(prepare);
+            getContext().getLog().info("preparing rank {} of {} for group {} (resume from step {})", prepare.rank(), prepare.ranks(),
+                    prepare.group(), prepare.resumeStep());
+            run(djl.submit(() -> GroupTraining.open(prepare, place)), t -> new Opened(prepare.group(), t));
+            expectOrders();
+            return;
+        }
+        GroupId group = switch (order) {
+            case Connect c -> c.group();
+            case Grant g -> g.group();
+            case WriteCheckpoint w -> w.group();
+            case Prune p -> p.group();
+            case Release r -> r.group();
+            case Prepare p -> p.group();
+        };
+        if (!serves(group) || serving.training == null) {
+            getContext().getLog().debug("ignoring {} for group {}: not serving it", order.getClass().getSimpleName(), group);
+            return;
+        }
+        expectOrders();
+        GroupTraining training = serving.training;
+        switch (order) {
+            case Connect c -> run(djl.submit(() -> {
+                training.connect(c.ring(), settings.collectiveTimeout(), settings.collectiveBlockBytes());
+                return true;
+            }), ok -> new Joined(group));
+            case Grant g -> {
+                serving.granted.accumulateAndGet(g.untilStep(), Math::max);
+                trainIfGranted();
+            }
+            case WriteCheckpoint w -> run(djl.submit(() -> training.writeCheckpoint(w.step()).toString()),
+                    dir -> new Written(group, w.step(), dir));
+            case Prune p -> djl.submit(() -> {
+                training.prune();
+                return true;
+            }).result().whenComplete((ok, error) -> {
+                if (error != null) {
+                    getContext().getSystem().log().warn("pruning checkpoints of {} failed: {}", group, error.toString());
+                }
+            });
+            case Release r -> {
+                getContext().getLog().info("leaving group {}: {}", group, r.reason());
+                leave(r.reason());
+            }
+            case Prepare p -> throw new IllegalStateException("handled above");
+        }
+    }
+
+    private void onOpened(GroupId group, GroupTraining training) {
+        if (!serves(group)) {
+            djl.submit(() -> {
+                training.close(); // prepared for a group left meanwhile
+                return true;
+            });
+            return;
+        }
+        serving.training = training;
+        serving.order.replyTo().tell(new Prepared(group, serving.order.rank(), training.ringAddress()));
+    }
+
+    /** Starts the step loop when steps are granted beyond those done and none runs. */
+    private void trainIfGranted() {
+        Serving s = serving;
+        if (s == null || s.training == null || s.looping || s.granted.get() <= s.done.get()) {
+            return;
+        }
+        s.looping = true;
+        GroupId group = s.group();
+        run(djl.submit(() -> {
+            while (!s.stopped && s.training.step() < s.granted.get()) {
+                TrainingProtocol.StepReport report = s.training.trainOne();
+                s.done.set(report.step());
+                s.order.replyTo().tell(new StepDone(group, s.order.rank(), report));
+            }
+            return true;
+        }), ok -> new LoopEnded(group));
+    }
+
+    private void onFailed(GroupId group, Throwable error) {
+        if (!serves(group)) {
+            return; // a task of a group left meanwhile, interrupted on purpose
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        boolean retriable = !(cause instanceof SettingsException || cause instanceof DataException
+                || cause instanceof IllegalArgumentException || cause instanceof IllegalStateException);
+        getContext().getLog().error("group {} failed on this trainer ({}): {}", group, retriable ? "the group broke" : "the run is at fault",
+                cause.toString());
+        serving.order.replyTo().tell(new TrainerFailed(group, serving.order.rank(), identity.node(),
+                cause.getMessage() == null ? cause.toString() : cause.getMessage(), retriable));
+        leave("failed: " + cause);
+    }
+
+    /** Stops the group's work (interrupting a step waiting in a collective) and frees the replica on the DJL thread. */
+    private void leave(String reason) {
+        Serving s = serving;
+        serving = null;
+        timers.cancel(OrdersOverdue.class);
+        s.stopped = true;
+        if (s.running != null) {
+            s.running.cancel();
+        }
+        djl.submit(() -> {
+            if (s.training != null) {
+                s.training.close();
+            }
+            return true;
+        });
+    }
+
+    private <T> void run(DjlThread.Task<T> task, java.util.function.Function<T, Command> done) {
+        GroupId group = serving.group();
+        serving.running = task;
+        // a task cancelled by leave() fails too, but for a group no longer served: onFailed ignores it
+        getContext().pipeToSelf(task.result(), (value, error) -> error == null ? done.apply(value) : new Failed(group, error));
+    }
+
+    private boolean serves(GroupId group) {
+        return serving != null && serving.group().equals(group);
+    }
+
+    private void expectOrders() {
+        timers.startSingleTimer(OrdersOverdue.class, new OrdersOverdue(serving.group()), settings.ordersTimeout());
+    }
+
+    private void heartbeat() {
+        if (coordinator == null) {
+            return;
+        }
+        Serving s = serving;
+        String state = s == null ? "idle" : s.training == null ? "preparing" : s.looping ? "training" : "ready";
+        coordinator.tell(new TrainerStatus(self, identity.node(), identity.host(), identity.pid(), identity.device(), state,
+                s == null ? "" : s.group().toString(), s == null ? 0 : s.done.get()));
+    }
+
+    private Behavior<Command> onStop() {
+        if (serving != null) {
+            leave("node stopping");
+        }
+        djl.close();
+        return this;
+    }
+}
