@@ -12,7 +12,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import ablate.cluster.node.TrainingSettings;
+import ablate.conf.Settings;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -117,6 +123,67 @@ abstract class JournalRecoveryContract {
             }
         });
         onNode(kit -> assertThat(get(kit, kit.spawn(TestCounter.create(id, snapshotEvery)))).isEqualTo(new TestCounter.State(263, 250)));
+    }
+
+    /**
+     * The coordinator itself: runs submitted, paused and cancelled (with snapshots every 3 events,
+     * so recovery starts from a snapshot and replays the rest) are all there, in order and in the
+     * same state, after the node restarts on the same journal; a name taken before stays taken.
+     */
+    @Test
+    void theCoordinatorRecoversItsRunsAfterARestart() throws SQLException {
+        clearCoordinatorJournal();
+        String config = Settings.load(Settings.Sources.ofPreset("debug", "train.steps=7")).render();
+        List<String> before = new ArrayList<>();
+        onNode(kit -> {
+            var coordinator = kit.spawn(Coordinator.create(setup()));
+            for (String name : List.of("alpha", "bravo", "charlie", "delta")) {
+                assertThat(ask(kit, coordinator, replyTo -> new Coordinator.Submit(name, config, replyTo))).isInstanceOf(Views.RunFound.class);
+            }
+            assertThat(ask(kit, coordinator, replyTo -> new Coordinator.Control("bravo", Coordinator.Action.PAUSE, replyTo))).isInstanceOf(Views.RunFound.class);
+            assertThat(ask(kit, coordinator, replyTo -> new Coordinator.Control("charlie", Coordinator.Action.CANCEL, replyTo))).isInstanceOf(Views.RunFound.class);
+            before.addAll(states(kit, coordinator));
+        });
+        assertThat(before).containsExactly("alpha queued 7", "bravo paused 7", "charlie cancelled 7", "delta queued 7");
+        onNode(kit -> {
+            var coordinator = kit.spawn(Coordinator.create(setup()));
+            assertThat(states(kit, coordinator)).isEqualTo(before);
+            Views.RunAnswer again = ask(kit, coordinator, replyTo -> new Coordinator.Submit("alpha", config, replyTo));
+            assertThat(again).isInstanceOf(Views.Refused.class);
+            assertThat(((Views.Refused) again).error()).contains("a run named alpha exists");
+        });
+    }
+
+    private Coordinator.Setup setup() {
+        return new Coordinator.Setup(dataDir.resolve("runs"), TrainingSettings.from(ConfigFactory.empty()), 3, Clock.systemUTC());
+    }
+
+    private static Views.RunAnswer ask(ActorTestKit kit, ActorRef<Coordinator.Command> coordinator,
+            java.util.function.Function<ActorRef<Views.RunAnswer>, Coordinator.Command> message) {
+        TestProbe<Views.RunAnswer> probe = kit.createTestProbe();
+        coordinator.tell(message.apply(probe.ref()));
+        return probe.receiveMessage(TIMEOUT);
+    }
+
+    private List<String> states(ActorTestKit kit, ActorRef<Coordinator.Command> coordinator) {
+        TestProbe<Views.RunsFound> probe = kit.createTestProbe();
+        coordinator.tell(new Coordinator.ListRuns(probe.ref()));
+        return probe.receiveMessage(TIMEOUT).runs().stream()
+                .map(r -> r.name() + " " + r.state().name().toLowerCase() + " " + r.steps()).toList();
+    }
+
+    /** Removes the coordinator's events and snapshots, so the test starts from an empty journal on a shared server. */
+    void clearCoordinatorJournal() throws SQLException {
+        JournalSettings journal = coordinator(dataDir).journal();
+        JournalSchema.ensure(journal);
+        try (Connection c = DriverManager.getConnection(journal.jdbcUrl(), journal.user(), journal.password().reveal())) {
+            for (String table : List.of("event_journal", "snapshot")) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE persistence_id = ?")) {
+                    s.setString(1, Coordinator.ID.id());
+                    s.executeUpdate();
+                }
+            }
+        }
     }
 
     record Rows(long min, long max, long count) {}
