@@ -102,6 +102,7 @@ final class KryoFactory {
         }
 
         @Override
+        @SuppressWarnings("rawtypes") // Kryo's signature
         public Registration getRegistration(Class type) {
             try {
                 return super.getRegistration(type);
@@ -120,6 +121,7 @@ final class KryoFactory {
         private static final List<Class<?>> FAMILIES = List.of(List.class, Set.class, Map.class, Path.class, ActorRef.class);
 
         @Override
+        @SuppressWarnings("rawtypes") // Kryo's signature
         public Registration getRegistration(Class type) {
             Registration registration = super.getRegistration(type);
             if (registration == null) {

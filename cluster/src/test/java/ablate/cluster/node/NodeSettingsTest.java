@@ -182,5 +182,8 @@ class NodeSettingsTest {
         assertThat(NodeSettings.reference().root().keySet()).containsExactly("cluster");
         assertThat(Settings.reference().root().keySet()).doesNotContain("pekko", "cluster", "jdbc-journal").contains("model", "train");
         assertThat(Settings.originOf(Settings.reference(), "model.layers")).matches(".*conf.*reference\\.conf:\\d+");
+        assertThat(Settings.load(Settings.Sources.ofPreset("debug", "train.steps=3")).train().steps()).isEqualTo(3);
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "pekko.loglevel=DEBUG")))
+                .as("a run config is still only model, data, train, checkpoint").hasMessageContaining("unknown key");
     }
 }
