@@ -125,6 +125,39 @@ class ClusterTrainingTest {
         assertThat(request("GET", "/api/runs/typo", "", "Bearer " + TOKEN).statusCode()).as("nothing was created").isEqualTo(404);
     }
 
+    /** SIGTERM makes a node leave the cluster and exit: the coordinator lists it as gone within seconds, not after a failure timeout. */
+    @Test
+    void aTrainerStopsCleanlyOnSigterm() throws Exception {
+        NodeProcess extra = NodeProcess.start(dir.resolve("trainer-extra.log"), List.of("ABLATE_TOKEN=" + TOKEN), "--role", "trainer",
+                "--seed", nodes.getFirst().address(), "--data-dir", dir.resolve("trainer-extra").toString());
+        try {
+            String node = "pekko://ablate@" + extra.address();
+            long heard = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!request("GET", "/api/nodes", "", "Bearer " + TOKEN).body().contains("\"node\":\"" + node + "\",\"role\":\"trainer\","
+                    + "\"host\":\"127.0.0.1\"") && System.nanoTime() < heard) {
+                Thread.sleep(100); // until its first heartbeat
+            }
+            long start = System.nanoTime();
+            extra.signal("TERM");
+            assertThat(extra.awaitExit(Duration.ofSeconds(30))).as("exit code after SIGTERM").isIn(0, 143);
+            double exitSeconds = (System.nanoTime() - start) / 1e9;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            boolean gone = false;
+            JsonNode listed = JSON.createArrayNode();
+            while (!gone && System.nanoTime() < deadline) {
+                listed = JSON.readTree(request("GET", "/api/nodes", "", "Bearer " + TOKEN).body());
+                for (JsonNode n : listed) {
+                    gone |= n.get("node").asText().equals(node) && !n.get("reachable").asBoolean();
+                }
+                Thread.sleep(100);
+            }
+            assertThat(gone).as("the coordinator lists %s as gone (it exited %.1f s after SIGTERM): %s", node, exitSeconds, listed).isTrue();
+            assertThat(Files.readString(extra.log())).contains("Exiting completed", "Successfully shut down");
+        } finally {
+            extra.close();
+        }
+    }
+
     /** Step -> (loss, val loss or NaN) of a local `ablate train` of the same config. */
     private static Map<Long, double[]> localRun() throws Exception {
         RunConfig config = Settings.load(Settings.Sources.ofPreset("debug", RUN.toArray(String[]::new)));

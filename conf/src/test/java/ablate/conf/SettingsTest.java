@@ -44,6 +44,30 @@ class SettingsTest {
     }
 
     @Test
+    void aConfigSentAsTextKeepsItsNameAndLineInErrors() {
+        Settings.Text text = new Settings.Text("study/base.conf", "model {\n  layers = 3\n  hedas = 4\n}\n");
+        assertThatThrownBy(() -> Settings.parse(Settings.compose("debug", List.of(text), List.of())))
+                .hasMessageContaining("model.hedas (study/base.conf:3)")
+                .hasMessageContaining("did you mean 'model.heads'");
+        RunConfig run = Settings.parse(Settings.compose("debug", List.of(new Settings.Text("a.conf", "model.layers = 3")),
+                List.of("model.layers=5")));
+        assertThat(run.model().layers()).as("--set wins over a file, as for files on disk").isEqualTo(5);
+    }
+
+    @Test
+    void dataParallelIsAutoOrATrainerCountThatTheStepCanShare() {
+        assertThat(Settings.load(Settings.Sources.ofPreset("debug")).cluster().auto()).isTrue();
+        assertThat(Settings.load(Settings.Sources.ofPreset("debug", "cluster.data-parallel=2")).cluster().dataParallel()).isEqualTo(2);
+        // debug: 16 sequences in micro-batches of 8 = 2 micro-batches per step
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "cluster.data-parallel=3")))
+                .hasMessageContaining("cluster.data-parallel (--set cluster.data-parallel=3): 3 trainers for a step of 2 micro-batches");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "cluster.data-parallel=many")))
+                .hasMessageContaining("'many' is neither a number of trainers nor auto");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "cluster.journal=h2")))
+                .as("node settings are not run settings").hasMessageContaining("cluster.journal (--set cluster.journal=h2): unknown key");
+    }
+
+    @Test
     void anUnknownSectionIsRejected() {
         assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "optimizer.lr=1")))
                 .hasMessageContaining("optimizer.lr (--set optimizer.lr=1): unknown key");

@@ -45,6 +45,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -85,6 +88,11 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
     record TrainersListed(Receptionist.Listing listing) implements Command {}
 
+    /** Cluster membership: a node that leaves or is removed takes its trainer with it at once. */
+    record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+    record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+
     /** From a supervisor: rank 0 finished a step. */
     record Progress(GroupId group, StepReport report) implements Command {}
 
@@ -115,6 +123,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     private final Map<String, Active> active = new HashMap<>();
     private final Map<String, PlaceRun> reserved = new HashMap<>();
     private final Map<String, StepReport> lastStep = new HashMap<>();
+    private final Set<String> unreachable = new java.util.HashSet<>();
 
     public static Behavior<Command> create(Setup setup) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, setup)));
@@ -126,6 +135,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         this.setup = setup;
         this.refs = ActorRefResolver.get(ctx.getSystem());
         Listings.subscribe(ctx, TrainingProtocol.TRAINERS, TrainersListed::new);
+        Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new), ClusterEvent.MemberEvent.class));
+        Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new), ClusterEvent.ReachabilityEvent.class));
         ctx.getSystem().receptionist().tell(Receptionist.register(TrainingProtocol.COORDINATOR,
                 ctx.messageAdapter(ToCoordinator.class, FromTrainer::new)));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofSeconds(1));
@@ -174,6 +187,24 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                 trainers.keySet().retainAll(listed);
                 for (ActorRef<ToTrainer> t : listed) {
                     trainers.putIfAbsent(t, new Live(t, new TrainerStatus(t, nodeOf(t), "", 0, "", "joining", "", 0), now()));
+                }
+                yield Effect().none();
+            }
+            case MembersChanged(ClusterEvent.MemberEvent event) -> {
+                boolean gone = event instanceof ClusterEvent.MemberLeft || event instanceof ClusterEvent.MemberExited
+                        || event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberDowned;
+                if (gone) {
+                    String address = event.member().address().toString();
+                    trainers.keySet().removeIf(t -> nodeOf(t).equals(address));
+                    unreachable.remove(address);
+                }
+                yield Effect().none();
+            }
+            case ReachabilityChanged(ClusterEvent.ReachabilityEvent event) -> {
+                if (event instanceof ClusterEvent.UnreachableMember) {
+                    unreachable.add(event.member().address().toString());
+                } else {
+                    unreachable.remove(event.member().address().toString());
                 }
                 yield Effect().none();
             }
@@ -257,6 +288,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onStatus(CoordinatorState state, TrainerStatus status) {
+        String address = nodeOf(status.trainer());
+        boolean member = java.util.stream.StreamSupport.stream(Cluster.get(ctx.getSystem()).state().getMembers().spliterator(), false)
+                .anyMatch(m -> m.address().toString().equals(address) && m.status() == org.apache.pekko.cluster.MemberStatus.up());
+        if (!member) {
+            return Effect().none(); // a heartbeat that overtook the node's leaving
+        }
         trainers.put(status.trainer(), new Live(status.trainer(), status, now()));
         if (!state.nodes().containsKey(status.node())) {
             return Effect().persist(new NodeRegistered(status.node(), status.host(), status.device(), now()));
@@ -322,6 +359,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** Places queued runs, oldest first, on free trainers; a run that does not fit waits and does not block smaller ones. */
     private void place(CoordinatorState state) {
         List<ActorRef<ToTrainer>> free = new ArrayList<>(trainers.keySet());
+        free.removeIf(t -> unreachable.contains(nodeOf(t)));
         active.values().forEach(a -> free.removeAll(a.trainers()));
         reserved.values().forEach(p -> free.removeAll(p.trainers()));
         free.sort(java.util.Comparator.comparing(this::nodeOf));
@@ -391,7 +429,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         List<NodeView> out = new ArrayList<>();
         for (Live l : trainers.values()) {
             TrainerStatus s = l.status();
-            out.add(new NodeView(s.node(), "trainer", s.host(), s.pid(), s.device(), s.state(), s.group(), s.step(), l.heard(), true));
+            boolean reachable = !unreachable.contains(nodeOf(l.trainer()));
+            out.add(new NodeView(s.node(), "trainer", s.host(), s.pid(), s.device(), reachable ? s.state() : "unreachable", s.group(),
+                    s.step(), l.heard(), reachable));
         }
         for (CoordinatorState.NodeRecord n : state.nodes().values()) {
             boolean listed = trainers.values().stream().anyMatch(l -> l.status().node().equals(n.node()));
