@@ -4,7 +4,6 @@ import ablate.trainer.cli.Cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -118,13 +117,9 @@ public final class Console {
         return Cli.OK;
     }
 
-    /** The line's words as the console's parser splits them (quotes group, backslash escapes). */
+    /** The line's words as the console's parser splits them: quotes group and are removed, a backslash escapes. */
     static List<String> words(String line) {
-        List<String> words = new ArrayList<>(new DefaultParser().parse(line, line.length(), Parser.ParseContext.SPLIT_LINE).words());
-        if (!words.isEmpty() && words.getLast().isEmpty()) {
-            words.removeLast(); // what a line ending in a blank leaves
-        }
-        return words;
+        return line.isBlank() ? List.of() : new DefaultParser().parse(line, line.length(), Parser.ParseContext.ACCEPT_LINE).words();
     }
 
     private void saveHistory() {
