@@ -29,6 +29,11 @@ final class Figures {
         return value.isValueNode() && !value.isNull() && !value.asText().isEmpty() ? value.asText() : UNKNOWN;
     }
 
+    /** A node's address without the actor system's name: "pekko://ablate@10.0.0.2:25520" is "10.0.0.2:25520". */
+    static String node(String address) {
+        return address.replaceFirst("^pekko://[^@/]+@", "");
+    }
+
     /** step/steps of a run object. */
     static String progress(JsonNode run) {
         return run.path("step").asLong() + "/" + run.path("steps").asLong();

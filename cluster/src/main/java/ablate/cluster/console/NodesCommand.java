@@ -22,7 +22,7 @@ public final class NodesCommand extends ClientCommand {
         Table table = new Table("NODE", "ROLE", "DEVICE", "STATE", "GROUP", "STEP", "HEARTBEAT-AGE");
         for (JsonNode n : reply.json()) {
             String state = Figures.text(n.path("state")) + (n.path("reachable").asBoolean(true) ? "" : " (unreachable)");
-            table.row(Figures.text(n.path("node")), Figures.text(n.path("role")), Figures.text(n.path("device")), state,
+            table.row(Figures.node(Figures.text(n.path("node"))), Figures.text(n.path("role")), Figures.text(n.path("device")), state,
                     Figures.text(n.path("group")), n.path("step").asText(), Figures.age(n.path("last_heartbeat"), env().clock().instant()));
         }
         table.print(out);

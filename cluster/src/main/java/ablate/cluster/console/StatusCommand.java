@@ -28,7 +28,7 @@ public final class StatusCommand extends ClientCommand {
     /** A run object as "key: value" lines; submit and the run actions print the same. */
     static void print(JsonNode r, PrintWriter out, ClientEnvironment env) {
         List<String> nodes = new ArrayList<>();
-        r.path("nodes").forEach(n -> nodes.add(n.asText()));
+        r.path("nodes").forEach(n -> nodes.add(Figures.node(n.asText())));
         Table table = new Table("run", r.path("name").asText());
         table.row("state", Figures.text(r.path("state")));
         table.row("step", Figures.progress(r) + " (committed checkpoint: " + r.path("committed_step").asLong() + ")");

@@ -172,15 +172,15 @@ class ClientCommandsTest {
         stub.on("GET /api/nodes", ok("""
                 [{"node":"n1","role":"coordinator","host":"10.0.0.1","pid":11,"device":"","state":"up","group":"","step":0,
                   "last_heartbeat":"2025-01-01T11:59:58Z","reachable":true},
-                 {"node":"trainer-2","role":"trainer","host":"10.0.0.2","pid":12,"device":"cuda:0","state":"training","group":"r1#3",
+                 {"node":"pekko://ablate@10.0.0.2:25520","role":"trainer","host":"10.0.0.2","pid":12,"device":"cuda:0","state":"training","group":"r1#3",
                   "step":12,"last_heartbeat":"2025-01-01T11:50:00Z","reachable":false}]"""));
 
         Result r = ablate("nodes");
 
         assertThat(r.out()).isEqualTo("""
-                NODE       ROLE         DEVICE  STATE                   GROUP  STEP  HEARTBEAT-AGE
-                n1         coordinator  -       up                      -      0     2s ago
-                trainer-2  trainer      cuda:0  training (unreachable)  r1#3   12    10m ago
+                NODE            ROLE         DEVICE  STATE                   GROUP  STEP  HEARTBEAT-AGE
+                n1              coordinator  -       up                      -      0     2s ago
+                10.0.0.2:25520  trainer      cuda:0  training (unreachable)  r1#3   12    10m ago
                 """);
     }
 
