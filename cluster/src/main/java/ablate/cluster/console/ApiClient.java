@@ -23,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
  * bearer token, every failure becomes an {@link ApiException} whose message says what to do, and an
  * answer keeps its body exactly as sent, for {@code --json}.
  */
-public final class ApiClient {
+public final class ApiClient implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final String HINT = "is `ablate node --role coordinator` running?";
 
@@ -146,6 +146,12 @@ public final class ApiClient {
             throw ApiException.unavailable(error);
         }
         throw status == 400 || status == 404 ? ApiException.badInput(error) : ApiException.failed(error);
+    }
+
+    /** Closes the connections; requests still in flight (a completion's refresh) finish first. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     private static String span(Duration d) {

@@ -46,8 +46,8 @@ public abstract class ClientCommand implements Callable<Integer> {
     public final Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            return execute(options.client(env), out);
+        try (ApiClient api = options.client(env)) {
+            return execute(api, out);
         } catch (ApiException e) {
             out.flush();
             err.println("error: " + e.getMessage());

@@ -30,10 +30,16 @@ public final class Console {
     private final PrintWriter err;
     private final ConsoleCompleter completer;
     private final LineReader reader;
+    private final boolean echo;
 
-    /** A console on {@code terminal} for the coordinator {@code api} talks to; {@code env} is what every line runs in. */
-    public Console(Terminal terminal, ClientEnvironment env, PrintWriter err, ApiClient api) {
+    /**
+     * A console on {@code terminal} for the coordinator {@code api} talks to; {@code env} is what every
+     * line runs in. With {@code echo} (input that is not typed at a terminal) each line read is written
+     * after its prompt, so that the output reads as a transcript.
+     */
+    public Console(Terminal terminal, ClientEnvironment env, PrintWriter err, ApiClient api, boolean echo) {
         this.terminal = terminal;
+        this.echo = echo;
         this.env = env;
         this.err = err;
         this.completer = new ConsoleCompleter(ConsoleCommands.commandLine(env, terminal.writer(), err), api);
@@ -59,7 +65,14 @@ public final class Console {
                 } catch (UserInterruptException e) {
                     continue;
                 } catch (EndOfFileException e) {
+                    if (echo) {
+                        terminal.writer().println();
+                    }
                     return Cli.OK;
+                }
+                if (echo) {
+                    terminal.writer().println(line);
+                    terminal.writer().flush();
                 }
                 if (isExit(line)) {
                     return Cli.OK;

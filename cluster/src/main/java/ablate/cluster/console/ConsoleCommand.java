@@ -54,11 +54,12 @@ public final class ConsoleCommand implements Callable<Integer> {
             err.flush();
             return e.exitCode();
         }
-        try (Terminal terminal = TerminalBuilder.builder().name("ablate").system(true).dumb(true).build()) {
-            if (!Terminal.TYPE_DUMB.equals(terminal.getType()) && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())) {
+        try (api; Terminal terminal = TerminalBuilder.builder().name("ablate").system(true).dumb(true).build()) {
+            boolean interactive = System.console() != null && System.console().isTerminal();
+            if (interactive) {
                 terminal.writer().println("ablate console: coordinator " + api.address() + "; `help` lists the commands, Ctrl-D leaves");
             }
-            return new Console(terminal, lines, err, api).run();
+            return new Console(terminal, lines, err, api, !interactive).run();
         } catch (IOException e) {
             err.println("error: cannot open the terminal: " + e.getMessage());
             err.flush();

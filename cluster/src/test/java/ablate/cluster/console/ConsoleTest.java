@@ -62,7 +62,7 @@ class ConsoleTest {
         try (Terminal terminal = TerminalBuilder.builder().system(false).type(Terminal.TYPE_DUMB)
                 .streams(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out).build()) {
             ClientEnvironment env = env();
-            exit = new Console(terminal, env, new PrintWriter(err), new ClientOptions().client(env)).run();
+            exit = new Console(terminal, env, new PrintWriter(err), new ClientOptions().client(env), true).run();
         }
         Session s = new Session(exit, out.toString(StandardCharsets.UTF_8), err.toString());
         assertThat(s.out() + s.err()).as("the token is never printed").doesNotContain(TOKEN);
@@ -80,6 +80,9 @@ class ConsoleTest {
                 .contains(run("r1", "running", 12, 30))
                 .contains(Console.PROMPT);
         assertThat(s.out().indexOf("STEP/STEPS")).isLessThan(s.out().indexOf("\"name\":\"r1\""));
+        assertThat(s.out().lines()).as("a transcript: each line read after its prompt, then its output")
+                .contains("ablate> runs", "NAME  STATE    STEP/STEPS  LOSS    VAL  TOK/S   MFU   TRAINERS  UPDATED", "ablate> bogus", "ablate> exit")
+                .doesNotContain("ablate> nodes");
         assertThat(s.err()).isEqualTo("""
                 error: unknown command 'bogus'; `help` lists the commands
                 error: Missing required parameter: 'RUN' (`status --help` lists its options)
@@ -144,6 +147,7 @@ class ConsoleTest {
 
         assertThat(process.exitValue()).as(err).isZero();
         assertThat(out).contains("status RUN").contains("r1    running  12/30").contains("no nodes have joined");
+        assertThat(out.lines()).startsWith("ablate> help").contains("ablate> runs", "ablate> bogus", "ablate> nodes").endsWith("ablate> ");
         assertThat(err).isEqualTo("error: unknown command 'bogus'; `help` lists the commands\n");
         assertThat(out + err).doesNotContain(TOKEN);
         assertThat(Files.readString(home.resolve(".ablate_history"))).contains("bogus");
