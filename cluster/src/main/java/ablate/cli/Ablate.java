@@ -1,5 +1,12 @@
 package ablate.cli;
 
+import ablate.cluster.console.ConsoleCommand;
+import ablate.cluster.console.LogsCommand;
+import ablate.cluster.console.NodesCommand;
+import ablate.cluster.console.RunActionCommand;
+import ablate.cluster.console.RunsCommand;
+import ablate.cluster.console.StatusCommand;
+import ablate.cluster.console.SubmitCommand;
 import ablate.cluster.node.NodeCommand;
 import ablate.evaluator.cli.EvalBenchCommand;
 import ablate.evaluator.cli.EvalCommand;
@@ -16,9 +23,11 @@ import picocli.CommandLine.Command;
 
 /** The {@code ablate} command line; the ./ablate launcher runs this. */
 @Command(name = "ablate", mixinStandardHelpOptions = true, version = "ablate 0.1.0",
-        description = "Which language model should we train with our compute budget? Train ablations, score them zero-shot, import and export Hugging Face checkpoints, inspect shapes, measure throughput, report studies, plan a run for a GPU budget.",
+        description = "Which language model should we train with our compute budget? Train ablations, score them zero-shot, import and export Hugging Face checkpoints, inspect shapes, measure throughput, report studies, plan a run for a GPU budget, run nodes of a training cluster and drive it (submit, runs, status, logs, console, ...).",
         subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
-            ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
+            ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, SubmitCommand.class, RunsCommand.class,
+            StatusCommand.class, LogsCommand.class, RunActionCommand.Pause.class, RunActionCommand.Resume.class, RunActionCommand.Cancel.class,
+            RunActionCommand.Checkpoint.class, NodesCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
 public final class Ablate implements Runnable {
     @Override
     public void run() {
