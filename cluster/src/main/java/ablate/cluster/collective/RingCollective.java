@@ -106,10 +106,7 @@ public final class RingCollective implements AutoCloseable {
     private final Settings settings;
     private final String self;
     private final RingLinks links;
-    private final ByteBuffer sendStage;
-    private final ByteBuffer recvStage;
-    private final MemorySegment sendStageSegment;
-    private final MemorySegment recvStageSegment;
+    private final Blocks blocks;
     private final ByteBuffer headerOut = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer headerIn = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
     private long calls;
@@ -118,11 +115,7 @@ public final class RingCollective implements AutoCloseable {
         this.settings = settings;
         this.self = self;
         this.links = links;
-        // Heap buffers go through these: the kernel reads and writes only native memory.
-        this.sendStage = ByteBuffer.allocateDirect(settings.blockBytes());
-        this.recvStage = ByteBuffer.allocateDirect(settings.blockBytes());
-        this.sendStageSegment = MemorySegment.ofBuffer(sendStage);
-        this.recvStageSegment = MemorySegment.ofBuffer(recvStage);
+        this.blocks = new Blocks(settings.blockBytes());
     }
 
     /** A listening socket for one rank, opened before the group's addresses are known (port 0: any free port). */
@@ -265,7 +258,7 @@ public final class RingCollective implements AutoCloseable {
             for (int s = 0; s < ranks() - 1; s++) {
                 Range send = bytes.apply(ring(rank() - s - 1));
                 Range recv = bytes.apply(ring(rank() - s - 2));
-                links.exchange(outgoing(data, send), summing(data, recv, element), what + ", reduce-scatter step " + (s + 1) + " of " + (ranks() - 1));
+                links.exchange(blocks.send(data, send), blocks.sumInto(data, recv, element), what + ", reduce-scatter step " + (s + 1) + " of " + (ranks() - 1));
             }
         }
         if (op != Op.REDUCE_SCATTER) {
@@ -277,7 +270,7 @@ public final class RingCollective implements AutoCloseable {
         for (int s = 0; s < ranks() - 1; s++) {
             Range send = bytes.apply(ring(rank() - s));
             Range recv = bytes.apply(ring(rank() - s - 1));
-            links.exchange(outgoing(data, send), gathering(data, recv), what + ", all-gather step " + (s + 1) + " of " + (ranks() - 1));
+            links.exchange(blocks.send(data, send), blocks.copyInto(data, recv), what + ", all-gather step " + (s + 1) + " of " + (ranks() - 1));
         }
     }
 
@@ -289,7 +282,7 @@ public final class RingCollective implements AutoCloseable {
     private void header(Op op, Element element, long n, String what) {
         headerOut.clear().putInt(HEADER_MAGIC).putInt(op.ordinal()).putInt(element.ordinal()).putInt(0).putLong(n).putLong(calls).flip();
         headerIn.clear();
-        links.exchange(outgoing(MemorySegment.ofBuffer(headerOut), new Range(0, 32)), gathering(MemorySegment.ofBuffer(headerIn), new Range(0, 32)),
+        links.exchange(blocks.send(MemorySegment.ofBuffer(headerOut), new Range(0, 32)), blocks.copyInto(MemorySegment.ofBuffer(headerIn), new Range(0, 32)),
                 what + ", header");
         calls++;
         int magic = headerIn.getInt(0);
@@ -306,66 +299,5 @@ public final class RingCollective implements AutoCloseable {
             throw links.breakWith(new AllReduceException(self + ": " + links.prev() + " called " + o.label + "(" + e.label + " x " + theirN
                     + ") as its call #" + theirCalls + ", this rank " + what + " as call #" + (calls - 1)));
         }
-    }
-
-    private RingLinks.Outgoing outgoing(MemorySegment data, Range bytes) {
-        return new RingLinks.Outgoing() {
-            @Override
-            public long size() {
-                return bytes.length();
-            }
-
-            @Override
-            public ByteBuffer block(long offset, int length) {
-                if (data.isNative()) {
-                    return data.asSlice(bytes.start() + offset, length).asByteBuffer();
-                }
-                MemorySegment.copy(data, bytes.start() + offset, sendStageSegment, 0, length);
-                return sendStage.clear().limit(length);
-            }
-        };
-    }
-
-    private RingLinks.Incoming summing(MemorySegment data, Range bytes, Element element) {
-        return new RingLinks.Incoming() {
-            @Override
-            public long size() {
-                return bytes.length();
-            }
-
-            @Override
-            public ByteBuffer block(long offset, int length) {
-                return recvStage.clear().limit(length);
-            }
-
-            @Override
-            public void filled(long offset, int length) {
-                element.addInto(data, bytes.start() + offset, recvStageSegment, length);
-            }
-        };
-    }
-
-    private RingLinks.Incoming gathering(MemorySegment data, Range bytes) {
-        return new RingLinks.Incoming() {
-            @Override
-            public long size() {
-                return bytes.length();
-            }
-
-            @Override
-            public ByteBuffer block(long offset, int length) {
-                if (data.isNative()) {
-                    return data.asSlice(bytes.start() + offset, length).asByteBuffer();
-                }
-                return recvStage.clear().limit(length);
-            }
-
-            @Override
-            public void filled(long offset, int length) {
-                if (!data.isNative()) {
-                    MemorySegment.copy(recvStageSegment, 0, data, bytes.start() + offset, length);
-                }
-            }
-        };
     }
 }
