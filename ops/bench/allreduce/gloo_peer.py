@@ -28,14 +28,16 @@ def main():
     for mb in (int(s) for s in a.sizes_mb.split(",")):
         n = mb * (1 << 20) // 4
         x = 1.0 / (1 + (torch.arange(n, dtype=torch.int64) & 1023).float())  # the values RingBench sums
+        at_least = -(-64 // mb)  # iterations that move 64 MiB, as RingBench counts
+        warmup, iters = max(a.warmup, at_least), max(a.iters, at_least)
         times = []
-        for it in range(a.warmup + a.iters):
+        for it in range(warmup + iters):
             dist.barrier()
             start = time.perf_counter()
             dist.all_reduce(x)
             mine = torch.tensor([time.perf_counter() - start], dtype=torch.float64)
             dist.all_reduce(mine, op=dist.ReduceOp.MAX)
-            if it >= a.warmup:
+            if it >= warmup:
                 times.append(mine.item())
         if a.rank == 0:
             median = statistics.median(times)

@@ -44,10 +44,12 @@ public final class RingBench implements Callable<Integer> {
                     + "(the conversion of the own chunk between them is not timed). Default: ${DEFAULT-VALUE}.")
     List<String> modes;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations per mode and size. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", defaultValue = "3",
+            description = "Untimed iterations per mode and size, at least 64 MiB / size (the JIT needs them). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--iters", defaultValue = "10", description = "Timed iterations per mode and size. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--iters", defaultValue = "10",
+            description = "Timed iterations per mode and size, at least 64 MiB / size. Default: ${DEFAULT-VALUE}.")
     int iters;
 
     @Option(names = "--block-bytes", defaultValue = "1048576", description = "Pipelining block. Default: ${DEFAULT-VALUE}.")
@@ -90,8 +92,9 @@ public final class RingBench implements Callable<Integer> {
     }
 
     private double[] time(RingCollective ring, String mode, FloatBuffer floats, LongBuffer longs) {
-        double[] seconds = new double[iters];
-        for (int it = -warmup; it < iters; it++) {
+        int atLeast = (int) Math.ceil((64 << 20) / (4.0 * floats.capacity())); // gloo_peer.py counts the same
+        double[] seconds = new double[Math.max(iters, atLeast)];
+        for (int it = -Math.max(warmup, atLeast); it < seconds.length; it++) {
             ring.allGather(new byte[0]); // barrier
             long start = System.nanoTime();
             switch (mode) {

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
 public final class RingCollective implements AutoCloseable {
     /**
      * @param group an id both sides of every link check in the handshake; at most 1 KiB of UTF-8
-     * @param timeout the join's deadline, and how long a collective may make no progress
+     * @param timeout the join's deadline, and how long a collective may make no progress, which
+     *     includes waiting for the neighbours to reach the same call: set it above the normal skew
+     *     between ranks (a slow step, a checkpoint save), or a straggler reads as a failure
      * @param blockBytes the unit of pipelining, a multiple of 8, at least 4 KiB
      */
     public record Settings(String group, int rank, int ranks, Duration timeout, int blockBytes) {
