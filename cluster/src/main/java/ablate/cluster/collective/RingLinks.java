@@ -55,7 +55,7 @@ final class RingLinks implements AutoCloseable {
     private final Selector selector;
     private final SelectionKey nextKey;
     private final SelectionKey prevKey;
-    /** Reads from the next rank, which never sends: only to see it close. */
+    /** Reads from the next rank, which never sends: only to see it close while we send to it. */
     private final ByteBuffer probe = ByteBuffer.allocateDirect(64);
     private volatile AllReduceException broken;
     /** Notes which sockets turned readable: the previous rank sent data, the next one closed (or misbehaves). */
@@ -181,13 +181,15 @@ final class RingLinks implements AutoCloseable {
         return n;
     }
 
-    /** Blocks until a socket is ready, the next rank closes, the deadline passes or the thread is interrupted. */
+    /** Blocks until a socket is ready, the next rank closes while we send to it, the deadline passes or the thread is interrupted. */
     private void await(boolean sending, boolean receiving, long idleSince, String what) throws IOException {
         long left = idleSince + timeout.toNanos() - System.nanoTime();
         if (left <= 0) {
             throw new AllReduceException(self + ": no progress for " + timeout + " in " + what + ": waiting " + pending(sending, receiving));
         }
-        nextKey.interestOps(SelectionKey.OP_READ | (sending ? SelectionKey.OP_WRITE : 0));
+        // The next rank's close matters only while this step still sends to it: once it has all our
+        // bytes it may finish the call and close before we do, and that is no failure.
+        nextKey.interestOps(sending ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : 0);
         prevKey.interestOps(receiving ? SelectionKey.OP_READ : 0);
         readyNext = false;
         readyPrev = false;
