@@ -3,11 +3,15 @@ package ablate.cluster.collective;
 import ablate.cluster.collective.RingCollective.Range;
 import ablate.cluster.collective.RingCollective.Settings;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,9 +36,12 @@ public final class RingBench implements Callable<Integer> {
     @Option(names = "--rank", required = true, description = "This rank.")
     int rank;
 
-    @Option(names = "--addresses", required = true, split = ",", paramLabel = "HOST:PORT",
-            description = "Every rank's listening address, in rank order; this rank listens on its own.")
-    List<String> addresses;
+    @Option(names = "--ranks", required = true, description = "How many ranks.")
+    int ranks;
+
+    @Option(names = "--rendezvous-dir", required = true, paramLabel = "DIR",
+            description = "A folder the ranks share: each listens on a free loopback port, writes it to rank-R.addr and waits for the others'.")
+    Path rendezvous;
 
     @Option(names = "--sizes-mb", split = ",", defaultValue = "1,4,16,64,256", description = "float32 payloads in MiB. Default: ${DEFAULT-VALUE}.")
     List<Integer> sizesMb;
@@ -64,9 +71,9 @@ public final class RingBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<InetSocketAddress> group = addresses.stream().map(RingBench::address).toList();
-        Endpoint endpoint = RingCollective.listen(group.get(rank));
-        Settings settings = new Settings("ring-bench", rank, group.size(), Duration.ofSeconds(timeoutSeconds), blockBytes);
+        Endpoint endpoint = RingCollective.listen(new InetSocketAddress("127.0.0.1", 0));
+        List<InetSocketAddress> group = exchangeAddresses(endpoint.address());
+        Settings settings = new Settings("ring-bench", rank, ranks, Duration.ofSeconds(timeoutSeconds), blockBytes);
         ObjectMapper json = new ObjectMapper();
         try (RingCollective ring = RingCollective.join(endpoint, group, settings)) {
             for (int mb : sizesMb) {
@@ -141,11 +148,23 @@ public final class RingBench implements Callable<Integer> {
         return r;
     }
 
-    private static InetSocketAddress address(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("expected HOST:PORT, got '" + hostPort + "'");
+    /** Publishes this rank's port and waits (within the timeout) for every rank's, in rank order. */
+    private List<InetSocketAddress> exchangeAddresses(InetSocketAddress mine) throws IOException, InterruptedException {
+        Path tmp = rendezvous.resolve("rank-" + rank + ".tmp");
+        Files.writeString(tmp, String.valueOf(mine.getPort()));
+        Files.move(tmp, rendezvous.resolve("rank-" + rank + ".addr"), StandardCopyOption.ATOMIC_MOVE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+        List<InetSocketAddress> group = new ArrayList<>();
+        while (group.size() < ranks) {
+            Path file = rendezvous.resolve("rank-" + group.size() + ".addr");
+            if (Files.exists(file)) {
+                group.add(new InetSocketAddress("127.0.0.1", Integer.parseInt(Files.readString(file).strip())));
+            } else if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("rank " + group.size() + " wrote no address to " + rendezvous + " within " + timeoutSeconds + " s");
+            } else {
+                Thread.sleep(20);
+            }
         }
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        return group;
     }
 }
