@@ -1,11 +1,12 @@
 package ablate.cluster.collective;
 
+import ablate.cluster.collective.CallHeader.Call;
+import ablate.cluster.collective.CallHeader.Op;
 import ablate.trainer.parallel.AllReduceException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.Buffer;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -91,33 +92,21 @@ public final class RingCollective implements AutoCloseable {
         }
     }
 
-    private enum Op {
-        SUM("sum"), REDUCE_SCATTER("reduceScatter"), ALL_GATHER("allGather"), RECORDS("allGather(byte[])");
-
-        final String label;
-
-        Op(String label) {
-            this.label = label;
-        }
-    }
-
     private static final Logger log = LoggerFactory.getLogger(RingCollective.class);
-    private static final int HEADER_MAGIC = 0x52494e47; // "RING"
     private static final int MAX_RECORD_BYTES = 64 << 20;
 
     private final Settings settings;
     private final String self;
     private final RingLinks links;
     private final Blocks blocks;
-    private final ByteBuffer headerOut = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer headerIn = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
-    private long calls;
+    private final CallHeader header;
 
     private RingCollective(Settings settings, String self, RingLinks links) {
         this.settings = settings;
         this.self = self;
         this.links = links;
         this.blocks = new Blocks(settings.blockBytes());
+        this.header = new CallHeader(self, links.prev());
     }
 
     /** A listening socket for one rank, opened before the group's addresses are known (port 0: any free port). */
@@ -203,11 +192,11 @@ public final class RingCollective implements AutoCloseable {
         if (ranks() == 1) {
             return List.of(mine.clone());
         }
-        String what = Op.RECORDS.label + " of " + mine.length + " bytes";
-        header(Op.RECORDS, Element.BYTES, mine.length, what);
+        Call call = new Call(Op.RECORDS, Element.BYTES, mine.length, Op.RECORDS.label + " of " + mine.length + " bytes");
+        String what = call.what();
         long[] lengths = new long[ranks()];
         lengths[rank()] = mine.length;
-        gatherSteps(MemorySegment.ofArray(lengths), r -> new Range(8L * r, 8L * r + 8), what + ", lengths");
+        gatherSteps(call, true, "lengths all-gather", MemorySegment.ofArray(lengths), r -> new Range(8L * r, 8L * r + 8));
         long[] offsets = new long[ranks() + 1];
         for (int r = 0; r < ranks(); r++) {
             if (lengths[r] < 0 || lengths[r] > MAX_RECORD_BYTES) {
@@ -220,7 +209,7 @@ public final class RingCollective implements AutoCloseable {
         }
         byte[] all = new byte[(int) offsets[ranks()]];
         System.arraycopy(mine, 0, all, (int) offsets[rank()], mine.length);
-        gatherSteps(MemorySegment.ofArray(all), r -> new Range(offsets[r], offsets[r + 1]), what);
+        gatherSteps(call, false, "records all-gather", MemorySegment.ofArray(all), r -> new Range(offsets[r], offsets[r + 1]));
         List<byte[]> records = new ArrayList<>(ranks());
         for (int r = 0; r < ranks(); r++) {
             records.add(Arrays.copyOfRange(all, (int) offsets[r], (int) offsets[r + 1]));
@@ -250,8 +239,7 @@ public final class RingCollective implements AutoCloseable {
             return;
         }
         long n = data.byteSize() / element.bytes;
-        String what = op.label + "(" + element.label + " x " + n + ")";
-        header(op, element, n, what);
+        Call call = new Call(op, element, n, op.label + "(" + element.label + " x " + n + ")");
         IntFunction<Range> bytes = r -> {
             Range c = chunk(r, n);
             return new Range(c.start() * element.bytes, c.end() * element.bytes);
@@ -260,46 +248,34 @@ public final class RingCollective implements AutoCloseable {
             for (int s = 0; s < ranks() - 1; s++) {
                 Range send = bytes.apply(ring(rank() - s - 1));
                 Range recv = bytes.apply(ring(rank() - s - 2));
-                links.exchange(blocks.send(data, send), blocks.sumInto(data, recv, element), what + ", reduce-scatter step " + (s + 1) + " of " + (ranks() - 1));
+                step(call, s == 0, blocks.send(data, send), blocks.sumInto(data, recv, element), "reduce-scatter step " + (s + 1));
             }
         }
         if (op != Op.REDUCE_SCATTER) {
-            gatherSteps(data, bytes, what);
+            gatherSteps(call, op == Op.ALL_GATHER, "all-gather", data, bytes);
         }
     }
 
-    private void gatherSteps(MemorySegment data, IntFunction<Range> bytes, String what) {
+    /** The R - 1 all-gather steps of bytes {@code bytes.apply(r)} of data; the first opens the call when {@code opens}. */
+    private void gatherSteps(Call call, boolean opens, String phase, MemorySegment data, IntFunction<Range> bytes) {
         for (int s = 0; s < ranks() - 1; s++) {
             Range send = bytes.apply(ring(rank() - s));
             Range recv = bytes.apply(ring(rank() - s - 1));
-            links.exchange(blocks.send(data, send), blocks.copyInto(data, recv), what + ", all-gather step " + (s + 1) + " of " + (ranks() - 1));
+            step(call, opens && s == 0, blocks.send(data, send), blocks.copyInto(data, recv), phase + " step " + (s + 1));
+        }
+    }
+
+    /** One ring step; the call's first one carries its header in front of the data. */
+    private void step(Call call, boolean opens, RingLinks.Outgoing out, RingLinks.Incoming in, String step) {
+        String what = call.what() + ", " + step + " of " + (ranks() - 1);
+        if (opens) {
+            header.openWith(links, call, out, in, what);
+        } else {
+            links.exchange(out, in, what);
         }
     }
 
     private int ring(int r) {
         return Math.floorMod(r, ranks());
-    }
-
-    /** Sends this rank's header and checks the previous rank's: same operation, type, length and call count. */
-    private void header(Op op, Element element, long n, String what) {
-        headerOut.clear().putInt(HEADER_MAGIC).putInt(op.ordinal()).putInt(element.ordinal()).putInt(0).putLong(n).putLong(calls).flip();
-        headerIn.clear();
-        links.exchange(blocks.send(MemorySegment.ofBuffer(headerOut), new Range(0, 32)), blocks.copyInto(MemorySegment.ofBuffer(headerIn), new Range(0, 32)),
-                what + ", header");
-        calls++;
-        int magic = headerIn.getInt(0);
-        int theirOp = headerIn.getInt(4);
-        int theirElement = headerIn.getInt(8);
-        long theirN = headerIn.getLong(16);
-        long theirCalls = headerIn.getLong(24);
-        if (magic != HEADER_MAGIC || theirOp < 0 || theirOp >= Op.values().length || theirElement < 0 || theirElement >= Element.values().length) {
-            throw links.breakWith(new AllReduceException(self + ": " + links.prev() + " sent a malformed header in " + what));
-        }
-        Op o = Op.values()[theirOp];
-        Element e = Element.values()[theirElement];
-        if (o != op || e != element || (op != Op.RECORDS && theirN != n) || theirCalls != calls - 1) {
-            throw links.breakWith(new AllReduceException(self + ": " + links.prev() + " called " + o.label + "(" + e.label + " x " + theirN
-                    + ") as its call #" + theirCalls + ", this rank " + what + " as call #" + (calls - 1)));
-        }
     }
 }

@@ -28,6 +28,11 @@ final class RingLinks implements AutoCloseable {
     interface Outgoing {
         long size();
 
+        /** The length of the block at {@code offset}: by default as long as the links' block allows. */
+        default int blockLength(long offset, int blockBytes) {
+            return (int) Math.min(blockBytes, size() - offset);
+        }
+
         /** A buffer whose remaining bytes are the stream's bytes [offset, offset + length). */
         ByteBuffer block(long offset, int length);
     }
@@ -36,10 +41,15 @@ final class RingLinks implements AutoCloseable {
     interface Incoming {
         long size();
 
+        /** The length of the block at {@code offset}: by default as long as the links' block allows. */
+        default int blockLength(long offset, int blockBytes) {
+            return (int) Math.min(blockBytes, size() - offset);
+        }
+
         /** A buffer with exactly {@code length} bytes remaining, to receive [offset, offset + length) into. */
         ByteBuffer block(long offset, int length);
 
-        /** Called once the block for [offset, offset + length) is full. */
+        /** Called once the block for [offset, offset + length) is full; may throw AllReduceException to break the links. */
         void filled(long offset, int length);
     }
 
@@ -127,7 +137,7 @@ final class RingLinks implements AutoCloseable {
             boolean progress = false;
             if (sent < sendSize) {
                 if (sending == null) {
-                    sendLength = (int) Math.min(blockBytes, sendSize - sent);
+                    sendLength = out.blockLength(sent, blockBytes);
                     sending = out.block(sent, sendLength);
                 }
                 if (write(sending, what) > 0) {
@@ -140,7 +150,7 @@ final class RingLinks implements AutoCloseable {
             }
             if (received < recvSize) {
                 if (receiving == null) {
-                    recvLength = (int) Math.min(blockBytes, recvSize - received);
+                    recvLength = in.blockLength(received, blockBytes);
                     receiving = in.block(received, recvLength);
                 }
                 if (read(receiving, what) > 0) {
