@@ -110,13 +110,12 @@ final class RingLinks implements AutoCloseable {
         checkUsable();
         try {
             run(out, in, what);
-        } catch (AllReduceException e) {
-            throw breakWith(e);
         } catch (IOException | RuntimeException e) {
-            AllReduceException closed = broken;
-            throw breakWith(closed != null
-                    ? new AllReduceException(self + ": " + what + " aborted: " + closed.getMessage(), e)
-                    : new AllReduceException(self + ": " + what + " failed: " + e, e));
+            AllReduceException closed = broken; // only close() from another thread sets it during a call
+            if (closed != null) {
+                throw new AllReduceException(self + ": " + what + " aborted: " + closed.getMessage(), e);
+            }
+            throw breakWith(e instanceof AllReduceException failure ? failure : new AllReduceException(self + ": " + what + " failed: " + e, e));
         }
     }
 

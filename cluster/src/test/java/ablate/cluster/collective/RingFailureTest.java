@@ -162,7 +162,8 @@ class RingFailureTest {
                 () -> ring.get(0).sum(LongBuffer.allocate(1000))));
         Thread.sleep(200);
         ring.get(0).close();
-        assertThat(call.get(2, TimeUnit.SECONDS)).isNotNull();
+        assertThat(call.get(2, TimeUnit.SECONDS)).hasMessageContaining("rank 0 of 2 (group close): sum(int64 x 1000)")
+                .hasMessageContaining("aborted: rank 0 of 2 (group close): the collective was closed");
         ring.get(1).close();
     }
 }
