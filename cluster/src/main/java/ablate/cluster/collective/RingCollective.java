@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every wait has a deadline: the join within {@link Settings#timeout()}; a collective fails when
  * it makes no progress for that long (a long transfer that moves is never cut short), at once when
- * a neighbour closes its socket, and when the calling thread is interrupted. It fails with
+ * a neighbour it still needs closes its socket (a crash), and when the calling thread is interrupted. It fails with
  * {@link AllReduceException} naming this rank, the peer, what it waited for and the timeout; the
  * collective is then broken: its sockets close (so the neighbours fail promptly too) and every
  * later call fails at once with that cause. Every call begins with a 32-byte header that must
