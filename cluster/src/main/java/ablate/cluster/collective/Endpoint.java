@@ -26,7 +26,6 @@ public final class Endpoint implements AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            Sockets.tuneListener(server);
             server.bind(bind, BACKLOG);
             server.configureBlocking(false);
             return new Endpoint(server, (InetSocketAddress) server.getLocalAddress());

@@ -127,7 +127,7 @@ final class Rendezvous {
         out = SocketChannel.open();
         opened.add(out);
         out.configureBlocking(false);
-        Sockets.tuneConnecting(out);
+        Sockets.tune(out);
         outReply.reset();
         ByteBuffer hello = Frames.frame(b -> b.putInt(MAGIC).putInt(VERSION).putInt(settings.ranks()).putInt(settings.rank())
                 .putInt(next.rank()).put(settings.group().getBytes(StandardCharsets.UTF_8)));
@@ -194,7 +194,6 @@ final class Rendezvous {
                     throw new AllReduceException(self + ": " + next + " refused the connection: " + reason);
                 }
                 key.interestOps(0);
-                Sockets.tuneConnected(out);
                 outDone = true;
             }
         } catch (IOException e) {
@@ -237,7 +236,7 @@ final class Rendezvous {
             return;
         }
         in = c;
-        Sockets.tuneConnected(c);
+        Sockets.tune(c);
         c.write(reply);
         if (reply.hasRemaining()) {
             key.attach(reply);

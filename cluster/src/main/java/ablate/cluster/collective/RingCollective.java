@@ -1,11 +1,12 @@
 package ablate.cluster.collective;
 
+import ablate.cluster.collective.CallHeader.Call;
+import ablate.cluster.collective.CallHeader.Op;
 import ablate.trainer.parallel.AllReduceException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.Buffer;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every wait has a deadline: the join within {@link Settings#timeout()}; a collective fails when
  * it makes no progress for that long (a long transfer that moves is never cut short), at once when
- * a neighbour closes its socket, and when the calling thread is interrupted. It fails with
+ * a neighbour it still needs closes its socket (a crash), and when the calling thread is interrupted. It fails with
  * {@link AllReduceException} naming this rank, the peer, what it waited for and the timeout; the
  * collective is then broken: its sockets close (so the neighbours fail promptly too) and every
  * later call fails at once with that cause. Every call begins with a 32-byte header that must
@@ -48,7 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class RingCollective implements AutoCloseable {
     /**
      * @param group an id both sides of every link check in the handshake; at most 1 KiB of UTF-8
-     * @param timeout the join's deadline, and how long a collective may make no progress
+     * @param timeout the join's deadline, and how long a collective may make no progress, which
+     *     includes waiting for the neighbours to reach the same call: set it above the normal skew
+     *     between ranks (a slow step, a checkpoint save), or a straggler reads as a failure
      * @param blockBytes the unit of pipelining, a multiple of 8, at least 4 KiB
      */
     public record Settings(String group, int rank, int ranks, Duration timeout, int blockBytes) {
@@ -89,40 +92,21 @@ public final class RingCollective implements AutoCloseable {
         }
     }
 
-    private enum Op {
-        SUM("sum"), REDUCE_SCATTER("reduceScatter"), ALL_GATHER("allGather"), RECORDS("allGather(byte[])");
-
-        final String label;
-
-        Op(String label) {
-            this.label = label;
-        }
-    }
-
     private static final Logger log = LoggerFactory.getLogger(RingCollective.class);
-    private static final int HEADER_MAGIC = 0x52494e47; // "RING"
     private static final int MAX_RECORD_BYTES = 64 << 20;
 
     private final Settings settings;
     private final String self;
     private final RingLinks links;
-    private final ByteBuffer sendStage;
-    private final ByteBuffer recvStage;
-    private final MemorySegment sendStageSegment;
-    private final MemorySegment recvStageSegment;
-    private final ByteBuffer headerOut = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer headerIn = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
-    private long calls;
+    private final Blocks blocks;
+    private final CallHeader header;
 
     private RingCollective(Settings settings, String self, RingLinks links) {
         this.settings = settings;
         this.self = self;
         this.links = links;
-        // Heap buffers go through these: the kernel reads and writes only native memory.
-        this.sendStage = ByteBuffer.allocateDirect(settings.blockBytes());
-        this.recvStage = ByteBuffer.allocateDirect(settings.blockBytes());
-        this.sendStageSegment = MemorySegment.ofBuffer(sendStage);
-        this.recvStageSegment = MemorySegment.ofBuffer(recvStage);
+        this.blocks = new Blocks(settings.blockBytes());
+        this.header = new CallHeader(self, links.prev());
     }
 
     /** A listening socket for one rank, opened before the group's addresses are known (port 0: any free port). */
@@ -208,11 +192,11 @@ public final class RingCollective implements AutoCloseable {
         if (ranks() == 1) {
             return List.of(mine.clone());
         }
-        String what = Op.RECORDS.label + " of " + mine.length + " bytes";
-        header(Op.RECORDS, Element.BYTES, mine.length, what);
+        Call call = new Call(Op.RECORDS, Element.BYTES, mine.length, Op.RECORDS.label + " of " + mine.length + " bytes");
+        String what = call.what();
         long[] lengths = new long[ranks()];
         lengths[rank()] = mine.length;
-        gatherSteps(MemorySegment.ofArray(lengths), r -> new Range(8L * r, 8L * r + 8), what + ", lengths");
+        gatherSteps(call, true, "lengths all-gather", MemorySegment.ofArray(lengths), r -> new Range(8L * r, 8L * r + 8));
         long[] offsets = new long[ranks() + 1];
         for (int r = 0; r < ranks(); r++) {
             if (lengths[r] < 0 || lengths[r] > MAX_RECORD_BYTES) {
@@ -225,7 +209,7 @@ public final class RingCollective implements AutoCloseable {
         }
         byte[] all = new byte[(int) offsets[ranks()]];
         System.arraycopy(mine, 0, all, (int) offsets[rank()], mine.length);
-        gatherSteps(MemorySegment.ofArray(all), r -> new Range(offsets[r], offsets[r + 1]), what);
+        gatherSteps(call, false, "records all-gather", MemorySegment.ofArray(all), r -> new Range(offsets[r], offsets[r + 1]));
         List<byte[]> records = new ArrayList<>(ranks());
         for (int r = 0; r < ranks(); r++) {
             records.add(Arrays.copyOfRange(all, (int) offsets[r], (int) offsets[r + 1]));
@@ -255,8 +239,7 @@ public final class RingCollective implements AutoCloseable {
             return;
         }
         long n = data.byteSize() / element.bytes;
-        String what = op.label + "(" + element.label + " x " + n + ")";
-        header(op, element, n, what);
+        Call call = new Call(op, element, n, op.label + "(" + element.label + " x " + n + ")");
         IntFunction<Range> bytes = r -> {
             Range c = chunk(r, n);
             return new Range(c.start() * element.bytes, c.end() * element.bytes);
@@ -265,107 +248,34 @@ public final class RingCollective implements AutoCloseable {
             for (int s = 0; s < ranks() - 1; s++) {
                 Range send = bytes.apply(ring(rank() - s - 1));
                 Range recv = bytes.apply(ring(rank() - s - 2));
-                links.exchange(outgoing(data, send), summing(data, recv, element), what + ", reduce-scatter step " + (s + 1) + " of " + (ranks() - 1));
+                step(call, s == 0, blocks.send(data, send), blocks.sumInto(data, recv, element), "reduce-scatter step " + (s + 1));
             }
         }
         if (op != Op.REDUCE_SCATTER) {
-            gatherSteps(data, bytes, what);
+            gatherSteps(call, op == Op.ALL_GATHER, "all-gather", data, bytes);
         }
     }
 
-    private void gatherSteps(MemorySegment data, IntFunction<Range> bytes, String what) {
+    /** The R - 1 all-gather steps of bytes {@code bytes.apply(r)} of data; the first opens the call when {@code opens}. */
+    private void gatherSteps(Call call, boolean opens, String phase, MemorySegment data, IntFunction<Range> bytes) {
         for (int s = 0; s < ranks() - 1; s++) {
             Range send = bytes.apply(ring(rank() - s));
             Range recv = bytes.apply(ring(rank() - s - 1));
-            links.exchange(outgoing(data, send), gathering(data, recv), what + ", all-gather step " + (s + 1) + " of " + (ranks() - 1));
+            step(call, opens && s == 0, blocks.send(data, send), blocks.copyInto(data, recv), phase + " step " + (s + 1));
+        }
+    }
+
+    /** One ring step; the call's first one carries its header in front of the data. */
+    private void step(Call call, boolean opens, RingLinks.Outgoing out, RingLinks.Incoming in, String step) {
+        String what = call.what() + ", " + step + " of " + (ranks() - 1);
+        if (opens) {
+            header.openWith(links, call, out, in, what);
+        } else {
+            links.exchange(out, in, what);
         }
     }
 
     private int ring(int r) {
         return Math.floorMod(r, ranks());
-    }
-
-    /** Sends this rank's header and checks the previous rank's: same operation, type, length and call count. */
-    private void header(Op op, Element element, long n, String what) {
-        headerOut.clear().putInt(HEADER_MAGIC).putInt(op.ordinal()).putInt(element.ordinal()).putInt(0).putLong(n).putLong(calls).flip();
-        headerIn.clear();
-        links.exchange(outgoing(MemorySegment.ofBuffer(headerOut), new Range(0, 32)), gathering(MemorySegment.ofBuffer(headerIn), new Range(0, 32)),
-                what + ", header");
-        calls++;
-        int magic = headerIn.getInt(0);
-        int theirOp = headerIn.getInt(4);
-        int theirElement = headerIn.getInt(8);
-        long theirN = headerIn.getLong(16);
-        long theirCalls = headerIn.getLong(24);
-        if (magic != HEADER_MAGIC || theirOp < 0 || theirOp >= Op.values().length || theirElement < 0 || theirElement >= Element.values().length) {
-            throw links.breakWith(new AllReduceException(self + ": " + links.prev() + " sent a malformed header in " + what));
-        }
-        Op o = Op.values()[theirOp];
-        Element e = Element.values()[theirElement];
-        if (o != op || e != element || (op != Op.RECORDS && theirN != n) || theirCalls != calls - 1) {
-            throw links.breakWith(new AllReduceException(self + ": " + links.prev() + " called " + o.label + "(" + e.label + " x " + theirN
-                    + ") as its call #" + theirCalls + ", this rank " + what + " as call #" + (calls - 1)));
-        }
-    }
-
-    private RingLinks.Outgoing outgoing(MemorySegment data, Range bytes) {
-        return new RingLinks.Outgoing() {
-            @Override
-            public long size() {
-                return bytes.length();
-            }
-
-            @Override
-            public ByteBuffer block(long offset, int length) {
-                if (data.isNative()) {
-                    return data.asSlice(bytes.start() + offset, length).asByteBuffer();
-                }
-                MemorySegment.copy(data, bytes.start() + offset, sendStageSegment, 0, length);
-                return sendStage.clear().limit(length);
-            }
-        };
-    }
-
-    private RingLinks.Incoming summing(MemorySegment data, Range bytes, Element element) {
-        return new RingLinks.Incoming() {
-            @Override
-            public long size() {
-                return bytes.length();
-            }
-
-            @Override
-            public ByteBuffer block(long offset, int length) {
-                return recvStage.clear().limit(length);
-            }
-
-            @Override
-            public void filled(long offset, int length) {
-                element.addInto(data, bytes.start() + offset, recvStageSegment, length);
-            }
-        };
-    }
-
-    private RingLinks.Incoming gathering(MemorySegment data, Range bytes) {
-        return new RingLinks.Incoming() {
-            @Override
-            public long size() {
-                return bytes.length();
-            }
-
-            @Override
-            public ByteBuffer block(long offset, int length) {
-                if (data.isNative()) {
-                    return data.asSlice(bytes.start() + offset, length).asByteBuffer();
-                }
-                return recvStage.clear().limit(length);
-            }
-
-            @Override
-            public void filled(long offset, int length) {
-                if (!data.isNative()) {
-                    MemorySegment.copy(recvStageSegment, 0, data, bytes.start() + offset, length);
-                }
-            }
-        };
     }
 }

@@ -28,6 +28,11 @@ final class RingLinks implements AutoCloseable {
     interface Outgoing {
         long size();
 
+        /** The length of the block at {@code offset}: by default as long as the links' block allows. */
+        default int blockLength(long offset, int blockBytes) {
+            return (int) Math.min(blockBytes, size() - offset);
+        }
+
         /** A buffer whose remaining bytes are the stream's bytes [offset, offset + length). */
         ByteBuffer block(long offset, int length);
     }
@@ -36,10 +41,15 @@ final class RingLinks implements AutoCloseable {
     interface Incoming {
         long size();
 
+        /** The length of the block at {@code offset}: by default as long as the links' block allows. */
+        default int blockLength(long offset, int blockBytes) {
+            return (int) Math.min(blockBytes, size() - offset);
+        }
+
         /** A buffer with exactly {@code length} bytes remaining, to receive [offset, offset + length) into. */
         ByteBuffer block(long offset, int length);
 
-        /** Called once the block for [offset, offset + length) is full. */
+        /** Called once the block for [offset, offset + length) is full; may throw AllReduceException to break the links. */
         void filled(long offset, int length);
     }
 
@@ -55,7 +65,7 @@ final class RingLinks implements AutoCloseable {
     private final Selector selector;
     private final SelectionKey nextKey;
     private final SelectionKey prevKey;
-    /** Reads from the next rank, which never sends: only to see it close. */
+    /** Reads from the next rank, which never sends: only to see it close while we send to it. */
     private final ByteBuffer probe = ByteBuffer.allocateDirect(64);
     private volatile AllReduceException broken;
     /** Notes which sockets turned readable: the previous rank sent data, the next one closed (or misbehaves). */
@@ -100,13 +110,12 @@ final class RingLinks implements AutoCloseable {
         checkUsable();
         try {
             run(out, in, what);
-        } catch (AllReduceException e) {
-            throw breakWith(e);
         } catch (IOException | RuntimeException e) {
-            AllReduceException closed = broken;
-            throw breakWith(closed != null
-                    ? new AllReduceException(self + ": " + what + " aborted: " + closed.getMessage(), e)
-                    : new AllReduceException(self + ": " + what + " failed: " + e, e));
+            AllReduceException closed = broken; // only close() from another thread sets it during a call
+            if (closed != null) {
+                throw new AllReduceException(self + ": " + what + " aborted: " + closed.getMessage(), e);
+            }
+            throw breakWith(e instanceof AllReduceException failure ? failure : new AllReduceException(self + ": " + what + " failed: " + e, e));
         }
     }
 
@@ -127,7 +136,7 @@ final class RingLinks implements AutoCloseable {
             boolean progress = false;
             if (sent < sendSize) {
                 if (sending == null) {
-                    sendLength = (int) Math.min(blockBytes, sendSize - sent);
+                    sendLength = out.blockLength(sent, blockBytes);
                     sending = out.block(sent, sendLength);
                 }
                 if (write(sending, what) > 0) {
@@ -140,7 +149,7 @@ final class RingLinks implements AutoCloseable {
             }
             if (received < recvSize) {
                 if (receiving == null) {
-                    recvLength = (int) Math.min(blockBytes, recvSize - received);
+                    recvLength = in.blockLength(received, blockBytes);
                     receiving = in.block(received, recvLength);
                 }
                 if (read(receiving, what) > 0) {
@@ -181,13 +190,15 @@ final class RingLinks implements AutoCloseable {
         return n;
     }
 
-    /** Blocks until a socket is ready, the next rank closes, the deadline passes or the thread is interrupted. */
+    /** Blocks until a socket is ready, the next rank closes while we send to it, the deadline passes or the thread is interrupted. */
     private void await(boolean sending, boolean receiving, long idleSince, String what) throws IOException {
         long left = idleSince + timeout.toNanos() - System.nanoTime();
         if (left <= 0) {
             throw new AllReduceException(self + ": no progress for " + timeout + " in " + what + ": waiting " + pending(sending, receiving));
         }
-        nextKey.interestOps(SelectionKey.OP_READ | (sending ? SelectionKey.OP_WRITE : 0));
+        // The next rank's close matters only while this step still sends to it: once it has all our
+        // bytes it may finish the call and close before we do, and that is no failure.
+        nextKey.interestOps(sending ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : 0);
         prevKey.interestOps(receiving ? SelectionKey.OP_READ : 0);
         readyNext = false;
         readyPrev = false;

@@ -66,7 +66,7 @@ class RingCollectiveTest {
 
     @ParameterizedTest(name = "{0} ranks, direct {1}")
     @MethodSource("ranksAndMemory")
-    void sumsAreExactForEveryLength(int ranks, boolean direct) {
+    void sumsReduceScattersAndAllGathersAreExactForEveryLength(int ranks, boolean direct) {
         List<RingCollective> ring = ring(ranks, "sums");
         try {
             for (int n : new int[] {0, 1, ranks - 1, ranks + 1, 1000, 1_000_003}) {
@@ -86,12 +86,42 @@ class RingCollectiveTest {
                     c.sum(data);
                     return data;
                 });
+                // The halves alone: each rank's own chunk of a float reduce-scatter, and a long all-gather of chunks.
+                List<FloatBuffer> scattered = onEveryRank(ring, c -> {
+                    FloatBuffer data = floats(n, direct);
+                    for (int i = 0; i < n; i++) {
+                        data.put(i, float32(c.rank(), i));
+                    }
+                    c.reduceScatter(data);
+                    return data;
+                });
+                List<LongBuffer> gathered = onEveryRank(ring, c -> {
+                    LongBuffer data = longs(n, direct);
+                    Range mine = c.chunk(c.rank(), n);
+                    for (int i = 0; i < n; i++) {
+                        data.put(i, mine.start() <= i && i < mine.end() ? int64(c.rank(), i) : -1);
+                    }
+                    c.allGather(data);
+                    return data;
+                });
                 for (int i = 0; i < n; i++) {
                     long exact = 0;
+                    int owner = 0;
                     for (int r = 0; r < ranks; r++) {
                         exact += int64(r, i);
+                        if (ring.get(0).chunk(r, n).start() <= i) {
+                            owner = r;
+                        }
                     }
                     float ordered = ringOrderSum(ring.get(0), n, i);
+                    if (Float.floatToRawIntBits(scattered.get(owner).get(i)) != Float.floatToRawIntBits(ordered)) {
+                        assertThat(scattered.get(owner).get(i)).as("n %d, reduce-scatter owner %d, element %d", n, owner, i).isEqualTo(ordered);
+                    }
+                    for (int r = 0; r < ranks; r++) {
+                        if (gathered.get(r).get(i) != int64(owner, i)) {
+                            assertThat(gathered.get(r).get(i)).as("n %d, all-gather on rank %d, element %d", n, r, i).isEqualTo(int64(owner, i));
+                        }
+                    }
                     for (int r = 0; r < ranks; r++) {
                         if (longSums.get(r).get(i) != exact || Float.floatToRawIntBits(floatSums.get(r).get(i)) != Float.floatToRawIntBits(ordered)) {
                             assertThat(longSums.get(r).get(i)).as("n %d, rank %d, int64 element %d", n, r, i).isEqualTo(exact);
@@ -143,7 +173,7 @@ class RingCollectiveTest {
     }
 
     @ParameterizedTest(name = "{0} ranks")
-    @ValueSource(ints = {2, 4})
+    @ValueSource(ints = {2, 3, 4})
     void float32SumOf64MbIsBitwiseIdenticalOnEveryRank(int ranks) {
         int n = 16 << 20;
         List<RingCollective> ring = ring(ranks, "big");
