@@ -1,14 +1,15 @@
-# Sourced by the launchers: pins the CPU math libraries so that a result does not depend on how
-# busy the machine is. See README "Determinism" and ThreadsUnderLoadTest.
+# Sourced by the launchers: keeps the CPU math libraries from choosing their thread counts by
+# themselves, so that a result cannot depend on how busy the machine is. The main fix for
+# "same seed, other loss on a busy machine" is in the code: weights and matrix constants live in
+# libtorch's 64-byte-aligned memory (ablate.trainer.run.Torch#owned), because MKL's kernels take
+# alignment-dependent paths and memory made from Java arrays is aligned differently from run to
+# run. These settings only rule out the remaining knobs (README "Determinism"):
 #  - OMP_DYNAMIC=FALSE: an OpenMP runtime with dynamic teams may start fewer threads than asked
-#    when the load average is high (GNU libgomp consults it), and libtorch splits its reductions
-#    by the team size, so a loaded machine would sum in another order.
-#  - MKL_DYNAMIC=FALSE: MKL may likewise use fewer threads than asked.
-#  - MKL_CBWR=COMPATIBLE: MKL's conditional numerical reproducibility; without it MKL may pick
-#    other kernels (with other summation orders) by data alignment and code path at run time.
-#  - OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep instead of spinning, so several trainer
-#    JVMs (or other jobs) on one host do not starve each other; it does not change results.
+#    when the load average is high (GNU libgomp consults it), and libtorch splits reductions by
+#    the team size. libgomp's default is already false; this keeps a user's environment from
+#    turning it on.
+#  - MKL_DYNAMIC=FALSE: MKL may otherwise use fewer threads than asked.
+# MKL_CBWR is not set: with aligned inputs MKL is reproducible for a fixed thread count, and its
+# COMPATIBLE mode (SSE2 kernels) made training several times slower here.
 export OMP_DYNAMIC=${OMP_DYNAMIC:-FALSE}
 export MKL_DYNAMIC=${MKL_DYNAMIC:-FALSE}
-export MKL_CBWR=${MKL_CBWR:-COMPATIBLE}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}

@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -44,7 +45,7 @@ public final class Alibi {
                 }
             }
         }
-        return manager.create(values, new Shape(heads, seqLen, seqLen));
+        return Torch.owned(manager.create(values, new Shape(heads, seqLen, seqLen)));
     }
 
     private static double[] powerOfTwoSlopes(int n) {

@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
@@ -39,7 +40,7 @@ final class AttentionBias {
         for (int h = 0; h < m.length; h++) {
             m[h] = (float) slopeValues[h];
         }
-        this.slopes = manager.create(m, new Shape(1, m.length, 1, 1));
+        this.slopes = Torch.owned(manager.create(m, new Shape(1, m.length, 1, 1)));
     }
 
     /**

@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -110,7 +111,7 @@ public final class Parameters implements AutoCloseable {
                 }
             }
         }
-        NDArray fp32 = manager.create(values, shape);
+        NDArray fp32 = Torch.owned(manager.create(values, shape)); // aligned: see Torch.owned
         if (dataType == DataType.FLOAT32) {
             return fp32;
         }

@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -42,14 +43,14 @@ final class Rotary {
                 s[t * rotaryDim + i + half] = si;
             }
         }
-        cos = manager.create(c, new Shape(seqLen, rotaryDim)).toType(dataType, false);
-        sin = manager.create(s, new Shape(seqLen, rotaryDim)).toType(dataType, false);
+        cos = Torch.owned(manager.create(c, new Shape(seqLen, rotaryDim))).toType(dataType, false);
+        sin = Torch.owned(manager.create(s, new Shape(seqLen, rotaryDim))).toType(dataType, false);
         float[] r = new float[rotaryDim * rotaryDim];
         for (int i = 0; i < half; i++) {
             r[(i + half) * rotaryDim + i] = -1; // output i takes -x2[i]
             r[i * rotaryDim + i + half] = 1; // output i + half takes x1[i]
         }
-        rotateHalf = manager.create(r, new Shape(rotaryDim, rotaryDim)).toType(dataType, false);
+        rotateHalf = Torch.owned(manager.create(r, new Shape(rotaryDim, rotaryDim))).toType(dataType, false); // a matmul operand: aligned
     }
 
     /** Rotates x of shape (..., T, hs) by the angles of positions 0..T-1. */

@@ -23,7 +23,13 @@ public final class Torch {
         if (JniUtils.getNumThreads() != threads) {
             JniUtils.setNumThreads(threads);
         }
+        if (!pinned) {
+            pinned = true;
+            MathLibraries.pinThreadCounts();
+        }
     }
+
+    private static boolean pinned;
 
     /**
      * The DJL device for train.device ("cpu" or "cuda:N"), checked against the libtorch that
@@ -52,6 +58,20 @@ public final class Torch {
                     + " (CUDA_VISIBLE_DEVICES=" + System.getenv().getOrDefault("CUDA_VISIBLE_DEVICES", "unset") + ")");
         }
         return Device.gpu(index);
+    }
+
+    /**
+     * {@code array}'s values in memory libtorch allocated itself (64-byte aligned), closing
+     * {@code array}. An array made from a Java array or buffer lives in memory of the JVM's malloc,
+     * aligned to 16 bytes at best and differently from one run to the next; MKL's matrix kernels
+     * (and vectorized reductions) take alignment-dependent paths, so a weight kept there makes the
+     * last bits of results depend on the heap's state: this was why the same seed once gave another
+     * loss on a busy machine. Every weight and constant that takes part in a product goes through here.
+     */
+    public static NDArray owned(NDArray array) {
+        NDArray copy = array.duplicate();
+        array.close();
+        return copy;
     }
 
     /**

@@ -8,6 +8,9 @@ import ablate.conf.Position;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.trainer.model.Models;
+import ablate.trainer.parallel.TorchShim;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,6 +58,56 @@ class TrainingTest {
         RunConfig other = Settings.load(Settings.Sources.ofPreset("debug", "train.seed=99", "train.threads=2"));
         try (TrainingData data = TrainingData.open(other.data(), 1, Path.of("")); Trainer t = new Trainer(other, data)) {
             assertThat(t.step().loss()).isNotEqualTo(losses[0][0]);
+        }
+    }
+
+    /**
+     * The cause of a once-seen "same seed, other 8th loss" on a busy machine: weights made from Java
+     * arrays lived in memory aligned differently from run to run, and MKL's kernels take
+     * alignment-dependent paths. Every weight now lives in libtorch's 64-byte-aligned memory,
+     * whatever the heap looked like when it was made.
+     */
+    @Test
+    void everyWeightLivesInAlignedMemoryWhateverTheHeap() {
+        TorchShim shim = TorchShim.load();
+        List<java.nio.ByteBuffer> clutter = new ArrayList<>();
+        for (String precision : List.of("fp32", "fp16")) {
+            for (int i = 0; i < 3; i++) {
+                int attempt = i;
+                clutter.add(java.nio.ByteBuffer.allocateDirect(8 * attempt + 24)); // shifts the native heap
+                RunConfig config = Settings.load(Settings.Sources.ofPreset("debug", "model.position=rotary", "train.threads=1",
+                        "train.precision=" + precision));
+                try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data)) {
+                    t.model().parameters().all().forEach((name, w) -> assertThat(shim.dataPointer(w).address() % 64)
+                            .as("%s %s, attempt %d", precision, name, attempt).isZero());
+                }
+            }
+        }
+    }
+
+    /** Two runs of the same seed agree bitwise while other processes keep every core busy (load average above the core count). */
+    @Test
+    void theSameSeedGivesTheSameLossesWhileOtherProcessesKeepTheCoresBusy() throws Exception {
+        RunConfig config = Settings.load(Settings.Sources.ofPreset("debug", "model.dropout=0.1", "model.attention-mask=prefix",
+                "train.threads=2", "model.position=rotary"));
+        List<Process> busy = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors(); i++) {
+                busy.add(new ProcessBuilder("sh", "-c", "while :; do :; done").start());
+            }
+            double[][] losses = new double[2][6];
+            List<java.nio.ByteBuffer> clutter = new ArrayList<>();
+            for (int run = 0; run < 2; run++) {
+                clutter.add(java.nio.ByteBuffer.allocateDirect(40 + 16 * run));
+                try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data)) {
+                    for (int i = 0; i < losses[run].length; i++) {
+                        losses[run][i] = t.step().loss();
+                    }
+                }
+            }
+            assertThat(losses[1]).containsExactly(losses[0]);
+        } finally {
+            busy.forEach(Process::destroyForcibly);
         }
     }
 }
