@@ -180,10 +180,13 @@ class NodeSettingsTest {
     void eachModuleValidatesAgainstItsOwnReferenceOnly() {
         assertThat(com.typesafe.config.ConfigFactory.defaultReference().hasPath("pekko.actor")).as("Pekko is on the class path").isTrue();
         assertThat(NodeSettings.reference().root().keySet()).containsExactly("cluster");
-        assertThat(Settings.reference().root().keySet()).doesNotContain("pekko", "cluster", "jdbc-journal").contains("model", "train");
+        assertThat(Settings.reference().root().keySet()).doesNotContain("pekko", "jdbc-journal").contains("model", "train");
+        // a run's own cluster settings (data-parallel) are run settings; the node's are not
+        assertThat(Settings.reference().getConfig("cluster").root().keySet()).containsExactly("data-parallel");
+        assertThat(NodeSettings.reference().getConfig("cluster").hasPath("data-parallel")).isFalse();
         assertThat(Settings.originOf(Settings.reference(), "model.layers")).matches(".*conf.*reference\\.conf:\\d+");
         assertThat(Settings.load(Settings.Sources.ofPreset("debug", "train.steps=3")).train().steps()).isEqualTo(3);
         assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "pekko.loglevel=DEBUG")))
-                .as("a run config is still only model, data, train, checkpoint").hasMessageContaining("unknown key");
+                .as("a run config is still only model, data, train, checkpoint, cluster.data-parallel").hasMessageContaining("unknown key");
     }
 }
