@@ -10,13 +10,16 @@ import java.util.Arrays;
  * is integer addition, which is associative: the sum does not depend on how the micro-batches are
  * spread over ranks nor on the order they are added in.
  *
- * <p>The grid of a step is fitted to the largest |gradient| per tensor seen over all micro-batches
- * of the step before ({@link #fitting}), with {@value #GROWTH_BITS} bits of headroom for growth
- * and {@code ceil(log2(micro-batches))} bits so that the sum of a step's micro-batches cannot
- * overflow. A micro-batch whose gradient outgrows the grid makes every rank recompute the step on
- * a grid fitted to the step's own maxima ({@link #fits} says when). The step is 2^-(62 - h - 16)
- * = 2^-36 (h = 10 bits for 1024 micro-batches) to 2^-46 (one micro-batch) of a tensor's largest
- * gradient, against float32's 2^-24, so the rounding costs far less than a float32 sum does.
+ * <p>The grid of a step is fitted to the largest |value| per tensor of the previous step's summed
+ * gradient ({@link #fitting}), with {@value #GROWTH_BITS} bits of headroom for growth and
+ * {@code ceil(log2(micro-batches))} bits so that the sum of a step's micro-batches cannot
+ * overflow. A micro-batch that outgrows the grid (checked against {@link #limit}) makes every rank
+ * recompute the step on the grid {@link #widened} to the maxima of the micro-batches that did not
+ * fit; whether a micro-batch fits depends on it and the grid only, so the recompute decision and
+ * the widened grid do not depend on how micro-batches are spread over ranks. The step is
+ * 2^-(62 - h - 16) = 2^-36 (h = 10 bits for 1024 micro-batches) to 2^-46 (one micro-batch) of the
+ * tensor's largest summed gradient, against float32's 2^-24 of each value, so the rounding costs
+ * far less than a float32 sum does.
  *
  * <p>Error bound against the exact real sum S of M micro-batch gradients of one element: each
  * rounding to the grid errs by at most half a step, so the integer sum is within M x 2^(e-1) of
@@ -71,6 +74,24 @@ public record FixedPointGrid(int[] exponents) {
             }
         }
         return true;
+    }
+
+    /** This grid widened where {@code maxAbs} (maxima of micro-batches that did not fit) needs it; never finer than before. */
+    public FixedPointGrid widened(float[] maxAbs, int microBatches) {
+        FixedPointGrid needed = fitting(maxAbs, microBatches, this);
+        if (exponents.length != needed.exponents.length) {
+            return needed; // no grid before: fitted to the step's own maxima
+        }
+        int[] e = exponents.clone();
+        for (int t = 0; t < e.length; t++) {
+            e[t] = Math.max(e[t], needed.exponents[t]);
+        }
+        return new FixedPointGrid(e);
+    }
+
+    /** The largest |scaled value| a micro-batch may have: {@code microBatches} of them sum below 2^62. */
+    public float limit(int microBatches) {
+        return Math.scalb(1f, SUM_BITS - headroomBits(microBatches));
     }
 
     /** The float32 multiplier that maps tensor t's gradients onto integers (exact: a power of two within float32's range). */

@@ -21,7 +21,9 @@ import java.util.Map;
  * The gradient of one step, summed over this rank's micro-batches and then over the ranks, held
  * as one flat float32 buffer (Megatron's fp32 "main grad", also for fp16 weights) with a view per
  * weight; in {@link GradientReduction#EXACT} mode beside one flat int64 buffer of fixed-point sums.
- * One flat buffer means one collective call per step, whatever the number of tensors.
+ * One flat buffer means one collective call per step, whatever the number of tensors, and the
+ * per-micro-batch work is a handful of operations on the flat gradient rather than several per
+ * weight tensor.
  *
  * <p>After each micro-batch's backward, {@link #add} takes the gradients out of the weights (and
  * clears them there): EXACT rounds them onto the step's {@link FixedPointGrid} and adds integers,
@@ -36,7 +38,9 @@ public final class StepGradients implements AutoCloseable {
     private final List<NDArray> mainViews = new ArrayList<>();
     private final Map<String, NDArray> byName = new LinkedHashMap<>();
     private final NDArray fixed; // (P) int64, EXACT only; empty otherwise
-    private final List<NDArray> fixedViews = new ArrayList<>();
+    private final NDArray scaleVector; // (P) float32: 2^-exponent(t) over tensor t's elements, EXACT only
+    private final List<NDArray> scaleViews = new ArrayList<>();
+    private FixedPointGrid scalesGrid = new FixedPointGrid(new int[0]);
 
     /** @param weights the model's weights by name (fp32 or fp16), in a fixed order */
     public StepGradients(NDManager parent, Map<String, NDArray> weights, GradientReduction mode) {
@@ -50,6 +54,7 @@ public final class StepGradients implements AutoCloseable {
         long total = offsets[this.weights.size()];
         this.main = manager.zeros(new Shape(total), DataType.FLOAT32);
         this.fixed = manager.zeros(new Shape(mode == GradientReduction.EXACT ? total : 0), DataType.INT64);
+        this.scaleVector = manager.zeros(new Shape(mode == GradientReduction.EXACT ? total : 0), DataType.FLOAT32);
         List<String> names = List.copyOf(weights.keySet());
         for (int t = 0; t < this.weights.size(); t++) {
             Shape shape = this.weights.get(t).getShape();
@@ -57,7 +62,7 @@ public final class StepGradients implements AutoCloseable {
             mainViews.add(view);
             byName.put(names.get(t), view);
             if (mode == GradientReduction.EXACT) {
-                fixedViews.add(fixed.get(new NDIndex("{}:{}", offsets[t], offsets[t + 1])).reshape(shape));
+                scaleViews.add(scaleVector.get(new NDIndex("{}:{}", offsets[t], offsets[t + 1])));
             }
         }
     }
@@ -85,45 +90,97 @@ public final class StepGradients implements AutoCloseable {
     }
 
     /**
-     * Takes one micro-batch's gradients out of the weights (clearing them there). EXACT measures
-     * the largest |gradient| of each tensor (inf or NaN when there is one) and adds them only when
-     * {@code grid} holds them ({@code accumulate} and {@link FixedPointGrid#fits}); otherwise only
-     * the maxima are measured and the caller recomputes the step on a new grid. FAST adds them as
-     * float32 and measures nothing (its maxima are zeros; an inf/NaN shows in the gradient norm).
-     *
-     * @return the maxima, and whether the gradients were added
+     * Takes one micro-batch's gradients out of the weights (clearing them there) and adds them to
+     * the step's sums. FAST adds float32. EXACT multiplies the flat gradient by the grid's
+     * per-element scale, checks its largest magnitude against the integer headroom (one host sync)
+     * and adds the rounded integers; a micro-batch that does not fit (or any micro-batch when
+     * there is no grid yet) is not added: its per-tensor maxima are measured instead, so that the
+     * caller can widen the grid and recompute the step. Whether a micro-batch fits depends on it and
+     * the grid alone, never on which rank computes it or what it computed before.
      */
-    public Added add(FixedPointGrid grid, int microBatches, boolean accumulate) {
+    public Added add(FixedPointGrid grid, int microBatches) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            List<NDArray> gradients = new ArrayList<>(weights.size());
+            NDList pieces = new NDList(weights.size());
             for (NDArray w : weights) {
-                NDArray g = w.getGradient();
-                gradients.add(g.getDataType() == DataType.FLOAT32 ? g : g.toType(DataType.FLOAT32, false));
+                pieces.add(w.getGradient().reshape(-1));
             }
+            NDArray flat = NDArrays.concat(pieces);
+            NDArray g = flat.getDataType() == DataType.FLOAT32 ? flat : flat.toType(DataType.FLOAT32, false);
             float[] maxAbs = new float[weights.size()];
             boolean added = false;
+            boolean finite = true;
             if (mode == GradientReduction.FAST) {
-                for (int t = 0; t < gradients.size(); t++) {
-                    mainViews.get(t).addi(gradients.get(t));
-                }
+                main.addi(g);
                 added = true;
-            } else if (measure(gradients, maxAbs) && accumulate && grid != null && grid.fits(maxAbs, microBatches)) {
-                for (int t = 0; t < gradients.size(); t++) {
-                    // exact: multiplying by a power of two; round half to even; the integers fit (fits() above)
-                    fixedViews.get(t).addi(gradients.get(t).mul(grid.scale(t)).round().toType(DataType.INT64, false));
+            } else {
+                boolean fits = false;
+                if (grid.tensors() == weights.size()) {
+                    NDArray q = g.mul(scales(grid)); // exact: multiplying by powers of two
+                    float peak = q.abs().max().getFloat();
+                    finite = Float.isFinite(peak);
+                    fits = finite && peak < grid.limit(microBatches);
+                    if (fits) {
+                        fixed.addi(q.round().toType(DataType.INT64, false)); // round half to even
+                        added = true;
+                    }
                 }
-                added = true;
+                if (!fits && finite) {
+                    finite = measure(g, maxAbs);
+                }
+                if (!finite) {
+                    java.util.Arrays.fill(maxAbs, Float.NaN);
+                }
             }
             for (NDArray w : weights) {
                 JniUtils.zeroGrad((PtNDArray) w);
             }
-            return new Added(maxAbs, added);
+            return new Added(maxAbs, added, finite);
         }
     }
 
-    /** The maxima of one micro-batch's gradients, and whether they went into the sums. */
-    public record Added(float[] maxAbs, boolean added) {}
+    /** The flat per-element multiplier 2^-exponent(t) of {@code grid}, rebuilt when the grid changes. */
+    private NDArray scales(FixedPointGrid grid) {
+        if (!grid.equals(scalesGrid)) {
+            for (int t = 0; t < weights.size(); t++) {
+                scaleViews.get(t).set(new NDIndex(":"), grid.scale(t));
+            }
+            scalesGrid = grid;
+        }
+        return scaleVector;
+    }
+
+    /** Each tensor's largest |value| in {@code flat} (one host sync); true when all are finite. */
+    private boolean measure(NDArray flat, float[] maxAbs) {
+        NDList maxima = new NDList(weights.size());
+        for (int t = 0; t < weights.size(); t++) {
+            maxima.add(flat.get(new NDIndex("{}:{}", offsets[t], offsets[t + 1])).abs().max());
+        }
+        float[] measured = NDArrays.stack(maxima).toFloatArray();
+        System.arraycopy(measured, 0, maxAbs, 0, maxAbs.length);
+        for (float v : measured) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The largest |value| per tensor of the summed main grads (after {@link #reduce}): what the next step's grid is fitted to. */
+    public float[] summedMaxAbs() {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            float[] maxAbs = new float[weights.size()];
+            measure(main, maxAbs);
+            return maxAbs;
+        }
+    }
+
+    /**
+     * One micro-batch's outcome: whether it went into the sums, whether its gradients were all
+     * finite, and the per-tensor maxima when they were measured (zeros when it was simply added).
+     */
+    public record Added(float[] maxAbs, boolean added, boolean finite) {}
 
     /**
      * Sums this rank's micro-batch sums over the group into the main grads: EXACT through the

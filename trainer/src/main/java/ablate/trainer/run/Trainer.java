@@ -111,9 +111,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * The next step as rank {@code group.rank()} of {@code group.ranks()}: forward and backward over
      * this rank's share of the micro-batches, the headers and gradients summed over the group, and
-     * the update, which every rank applies identically. In exact mode a gradient that outgrew the
-     * fixed-point grid on any rank makes every rank recompute its share on a grid fitted to the
-     * step's maxima (all ranks decide alike from the same merged headers).
+     * the update, which every rank applies identically. In exact mode a micro-batch that outgrew the
+     * fixed-point grid on any rank makes every rank recompute its share on the grid widened to the
+     * maxima of the micro-batches that did not fit (all ranks decide alike from the same merged
+     * headers); the next step's grid is fitted to this step's summed gradient.
      *
      * @throws ablate.trainer.parallel.AllReduceException when a peer fails or misses the deadline
      */
@@ -126,22 +127,26 @@ public final class Trainer implements AutoCloseable {
         FixedPointGrid grid = state.grid();
         StepHeader merged = exchange(group, computeGradients(step, mine, grid), total);
         if (exact && !merged.nonFinite() && merged.overflow()) {
-            grid = FixedPointGrid.fitting(merged.maxAbs(), total, grid);
+            grid = grid.widened(merged.maxAbs(), total);
             log.debug("step {}: gradients outgrew the fixed-point grid; recomputing on {}", step, grid);
             merged = exchange(group, computeGradients(step, mine, grid), total);
             if (merged.overflow() && !merged.nonFinite()) {
                 throw new IllegalStateException("step " + step + ": recomputing the step gave other gradients than the first"
-                        + " pass (their maxima no longer fit the grid fitted to them); the backward pass is not deterministic"
+                        + " pass (they no longer fit the grid widened to them); the backward pass is not deterministic"
                         + " on this machine");
             }
         }
         double scale = state.lossScale().scale();
         WeightUpdate.Outcome outcome;
+        FixedPointGrid next = state.grid();
         try (Torch.GradMode off = Torch.gradMode(false)) {
             Map<String, NDArray> summed = merged.nonFinite() ? gradients.poisoned() : gradients.reduce(group, grid);
+            if (exact && !merged.nonFinite()) {
+                // fitted to the summed (still loss-scaled) gradient, the same bits on every rank whatever their number
+                next = FixedPointGrid.fitting(gradients.summedMaxAbs(), total, grid);
+            }
             outcome = update.step(learningRate(step), scale, config.train().gradClip(), summed);
         }
-        FixedPointGrid next = exact && !merged.nonFinite() ? FixedPointGrid.fitting(merged.maxAbs(), total, grid) : state.grid();
         long samples = config.train().globalBatchSize();
         state = new TrainingState(step + 1, state.consumedSamples() + samples, state.tokens() + samples * config.model().seqLen(),
                 state.seed(), state.lossScale().after(outcome.skipped(), config.train().mixedPrecision()), next);
@@ -182,11 +187,10 @@ public final class Trainer implements AutoCloseable {
                     autograd.backward(scale.enabled() ? l.mul((float) scale.scale()) : l);
                     losses[micro - range.start()] = l.getFloat();
                 }
-                StepGradients.Added added = gradients.add(grid, total, !overflow && !nonFinite);
+                StepGradients.Added added = gradients.add(grid, total);
+                nonFinite |= !added.finite();
                 for (int t = 0; t < maxAbs.length; t++) {
-                    float m = added.maxAbs()[t];
-                    nonFinite |= !Float.isFinite(m);
-                    maxAbs[t] = Math.max(maxAbs[t], m);
+                    maxAbs[t] = Math.max(maxAbs[t], added.maxAbs()[t]);
                 }
                 overflow |= !added.added();
             }

@@ -37,6 +37,25 @@ class FixedPointGridTest {
     }
 
     @Test
+    void wideningFitsTheMicroBatchesThatDidNotFitAndNeverMakesTheGridFiner() {
+        FixedPointGrid grid = new FixedPointGrid(new int[] {-40, -30});
+        // tensor 0 outgrew its grid, tensor 1 of the same micro-batch is tiny
+        FixedPointGrid widened = grid.widened(new float[] {1e6f, 1e-9f}, 4);
+        assertThat(widened.exponents()[0]).isGreaterThan(-40);
+        assertThat(widened.fits(new float[] {1e6f, 1e-9f}, 4)).isTrue();
+        assertThat(widened.exponents()[1]).as("not finer: other micro-batches fitted -30").isEqualTo(-30);
+        assertThat(TrainingStateGrid.none().widened(new float[] {1f, 2f}, 4)).isEqualTo(FixedPointGrid.fitting(new float[] {1f, 2f}, 4, null));
+        assertThat(grid.limit(4)).isEqualTo(Math.scalb(1f, 60));
+    }
+
+    /** No grid yet, as a new run's state has. */
+    private static final class TrainingStateGrid {
+        static FixedPointGrid none() {
+            return new FixedPointGrid(new int[0]);
+        }
+    }
+
+    @Test
     void aZeroTensorKeepsThePreviousStep() {
         FixedPointGrid previous = new FixedPointGrid(new int[] {-40, -50});
         assertThat(FixedPointGrid.fitting(new float[] {1f, 0f}, 1, previous).exponents()[1]).isEqualTo(-50);
