@@ -78,6 +78,8 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     private final TimerScheduler<Command> timers;
     private final ActorRef<ToSupervisor> self;
     private final String[] ringAddresses;
+    private final String[] devices;
+    private byte[] ncclId = new byte[0];
     private final boolean[] answered;
     private final long[] done;
     private final TreeMap<Long, Double> lossOf = new TreeMap<>();
@@ -103,6 +105,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         this.timers = timers;
         this.self = ctx.messageAdapter(ToSupervisor.class, FromTrainer::new);
         this.ringAddresses = new String[members.size()];
+        this.devices = new String[members.size()];
         this.answered = new boolean[members.size()];
         this.done = new long[members.size()];
         Arrays.fill(done, plan.resumeStep());
@@ -140,10 +143,17 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         switch (message) {
             case Prepared p when p.group().equals(plan.group()) && phase == Phase.PREPARING -> {
                 ringAddresses[p.rank()] = p.ringAddress();
+                devices[p.rank()] = p.device();
+                if (p.rank() == 0) {
+                    ncclId = p.ncclId();
+                }
                 answered[p.rank()] = true;
                 if (all()) {
                     phase = Phase.CONNECTING;
-                    members.forEach(m -> m.trainer().tell(new Connect(plan.group(), List.of(ringAddresses))));
+                    // NCCL only when every rank is on a GPU (and rank 0 could make an id); else the TCP ring
+                    boolean nccl = members.size() > 1 && ncclId.length > 0 && Arrays.stream(devices).allMatch(d -> d.startsWith("cuda"));
+                    byte[] id = nccl ? ncclId : new byte[0];
+                    members.forEach(m -> m.trainer().tell(new Connect(plan.group(), List.of(ringAddresses), id)));
                     await("ring connections", settings.connectTimeout());
                 }
             }

@@ -39,8 +39,11 @@ public final class TrainingProtocol {
     public record Prepare(GroupId group, String config, int rank, int ranks, long resumeStep, ActorRef<ToSupervisor> replyTo)
             implements ToTrainer {}
 
-    /** Join the ring: {@code ring.get(r)} is rank r's endpoint as host:port. */
-    public record Connect(GroupId group, List<String> ring) implements ToTrainer {}
+    /**
+     * Join the group's collective: NCCL when {@code ncclId} is not empty (every rank is on a CUDA
+     * device; rank 0 made the id), else the TCP ring, {@code ring.get(r)} being rank r's endpoint.
+     */
+    public record Connect(GroupId group, List<String> ring, byte[] ncclId) implements ToTrainer {}
 
     /** Train until the run has done {@code untilStep} steps (grants only grow). */
     public record Grant(GroupId group, long untilStep) implements ToTrainer {}
@@ -57,8 +60,11 @@ public final class TrainingProtocol {
     /** Reports to the run supervisor that placed the group. */
     public sealed interface ToSupervisor extends ClusterMessage permits Prepared, Connected, StepDone, CheckpointWritten, TrainerFailed {}
 
-    /** Ready: the model is built (and restored), the ring endpoint listens at {@code ringAddress}. */
-    public record Prepared(GroupId group, int rank, String ringAddress) implements ToSupervisor {}
+    /**
+     * Ready: the model is built (and restored) on {@code device}, the ring endpoint listens at
+     * {@code ringAddress}; rank 0 on a CUDA device with NCCL also sends an ncclUniqueId (empty otherwise).
+     */
+    public record Prepared(GroupId group, int rank, String ringAddress, String device, byte[] ncclId) implements ToSupervisor {}
 
     /** Joined the ring. */
     public record Connected(GroupId group, int rank) implements ToSupervisor {}

@@ -10,6 +10,9 @@ import ablate.conf.Settings;
 import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.Checkpoints;
 import ablate.trainer.parallel.AllReduce;
+import ablate.trainer.parallel.Nccl;
+import ablate.trainer.parallel.NcclAllReduce;
+import ablate.trainer.parallel.TorchShim;
 import ablate.trainer.run.LoopPolicy;
 import ablate.trainer.run.MetricsLog;
 import ablate.trainer.run.RunDirectory;
@@ -112,9 +115,37 @@ public final class GroupTraining implements AutoCloseable {
         return endpoint.address().getHostString() + ":" + endpoint.address().getPort();
     }
 
-    /** Joins the ring (a group of one has none). */
-    void connect(List<String> ring, Duration timeout, int blockBytes) {
+    /**
+     * On rank 0 of a CUDA device with NCCL installed, a fresh ncclUniqueId for the group (the
+     * supervisor uses NCCL when every rank is on a GPU); empty otherwise.
+     */
+    byte[] ncclId() {
+        if (order.rank() != 0 || order.ranks() == 1 || !config.train().device().startsWith("cuda")) {
+            return new byte[0];
+        }
+        try {
+            return Nccl.load().uniqueId();
+        } catch (RuntimeException e) {
+            log.warn("no NCCL on this GPU node ({}); the group uses the TCP ring through host memory", e.getMessage());
+            return new byte[0];
+        }
+    }
+
+    /**
+     * Joins the group's collective: NCCL when {@code ncclId} is given (ncclCommInitRank blocks
+     * until every rank joined; the supervisor's connect deadline fails the group when one never
+     * does), else the TCP ring. A group of one needs neither.
+     */
+    void connect(List<String> ring, byte[] ncclId, Duration timeout, int blockBytes) {
         if (order.ranks() == 1) {
+            return;
+        }
+        if (ncclId.length > 0) {
+            closeQuietly(endpoint); // NCCL connects the ranks itself
+            String device = config.train().device();
+            int index = device.contains(":") ? Integer.parseInt(device.substring(device.indexOf(':') + 1)) : 0;
+            group = NcclAllReduce.join(Nccl.load(), TorchShim.load(), ncclId,
+                    new NcclAllReduce.Settings(order.rank(), order.ranks(), index, timeout));
             return;
         }
         List<InetSocketAddress> addresses = ring.stream().map(GroupTraining::address).toList();

@@ -182,7 +182,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         GroupTraining training = serving.training;
         switch (order) {
             case Connect c -> run(djl.submit(() -> {
-                training.connect(c.ring(), settings.collectiveTimeout(), settings.collectiveBlockBytes());
+                training.connect(c.ring(), c.ncclId(), settings.collectiveTimeout(), settings.collectiveBlockBytes());
                 return true;
             }), ok -> new Joined(group));
             case Grant g -> {
@@ -216,7 +216,8 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             return;
         }
         serving.training = training;
-        serving.order.replyTo().tell(new Prepared(group, serving.order.rank(), training.ringAddress()));
+        serving.order.replyTo().tell(new Prepared(group, serving.order.rank(), training.ringAddress(), identity.device(),
+                training.ncclId()));
     }
 
     /** Starts the step loop when steps are granted beyond those done and none runs. */
