@@ -224,7 +224,6 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         await("checkpoint " + step + " from rank 0", settings.checkpointTimeout());
     }
 
-
     private Behavior<Command> onControl(Coordinator.Action action) {
         if (action == Coordinator.Action.CANCEL) {
             return end(Outcome.CANCELLED, "cancelled");

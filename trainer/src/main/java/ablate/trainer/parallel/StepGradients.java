@@ -208,22 +208,6 @@ public final class StepGradients implements AutoCloseable {
         return Collections.unmodifiableMap(byName);
     }
 
-    /** Fills {@code maxAbs} with each gradient's largest magnitude (one host sync); true when all are finite. */
-    private static boolean measure(List<NDArray> gradients, float[] maxAbs) {
-        NDList maxima = new NDList(gradients.size());
-        for (NDArray g : gradients) {
-            maxima.add(g.abs().max());
-        }
-        float[] measured = NDArrays.stack(maxima).toFloatArray();
-        System.arraycopy(measured, 0, maxAbs, 0, maxAbs.length);
-        for (float v : measured) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Override
     public void close() {
         manager.close();
