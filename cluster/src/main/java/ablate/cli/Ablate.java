@@ -1,6 +1,7 @@
 package ablate.cli;
 
 import ablate.cluster.console.ConsoleCommand;
+import ablate.cluster.console.LedgerCommand;
 import ablate.cluster.console.LogsCommand;
 import ablate.cluster.console.NodesCommand;
 import ablate.cluster.console.RunActionCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
             ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, SubmitCommand.class, RunsCommand.class,
             StatusCommand.class, LogsCommand.class, RunActionCommand.Pause.class, RunActionCommand.Resume.class, RunActionCommand.Cancel.class,
-            RunActionCommand.Checkpoint.class, NodesCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
+            RunActionCommand.Checkpoint.class, NodesCommand.class, ConsoleCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
 public final class Ablate implements Runnable {
     @Override
     public void run() {

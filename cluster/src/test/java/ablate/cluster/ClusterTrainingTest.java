@@ -6,6 +6,7 @@ import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.trainer.run.Run;
 import ablate.trainer.run.RunDirectory;
+import ablate.trainer.run.SampleLedger;
 import ablate.trainer.run.TrainingData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,6 +91,9 @@ class ClusterTrainingTest {
                 assertThat(clustered.get(step)).as("%d trainers, step %d: loss and val loss", trainers, step)
                         .containsExactly(local.get(step));
             }
+            SampleLedger.Verdict ledger = SampleLedger.check(dir.resolve("runs/dp" + trainers + "/" + SampleLedger.FILE));
+            assertThat(ledger.problem()).as("dp%d's sample ledger", trainers).isEmpty();
+            assertThat(ledger.steps()).isEqualTo(12);
             try (var listing = Files.list(dir.resolve("runs/dp" + trainers + "/checkpoints"))) {
                 assertThat(listing.map(p -> p.getFileName().toString()).sorted().toList())
                         .containsExactly("step-00000005", "step-00000010", "step-00000012");

@@ -16,6 +16,7 @@ import ablate.trainer.parallel.TorchShim;
 import ablate.trainer.run.LoopPolicy;
 import ablate.trainer.run.MetricsLog;
 import ablate.trainer.run.RunDirectory;
+import ablate.trainer.run.SampleLedger;
 import ablate.trainer.run.StepMetrics;
 import ablate.trainer.run.Torch;
 import ablate.trainer.run.Trainer;
@@ -86,7 +87,7 @@ public final class GroupTraining implements AutoCloseable {
                 trainer.restore(committed);
                 metricsSoFar = committed.metrics();
             }
-            RunWriter writer = order.rank() == 0 ? RunWriter.open(runDir, config, order.resumeStep(), metricsSoFar) : RunWriter.NONE;
+            RunWriter writer = order.rank() == 0 ? RunWriter.open(runDir, config, order, metricsSoFar) : RunWriter.NONE;
             opened.add(writer);
             // a group of one listens too: a socket is cheap, and every rank then answers Prepare alike
             Endpoint endpoint = RingCollective.listen(new InetSocketAddress(place.bindHost(), 0));
@@ -165,7 +166,7 @@ public final class GroupTraining implements AutoCloseable {
         policy.checkFinite(m);
         LoopPolicy.Throughput speed = policy.throughput(m, order.ranks());
         double val = policy.validatesAfter(m.step()) ? trainer.validationLoss(group) : Double.NaN;
-        writer.append(m, speed, val);
+        writer.append(m, speed, val, order.group().toString());
         return new StepReport(m.step(), m.loss(), m.lr(), m.gradNorm(), speed.tokensPerSecond(), speed.mfu(), val,
                 m.scaling().skipped(), m.seconds());
     }
@@ -213,14 +214,20 @@ public final class GroupTraining implements AutoCloseable {
     private interface RunWriter extends AutoCloseable {
         RunWriter NONE = new RunWriter() {};
 
-        static RunWriter open(RunDirectory runDir, RunConfig config, long resumeStep, List<String> metricsSoFar) throws IOException {
+        static RunWriter open(RunDirectory runDir, RunConfig config, Prepare order, List<String> metricsSoFar) throws IOException {
             Checkpoints checkpoints = new Checkpoints(runDir.checkpoints(), config.checkpoint().keep());
-            checkpoints.setAsideAfter(resumeStep);
+            checkpoints.setAsideAfter(order.resumeStep());
             MetricsLog metrics = MetricsLog.open(runDir.path(), metricsSoFar);
-            return new Rank0(checkpoints, metrics);
+            boolean history = java.nio.file.Files.exists(runDir.path().resolve(SampleLedger.FILE));
+            SampleLedger ledger = SampleLedger.open(runDir.path());
+            if (history || order.resumeStep() > 0) {
+                ledger.restart(order.resumeStep(), "group " + order.group() + " placed from the committed checkpoint of step "
+                        + order.resumeStep());
+            }
+            return new Rank0(checkpoints, metrics, ledger, config.train().globalBatchSize(), config.train().microBatchSize());
         }
 
-        default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) {}
+        default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) {}
 
         default List<String> lines() {
             return List.of();
@@ -236,10 +243,12 @@ public final class GroupTraining implements AutoCloseable {
         default void close() throws IOException {}
     }
 
-    private record Rank0(Checkpoints checkpoints, MetricsLog metrics) implements RunWriter {
+    private record Rank0(Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, int globalBatch, int microBatch)
+            implements RunWriter {
         @Override
-        public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) {
+        public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) {
             metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), valLoss);
+            ledger.step(m, globalBatch, microBatch, group);
         }
 
         @Override
@@ -260,6 +269,7 @@ public final class GroupTraining implements AutoCloseable {
         @Override
         public void close() throws IOException {
             metrics.close();
+            ledger.close();
         }
     }
 }

@@ -49,7 +49,10 @@ public final class Run {
             double loss = Double.NaN;
             double valLoss = Double.NaN;
             Progress report = new Progress(total, trainer.state().step(), progress);
-            try (MetricsLog metrics = MetricsLog.open(dir.path(), metricsSoFar)) {
+            try (MetricsLog metrics = MetricsLog.open(dir.path(), metricsSoFar); SampleLedger ledger = SampleLedger.open(dir.path())) {
+                if (latest.isPresent()) {
+                    ledger.restart(resumedFrom, "resumed from " + latest.get().dir().getFileName());
+                }
                 while (!policy.finished(trainer.state().step())) {
                     StepMetrics m = trainer.step();
                     long step = m.step();
@@ -62,6 +65,7 @@ public final class Run {
                         valLoss = measured;
                     }
                     metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), measured);
+                    ledger.step(m, config.train().globalBatchSize(), config.train().microBatchSize(), "local");
                     report.step(step, loss, measured, speed.tokensPerSecond(), speed.mfu(), m.seconds());
                     if (policy.checkpointsAfter(step)) {
                         Checkpoint saved = checkpoints.save(trainer.checkpointContents(config.render(), metrics.lines()));

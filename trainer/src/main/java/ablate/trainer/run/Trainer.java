@@ -125,11 +125,19 @@ public final class Trainer implements AutoCloseable {
         MicroBatchRange mine = MicroBatchRange.of(group.rank(), group.ranks(), total);
         boolean exact = gradients.mode() == GradientReduction.EXACT;
         FixedPointGrid grid = state.grid();
-        StepHeader merged = exchange(group, computeGradients(step, mine, grid), total);
+        long computeStart = System.nanoTime();
+        StepHeader local = computeGradients(step, mine, grid);
+        double computeSeconds = (System.nanoTime() - computeStart) / 1e9;
+        List<StepHeader> headers = gather(group, local);
+        StepHeader merged = StepHeader.merge(headers, total);
         if (exact && !merged.nonFinite() && merged.overflow()) {
             grid = grid.widened(merged.maxAbs(), total);
             log.debug("step {}: gradients outgrew the fixed-point grid; recomputing on {}", step, grid);
-            merged = exchange(group, computeGradients(step, mine, grid), total);
+            computeStart = System.nanoTime();
+            local = computeGradients(step, mine, grid);
+            computeSeconds += (System.nanoTime() - computeStart) / 1e9;
+            headers = gather(group, local);
+            merged = StepHeader.merge(headers, total);
             if (merged.overflow() && !merged.nonFinite()) {
                 throw new IllegalStateException("step " + step + ": recomputing the step gave other gradients than the first"
                         + " pass (they no longer fit the grid widened to them); the backward pass is not deterministic"
@@ -150,17 +158,20 @@ public final class Trainer implements AutoCloseable {
         long samples = config.train().globalBatchSize();
         state = new TrainingState(step + 1, state.consumedSamples() + samples, state.tokens() + samples * config.model().seqLen(),
                 state.seed(), state.lossScale().after(outcome.skipped(), config.train().mixedPrecision()), next);
+        List<MicroBatchRange> shares = headers.stream()
+                .map(h -> new MicroBatchRange(h.firstMicroBatch(), h.firstMicroBatch() + h.losses().length)).toList();
         return new StepMetrics(state.step(), merged.loss(), learningRate(step), outcome.gradNorm(), state.tokens(),
                 state.consumedSamples(), (System.nanoTime() - start) / 1e9,
-                new StepMetrics.Scaling(state.lossScale().enabled(), scale, outcome.skipped()));
+                new StepMetrics.Scaling(state.lossScale().enabled(), scale, outcome.skipped()), shares, computeSeconds);
     }
 
-    private static StepHeader exchange(AllReduce group, StepHeader mine, int total) {
+    /** Every rank's header, in rank order. */
+    private static List<StepHeader> gather(AllReduce group, StepHeader mine) {
         List<StepHeader> all = new ArrayList<>(group.ranks());
         for (byte[] bytes : group.allGather(mine.toBytes())) {
             all.add(StepHeader.fromBytes(bytes));
         }
-        return StepHeader.merge(all, total);
+        return all;
     }
 
     /**

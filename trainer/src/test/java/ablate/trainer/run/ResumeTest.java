@@ -64,6 +64,10 @@ class ResumeTest {
 
         assertThat(kills).as("the run was killed at least once before it finished").isPositive();
         assertThat(TrainProcess.losses(killed)).as("losses after %d SIGKILLs", kills).containsExactlyElementsOf(expected);
+        SampleLedger.Verdict ledger = SampleLedger.check(killed.resolve(SampleLedger.FILE));
+        assertThat(ledger.problem()).as("the sample ledger after %d SIGKILLs", kills).isEmpty();
+        assertThat(ledger.steps()).isEqualTo(STEPS);
+        assertThat(ledger.restarts()).as("one restart line per resume").isPositive();
         assertThat(Files.readString(tmp.resolve("resumed.log"))).contains("resumed from");
     }
 
