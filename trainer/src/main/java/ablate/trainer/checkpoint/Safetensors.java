@@ -1,5 +1,6 @@
 package ablate.trainer.checkpoint;
 
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -122,7 +123,7 @@ public final class Safetensors {
                     throw new IOException(file + ": " + t.getKey() + " has shape " + new Shape(entry.shape())
                             + ", the model expects " + expected);
                 }
-                t.getValue().set(readFloats(ch, header.dataStart, entry, file));
+                Torch.copyInto(t.getValue(), readFloats(ch, header.dataStart, entry, file)); // into its own storage
             }
         }
     }

@@ -3,6 +3,7 @@ package ablate.trainer.hf;
 import ablate.conf.ModelConfig;
 import ablate.trainer.checkpoint.Safetensors;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -39,7 +40,7 @@ final class HfWeights {
                 throw new IllegalArgumentException(dir + ": " + w.hfNames() + " have shape(s) " + shapes(w, checkpoint, arch, dir)
                         + " where config.json implies " + target.getShape() + " for " + w.ablateName());
             }
-            target.set(w.toAblate(parts, shape, m.heads()));
+            Torch.copyInto(target, w.toAblate(parts, shape, m.heads())); // into its own storage
         }
         for (String name : checkpoint.names()) {
             boolean tiedHead = m.tiedOutput() && name.equals("lm_head.weight");

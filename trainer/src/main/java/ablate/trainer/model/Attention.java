@@ -1,6 +1,7 @@
 package ablate.trainer.model;
 
 import ablate.conf.ModelConfig;
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -21,6 +22,7 @@ final class Attention {
     private final float dropout;
     private final Dense qkv; // ((H + 2 KV) hs, d): rows [q | k | v], heads contiguous inside each
     private final Dense proj; // (d, H hs)
+    private final NDArray scale; // 1 / sqrt(hs), a scalar libtorch owns (see Torch.scalar)
 
     Attention(Parameters params, String prefix, ModelConfig model) {
         int d = model.dModel();
@@ -32,6 +34,7 @@ final class Attention {
         long qkvRows = (long) (heads + 2 * kvHeads) * headDim;
         this.qkv = new Dense(params, prefix + "qkv", new Shape(qkvRows, d), new Parameters.Init.Normal(model.initStd()), model.bias());
         this.proj = new Dense(params, prefix + "proj", new Shape(d, (long) heads * headDim), new Parameters.Init.Normal(residualStd), model.bias());
+        this.scale = Torch.scalar(params.manager(), 1.0f / (float) Math.sqrt(headDim));
     }
 
     /**
@@ -59,7 +62,7 @@ final class Attention {
             k = repeatGroups(rotate.apply(heads(fused.get(new NDIndex("..., {}:{}", qWidth, qWidth + kvWidth)), kvHeads)));
             v = repeatGroups(heads(fused.get(new NDIndex("..., {}:", qWidth + kvWidth)), kvHeads));
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0f / (float) Math.sqrt(headDim)); // (B, H, T, T)
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale); // (B, H, T, T)
         NDArray probs = scores.add(bias).softmax(-1);
         if (dropout > 0 && training) {
             probs = Dropout.dropout(probs, dropout, true).singletonOrThrow();

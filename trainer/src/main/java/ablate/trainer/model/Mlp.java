@@ -3,6 +3,7 @@ package ablate.trainer.model;
 import ablate.conf.Activation;
 import ablate.conf.GeluApproximation;
 import ablate.conf.ModelConfig;
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
@@ -21,6 +22,15 @@ final class Mlp {
     private final Dense in; // (h, d): fc for GELU, w1 for SwiGLU
     private final Dense gate; // (h, d): w3, SwiGLU only (the same layer as `in` for GELU)
     private final Dense out; // (d, h): proj / w2
+    private final TanhConstants tanh; // the tanh approximation's numbers as scalars libtorch owns (see Torch.scalar)
+
+    /** 3, 0.044715, sqrt(2 / pi), 0.5 and 1: scalars inside the autograd graph must not live in Java buffers. */
+    private record TanhConstants(NDArray three, NDArray cubic, NDArray sqrt2OverPi, NDArray half, NDArray one) {
+        static TanhConstants of(ai.djl.ndarray.NDManager m) {
+            return new TanhConstants(Torch.scalar(m, 3f), Torch.scalar(m, 0.044715f), Torch.scalar(m, SQRT_2_OVER_PI),
+                    Torch.scalar(m, 0.5f), Torch.scalar(m, 1f));
+        }
+    }
 
     Mlp(Parameters params, String prefix, ModelConfig model) {
         int d = model.dModel();
@@ -33,6 +43,7 @@ final class Mlp {
         this.in = new Dense(params, prefix + (glu ? "w1" : "fc"), new Shape(h, d), new Parameters.Init.Normal(std), model.bias());
         this.gate = glu ? new Dense(params, prefix + "w3", new Shape(h, d), new Parameters.Init.Normal(std), model.bias()) : in;
         this.out = new Dense(params, prefix + (glu ? "w2" : "proj"), new Shape(d, h), new Parameters.Init.Normal(residualStd), model.bias());
+        this.tanh = TanhConstants.of(params.manager());
     }
 
     /** x (B, T, d) to (B, T, d). */
@@ -46,8 +57,8 @@ final class Mlp {
     }
 
     /** 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
-    private static NDArray tanhGelu(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+    private NDArray tanhGelu(NDArray x) {
+        NDArray inner = x.add(x.pow(tanh.three()).mul(tanh.cubic())).mul(tanh.sqrt2OverPi());
+        return x.mul(tanh.half()).mul(inner.tanh().add(tanh.one()));
     }
 }

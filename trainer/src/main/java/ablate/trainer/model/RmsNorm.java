@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
@@ -10,11 +11,11 @@ import ai.djl.ndarray.types.Shape;
  */
 final class RmsNorm implements Normalization {
     private final NDArray weight;
-    private final float eps;
+    private final NDArray eps; // a scalar libtorch owns (see Torch.scalar)
 
     RmsNorm(Parameters params, String prefix, int dim, double eps) {
         this.weight = params.create(prefix + "weight", new Shape(dim), new Parameters.Init.Constant(1));
-        this.eps = (float) eps;
+        this.eps = Torch.scalar(params.manager(), (float) eps);
     }
 
     @Override

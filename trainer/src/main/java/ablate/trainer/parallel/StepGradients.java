@@ -114,22 +114,18 @@ public final class StepGradients implements AutoCloseable {
                 main.addi(g);
                 added = true;
             } else {
-                boolean fits = false;
                 if (grid.tensors() == weights.size()) {
                     NDArray q = g.mul(scales(grid)); // exact: multiplying by powers of two
                     float peak = q.abs().max().getFloat();
-                    finite = Float.isFinite(peak);
-                    fits = finite && peak < grid.limit(microBatches);
-                    if (fits) {
+                    if (peak < grid.limit(microBatches)) { // false for inf and NaN too
                         fixed.addi(q.round().toType(DataType.INT64, false)); // round half to even
                         added = true;
                     }
                 }
-                if (!fits && finite) {
+                if (!added) {
+                    // outgrew the grid, or an inf/NaN: the per-tensor maxima tell which (an inf of the
+                    // scaled value alone is an outgrown grid, not an inf gradient)
                     finite = measure(g, maxAbs);
-                }
-                if (!finite) {
-                    java.util.Arrays.fill(maxAbs, Float.NaN);
                 }
             }
             for (NDArray w : weights) {

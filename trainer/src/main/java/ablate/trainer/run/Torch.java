@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -72,6 +73,35 @@ public final class Torch {
         NDArray copy = array.duplicate();
         array.close();
         return copy;
+    }
+
+    /**
+     * A float32 scalar in libtorch's own memory, for arithmetic inside the autograd graph. DJL's
+     * {@code mul(Number)}, {@code div(Number)}, {@code pow(Number)} make the scalar from a Java
+     * direct buffer and close it as soon as the op returns, but the graph keeps the scalar for the
+     * backward pass (MulBackward saves the other factor): when a GC frees the buffer before
+     * backward, the gradients are computed from freed memory. That was the rare garbage gradient
+     * (inf, or other last bits) behind "same seed, other loss". A scalar made here is owned by
+     * libtorch's allocator and lives as long as anything refers to it.
+     */
+    public static NDArray scalar(NDManager manager, float value) {
+        return manager.full(new ai.djl.ndarray.types.Shape(), value);
+    }
+
+    /**
+     * Copies {@code values} into {@code target}'s own storage. Not {@code NDArray.set(Buffer)}: that
+     * gives the array storage in a Java buffer (aligned differently from run to run, so MKL's
+     * results could differ in the last bits) and cuts it off from views of its old storage.
+     */
+    public static void copyInto(NDArray target, float[] values) {
+        if (target.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 && !target.getDevice().isGpu()) {
+            target.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+            return;
+        }
+        try (NDManager scratch = target.getManager().newSubManager()) {
+            NDArray source = scratch.create(values, target.getShape()).toType(target.getDataType(), false).toDevice(target.getDevice(), false);
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), source);
+        }
     }
 
     /**

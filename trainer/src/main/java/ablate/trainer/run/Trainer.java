@@ -144,6 +144,9 @@ public final class Trainer implements AutoCloseable {
                         + " on this machine");
             }
         }
+        if (merged.nonFinite()) {
+            log.warn("step {}: an inf/NaN gradient in {} (loss {}); the step is skipped", step + 1, nonFiniteTensors(merged), merged.loss());
+        }
         double scale = state.lossScale().scale();
         WeightUpdate.Outcome outcome;
         FixedPointGrid next = state.grid();
@@ -163,6 +166,18 @@ public final class Trainer implements AutoCloseable {
         return new StepMetrics(state.step(), merged.loss(), learningRate(step), outcome.gradNorm(), state.tokens(),
                 state.consumedSamples(), (System.nanoTime() - start) / 1e9,
                 new StepMetrics.Scaling(state.lossScale().enabled(), scale, outcome.skipped()), shares, computeSeconds);
+    }
+
+    /** The weights whose gradient was inf or NaN somewhere in the step (as far as the ranks measured). */
+    private String nonFiniteTensors(StepHeader merged) {
+        List<String> names = new ArrayList<>(model.parameters().all().keySet());
+        List<String> bad = new ArrayList<>();
+        for (int t = 0; t < merged.maxAbs().length && t < names.size(); t++) {
+            if (!Float.isFinite(merged.maxAbs()[t])) {
+                bad.add(names.get(t) + "=" + merged.maxAbs()[t]);
+            }
+        }
+        return bad.isEmpty() ? "an unmeasured tensor" : String.join(", ", bad);
     }
 
     /** Every rank's header, in rank order. */
@@ -194,8 +209,9 @@ public final class Trainer implements AutoCloseable {
                         JniUtils.setSeed(Seeds.mix(state.seed(), step, micro, 0));
                     }
                     Batch b = batch(step, micro);
-                    NDArray l = model.loss(b.inputs(), b.targets(), b.prefix(), true).div(total);
-                    autograd.backward(scale.enabled() ? l.mul((float) scale.scale()) : l);
+                    // scalars from Torch.scalar: the graph keeps them until backward (see there)
+                    NDArray l = model.loss(b.inputs(), b.targets(), b.prefix(), true).div(Torch.scalar(manager, total));
+                    autograd.backward(scale.enabled() ? l.mul(Torch.scalar(manager, (float) scale.scale())) : l);
                     losses[micro - range.start()] = l.getFloat();
                 }
                 StepGradients.Added added = gradients.add(grid, total);
