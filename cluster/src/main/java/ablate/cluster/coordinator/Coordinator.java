@@ -99,6 +99,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** From a supervisor: checkpoint {@code step} is written and verified; commit it, then answer {@code replyTo}. */
     record CheckpointReady(GroupId group, long step, ActorRef<RunSupervisor.Command> replyTo) implements Command {}
 
+    /** From a supervisor: its group broke and goes on from memory as {@code to} on {@code trainers}, after {@code step} steps. */
+    record Regrouped(GroupId from, GroupId to, List<ActorRef<ToTrainer>> trainers, List<String> nodes, long step, String reason)
+            implements Command {}
+
     /** From a supervisor: its group ended. */
     record GroupEnded(GroupId group, RunSupervisor.Outcome outcome, String reason) implements Command {}
 
@@ -215,6 +219,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                 yield Effect().none();
             }
             case CheckpointReady r -> onCheckpoint(state, r);
+            case Regrouped r -> onRegrouped(r);
             case GroupEnded e -> onGroupEnded(state, e);
             case Tick t -> onTick(state);
             case PlaceRun p -> onPlaceRun(state, p);
@@ -313,6 +318,16 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         events.add(new CheckpointCommitted(r.group().run(), r.step(), now()));
         ctx.getLog().info("run {}: checkpoint {} committed", r.group().run(), r.step());
         return Effect().persist(events).thenRun(after -> r.replyTo().tell(new RunSupervisor.Committed(r.step())));
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onRegrouped(Regrouped r) {
+        Active was = active.get(r.from().run());
+        if (was == null || !was.group().equals(r.from())) {
+            return Effect().none();
+        }
+        active.put(r.to().run(), new Active(r.to(), was.supervisor(), r.trainers()));
+        ctx.getLog().info("run {} goes on from memory at step {} on {} trainers ({})", r.to().run(), r.step(), r.trainers().size(), r.reason());
+        return Effect().persist(new RunPlaced(r.to().run(), r.to().generation(), r.nodes(), now()));
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onGroupEnded(CoordinatorState state, GroupEnded e) {

@@ -6,9 +6,12 @@ import ablate.cluster.protocol.TrainingProtocol.Connect;
 import ablate.cluster.protocol.TrainingProtocol.Connected;
 import ablate.cluster.protocol.TrainingProtocol.Grant;
 import ablate.cluster.protocol.TrainingProtocol.GroupId;
+import ablate.cluster.protocol.TrainingProtocol.Halt;
+import ablate.cluster.protocol.TrainingProtocol.Halted;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.Prepared;
 import ablate.cluster.protocol.TrainingProtocol.Prune;
+import ablate.cluster.protocol.TrainingProtocol.Regroup;
 import ablate.cluster.protocol.TrainingProtocol.Release;
 import ablate.cluster.protocol.TrainingProtocol.StepDone;
 import ablate.cluster.protocol.TrainingProtocol.StepReport;
@@ -24,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -36,12 +40,19 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Drives one placement of a run (a group): prepares every rank, connects the ring, grants steps a
+ * Drives one run on a group of trainers: prepares every rank, connects the ring, grants steps a
  * few at a time, runs the checkpoint barrier (rank 0 writes, this actor verifies the manifest, the
- * coordinator commits, then rank 0 prunes) and ends the group when the run finishes, pauses,
- * is cancelled or breaks. Every wait has a deadline; a missed one ends the group naming the ranks
- * that did not answer. It holds no training math: what a step does is the trainers' business, and
- * when to validate or checkpoint is {@link LoopPolicy}'s.
+ * coordinator commits, then rank 0 prunes) and ends when the run finishes, pauses or is cancelled.
+ *
+ * <p>When the group breaks (a trainer dies or leaves, a collective or a deadline fails) it
+ * recovers from memory, as TorchFT does: every surviving rank is halted (the step in flight is
+ * not applied anywhere) and reports its step and state digest; when they agree, the survivors go
+ * on from that step as a new group (a new generation) without reloading anything, and, because
+ * the sum over micro-batches does not depend on the number of ranks, with exactly the numbers the
+ * undisturbed run would have computed. Only when no consistent survivor state exists does the run
+ * end as broken, to be placed again from its last committed checkpoint. Every wait has a deadline.
+ * No training math here: what a step does is the trainers' business, when to checkpoint is
+ * {@link LoopPolicy}'s.
  */
 final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     sealed interface Command {}
@@ -58,9 +69,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
 
     private record Overdue(long token) implements Command {}
 
-    private record TrainerGone(int rank) implements Command {}
+    private record TrainerGone(ActorRef<ToTrainer> trainer) implements Command {}
 
-    /** How a group ended. */
+    /** How a run's supervision ended. */
     enum Outcome { FINISHED, PAUSED, CANCELLED, FAILED, BROKEN }
 
     /** A trainer of the group, in rank order. */
@@ -69,25 +80,34 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     /** What the supervisor needs to know about its run. */
     record Plan(GroupId group, String config, LoopPolicy policy, long steps, long resumeStep, Path runDir) {}
 
-    private enum Phase { PREPARING, CONNECTING, TRAINING, CHECKPOINTING }
+    private enum Phase { PREPARING, CONNECTING, TRAINING, CHECKPOINTING, HALTING }
 
     private final Plan plan;
-    private final List<Member> members;
     private final TrainingSettings settings;
     private final ActorRef<Coordinator.Command> coordinator;
     private final TimerScheduler<Command> timers;
     private final ActorRef<ToSupervisor> self;
-    private final String[] ringAddresses;
-    private final String[] devices;
+    private GroupId group;
+    private List<Member> members;
+    private String[] ringAddresses;
+    private String[] devices;
+    private boolean[] answered;
+    private long[] done;
     private byte[] ncclId = new byte[0];
-    private final boolean[] answered;
-    private final long[] done;
     private final TreeMap<Long, Double> lossOf = new TreeMap<>();
+    private final TreeMap<Integer, Halted> halted = new TreeMap<>();
+    private final TreeSet<Integer> lost = new TreeSet<>();
     private Phase phase = Phase.PREPARING;
+    private boolean replicasBuilt;
+    private long committed;
+    private long startStep;
+    private long writing = -1;
+    private boolean checkpointFirst;
     private long granted;
     private long groupStep;
     private long stopAt;
     private Coordinator.Action pending;
+    private String brokenBecause = "";
     private long deadlineToken;
     private String awaiting = "";
 
@@ -99,25 +119,34 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             TrainingSettings settings, ActorRef<Coordinator.Command> coordinator) {
         super(ctx);
         this.plan = plan;
-        this.members = List.copyOf(members);
         this.settings = settings;
         this.coordinator = coordinator;
         this.timers = timers;
         this.self = ctx.messageAdapter(ToSupervisor.class, FromTrainer::new);
-        this.ringAddresses = new String[members.size()];
-        this.devices = new String[members.size()];
-        this.answered = new boolean[members.size()];
-        this.done = new long[members.size()];
-        Arrays.fill(done, plan.resumeStep());
-        this.granted = plan.resumeStep();
-        this.groupStep = plan.resumeStep();
+        this.group = plan.group();
+        this.committed = plan.resumeStep();
+        start(members, plan.resumeStep());
         for (int r = 0; r < members.size(); r++) {
-            ctx.watchWith(members.get(r).trainer(), new TrainerGone(r));
-            members.get(r).trainer().tell(new Prepare(plan.group(), plan.config(), r, members.size(), plan.resumeStep(), self));
+            ctx.watchWith(members.get(r).trainer(), new TrainerGone(members.get(r).trainer()));
+            members.get(r).trainer().tell(new Prepare(group, plan.config(), r, members.size(), plan.resumeStep(), self));
         }
         await("prepared", settings.prepareTimeout());
-        ctx.getLog().info("group {} placed on {} (resuming from step {})", plan.group(),
-                members.stream().map(Member::node).collect(Collectors.joining(", ")), plan.resumeStep());
+        ctx.getLog().info("group {} placed on {} (resuming from step {})", group, nodes(), plan.resumeStep());
+    }
+
+    /** The bookkeeping of a group of {@code next} that starts after {@code step} steps. */
+    private void start(List<Member> next, long step) {
+        members = List.copyOf(next);
+        ringAddresses = new String[members.size()];
+        devices = new String[members.size()];
+        answered = new boolean[members.size()];
+        done = new long[members.size()];
+        Arrays.fill(done, step);
+        startStep = step;
+        granted = step;
+        groupStep = step;
+        lossOf.clear();
+        phase = Phase.PREPARING;
     }
 
     @Override
@@ -131,17 +160,16 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             case Control(Coordinator.Action action) -> onControl(action);
             case Committed(long step) -> onCommitted(step);
             case Verified(long step, Throwable error) -> error == null
-                    ? report(new Coordinator.CheckpointReady(plan.group(), step, getContext().getSelf()))
-                    : end(Outcome.BROKEN, "checkpoint " + step + " does not verify on the coordinator: " + error.getMessage());
-            case Overdue(long token) -> token != deadlineToken ? this : end(Outcome.BROKEN, "no answer within the deadline: waited for "
-                    + awaiting + " from " + silentRanks());
-            case TrainerGone(int rank) -> end(Outcome.BROKEN, "trainer " + members.get(rank).node() + " (rank " + rank + ") left the cluster");
+                    ? report(new Coordinator.CheckpointReady(group, step, getContext().getSelf()))
+                    : recover("checkpoint " + step + " does not verify on the coordinator: " + error.getMessage());
+            case Overdue(long token) -> token != deadlineToken ? this : onOverdue();
+            case TrainerGone(ActorRef<ToTrainer> trainer) -> onGone(trainer);
         };
     }
 
     private Behavior<Command> onTrainer(ToSupervisor message) {
         switch (message) {
-            case Prepared p when p.group().equals(plan.group()) && phase == Phase.PREPARING -> {
+            case Prepared p when p.group().equals(group) && phase == Phase.PREPARING -> {
                 ringAddresses[p.rank()] = p.ringAddress();
                 devices[p.rank()] = p.device();
                 if (p.rank() == 0) {
@@ -149,27 +177,33 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 }
                 answered[p.rank()] = true;
                 if (all()) {
+                    replicasBuilt = true;
                     phase = Phase.CONNECTING;
                     // NCCL only when every rank is on a GPU (and rank 0 could make an id); else the TCP ring
                     boolean nccl = members.size() > 1 && ncclId.length > 0 && Arrays.stream(devices).allMatch(d -> d.startsWith("cuda"));
                     byte[] id = nccl ? ncclId : new byte[0];
-                    members.forEach(m -> m.trainer().tell(new Connect(plan.group(), List.of(ringAddresses), id)));
+                    members.forEach(m -> m.trainer().tell(new Connect(group, List.of(ringAddresses), id)));
                     await("ring connections", settings.connectTimeout());
                 }
             }
-            case Connected c when c.group().equals(plan.group()) && phase == Phase.CONNECTING -> {
+            case Connected c when c.group().equals(group) && phase == Phase.CONNECTING -> {
                 answered[c.rank()] = true;
                 if (all()) {
                     phase = Phase.TRAINING;
-                    stopAt = nextStop(plan.resumeStep());
-                    await("step " + (plan.resumeStep() + 1), settings.stepTimeout());
-                    grant();
+                    await("step " + (startStep + 1), settings.stepTimeout());
+                    if (checkpointFirst) {
+                        checkpointFirst = false;
+                        checkpoint(startStep); // the checkpoint the broken group was writing, written again
+                    } else {
+                        stopAt = nextStop(startStep);
+                        grant();
+                    }
                 }
             }
-            case StepDone s when s.group().equals(plan.group()) -> {
+            case StepDone s when s.group().equals(group) && (phase == Phase.TRAINING || phase == Phase.CHECKPOINTING) -> {
                 return onStep(s.rank(), s.report());
             }
-            case CheckpointWritten w when w.group().equals(plan.group()) && phase == Phase.CHECKPOINTING -> {
+            case CheckpointWritten w when w.group().equals(group) && phase == Phase.CHECKPOINTING -> {
                 Path dir = plan.runDir().resolve("checkpoints").resolve(String.format("step-%08d", w.step()));
                 await("the checkpoint's verification", settings.checkpointTimeout());
                 CompletableFuture<Void> verified = CompletableFuture.runAsync(() -> {
@@ -181,8 +215,15 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
                 getContext().pipeToSelf(verified, (ok, error) -> new Verified(w.step(), error == null ? null : error.getCause()));
             }
-            case TrainerFailed f when f.group().equals(plan.group()) -> {
-                return end(f.retriable() ? Outcome.BROKEN : Outcome.FAILED, "rank " + f.rank() + " on " + f.node() + ": " + f.error());
+            case Halted h when h.group().equals(group) && phase == Phase.HALTING -> {
+                halted.put(h.rank(), h);
+                if (halted.size() + lost.size() >= members.size()) {
+                    return regroup();
+                }
+            }
+            case TrainerFailed f when f.group().equals(group) && phase != Phase.HALTING -> {
+                String why = "rank " + f.rank() + " on " + f.node() + ": " + f.error();
+                return f.retriable() ? recover(why) : end(Outcome.FAILED, why);
             }
             default -> getContext().getLog().debug("ignoring {} in phase {}", message, phase);
         }
@@ -191,7 +232,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
 
     private Behavior<Command> onStep(int rank, StepReport report) {
         if (report.step() != done[rank] + 1) {
-            return end(Outcome.BROKEN, "rank " + rank + " reported step " + report.step() + " after step " + done[rank]);
+            return recover("rank " + rank + " reported step " + report.step() + " after step " + done[rank]);
         }
         done[rank] = report.step();
         Double first = lossOf.putIfAbsent(report.step(), report.loss());
@@ -200,7 +241,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                     + report.loss() + ", another rank " + first + " (the group's trainers must have the same threads and libtorch)");
         }
         if (rank == 0) {
-            coordinator.tell(new Coordinator.Progress(plan.group(), report));
+            coordinator.tell(new Coordinator.Progress(group, report));
         }
         long slowest = Arrays.stream(done).min().orElseThrow();
         lossOf.headMap(slowest, true).clear();
@@ -220,7 +261,8 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     /** Every rank stands at {@code step}: rank 0 writes it. */
     private void checkpoint(long step) {
         phase = Phase.CHECKPOINTING;
-        members.getFirst().trainer().tell(new WriteCheckpoint(plan.group(), step));
+        writing = step;
+        members.getFirst().trainer().tell(new WriteCheckpoint(group, step));
         await("checkpoint " + step + " from rank 0", settings.checkpointTimeout());
     }
 
@@ -228,8 +270,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         if (action == Coordinator.Action.CANCEL) {
             return end(Outcome.CANCELLED, "cancelled");
         }
-        boolean started = phase == Phase.TRAINING || phase == Phase.CHECKPOINTING;
-        if (!started) {
+        if (!replicasBuilt) {
             // nothing trained since the committed checkpoint: a pause needs no new one
             return action == Coordinator.Action.PAUSE ? end(Outcome.PAUSED, "paused before training resumed") : this;
         }
@@ -246,7 +287,14 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     }
 
     private Behavior<Command> onCommitted(long step) {
-        members.getFirst().trainer().tell(new Prune(plan.group(), step));
+        committed = Math.max(committed, step);
+        if (writing == step) {
+            writing = -1;
+        }
+        if (phase != Phase.CHECKPOINTING) {
+            return this; // committed while the group was recovering: the regroup knows the new committed step
+        }
+        members.getFirst().trainer().tell(new Prune(group, step));
         if (step >= plan.steps()) {
             return end(Outcome.FINISHED, "");
         }
@@ -258,6 +306,96 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         stopAt = nextStop(step);
         await("step " + (step + 1), settings.stepTimeout());
         grant();
+        return this;
+    }
+
+    /** A deadline passed: before the replicas exist the placement failed; after, the group recovers without the silent ranks. */
+    private Behavior<Command> onOverdue() {
+        String why = "no answer within the deadline: waited for " + awaiting + " from " + silentRanks();
+        if (phase == Phase.HALTING) {
+            for (int r = 0; r < members.size(); r++) {
+                if (!halted.containsKey(r)) {
+                    lost.add(r);
+                }
+            }
+            brokenBecause += "; " + why;
+            return regroup();
+        }
+        return recover(why);
+    }
+
+    private Behavior<Command> onGone(ActorRef<ToTrainer> trainer) {
+        int rank = rankOf(trainer);
+        if (rank < 0) {
+            return this; // left behind by an earlier regroup
+        }
+        lost.add(rank);
+        String why = "trainer " + members.get(rank).node() + " (rank " + rank + ") left the cluster";
+        if (phase == Phase.HALTING) {
+            return halted.size() + lost.size() >= members.size() ? regroup() : this;
+        }
+        return recover(why);
+    }
+
+    /**
+     * The group broke: halts every rank still there, which stop the step in flight (it is applied
+     * nowhere) and report where they stand. Before the replicas exist there is nothing to recover.
+     */
+    private Behavior<Command> recover(String why) {
+        if (!replicasBuilt) {
+            return end(Outcome.BROKEN, why);
+        }
+        getContext().getLog().warn("group {} broke ({}); halting the survivors to go on from memory", group, why);
+        brokenBecause = why;
+        checkpointFirst = writing >= 0 && writing > committed;
+        phase = Phase.HALTING;
+        halted.clear();
+        for (int r = 0; r < members.size(); r++) {
+            if (!lost.contains(r)) {
+                members.get(r).trainer().tell(new Halt(group));
+            }
+        }
+        await("the survivors' halt", settings.haltTimeout());
+        return lost.size() >= members.size() ? regroup() : this;
+    }
+
+    /**
+     * The survivors' answers are in: when they stand at the same step with the same state digest,
+     * they go on as a new group from that step; otherwise the run falls back to its committed checkpoint.
+     */
+    private Behavior<Command> regroup() {
+        List<Integer> survivors = new ArrayList<>(halted.keySet());
+        survivors.removeAll(lost);
+        if (survivors.isEmpty()) {
+            return end(Outcome.BROKEN, brokenBecause + "; no trainer survived to go on from memory");
+        }
+        Halted first = halted.get(survivors.getFirst());
+        for (int r : survivors) {
+            Halted h = halted.get(r);
+            if (h.step() != first.step() || h.digest() != first.digest()) {
+                return end(Outcome.BROKEN, brokenBecause + "; the survivors do not agree (rank " + first.rank() + " at step "
+                        + first.step() + ", rank " + h.rank() + " at step " + h.step() + (h.digest() != first.digest() ? ", other state" : "")
+                        + "): back to the committed checkpoint");
+            }
+        }
+        GroupId from = group;
+        GroupId to = new GroupId(group.run(), group.generation() + 1);
+        List<Member> next = survivors.stream().map(members::get).toList();
+        for (int r : lost) {
+            members.get(r).trainer().tell(new Release(from, "left behind: " + brokenBecause));
+        }
+        getContext().getLog().info("group {} goes on from memory at step {} as {} on {} of its {} trainers", from, first.step(), to,
+                next.size(), members.size());
+        coordinator.tell(new Coordinator.Regrouped(from, to, next.stream().map(Member::trainer).toList(),
+                next.stream().map(Member::node).toList(), first.step(), brokenBecause));
+        group = to;
+        start(next, first.step());
+        lost.clear();
+        halted.clear();
+        for (int r = 0; r < members.size(); r++) {
+            members.get(r).trainer().tell(new Regroup(from, to, r, members.size(), committed, self));
+        }
+        await("the regrouped ranks", settings.prepareTimeout());
         return this;
     }
 
@@ -277,7 +415,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         long next = Math.min(slowest + settings.grantAhead(), stopAt);
         if (next > granted) {
             granted = next;
-            members.forEach(m -> m.trainer().tell(new Grant(plan.group(), granted)));
+            members.forEach(m -> m.trainer().tell(new Grant(group, granted)));
         }
     }
 
@@ -287,16 +425,16 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         return this;
     }
 
-    /** Releases every trainer and tells the coordinator how the group ended. */
+    /** Releases every trainer and tells the coordinator how the run's supervision ended. */
     private Behavior<Command> end(Outcome outcome, String reason) {
         timers.cancelAll();
         if (outcome == Outcome.BROKEN || outcome == Outcome.FAILED) {
-            getContext().getLog().error("group {} {}: {}", plan.group(), outcome == Outcome.FAILED ? "failed" : "broke", reason);
+            getContext().getLog().error("group {} {}: {}", group, outcome == Outcome.FAILED ? "failed" : "broke", reason);
         }
         for (Member m : members) {
-            m.trainer().tell(new Release(plan.group(), outcome.name().toLowerCase() + (reason.isEmpty() ? "" : ": " + reason)));
+            m.trainer().tell(new Release(group, outcome.name().toLowerCase() + (reason.isEmpty() ? "" : ": " + reason)));
         }
-        coordinator.tell(new Coordinator.GroupEnded(plan.group(), outcome, reason));
+        coordinator.tell(new Coordinator.GroupEnded(group, outcome, reason));
         return Behaviors.stopped();
     }
 
@@ -317,11 +455,29 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         return true;
     }
 
+    private int rankOf(ActorRef<ToTrainer> trainer) {
+        for (int r = 0; r < members.size(); r++) {
+            if (members.get(r).trainer().equals(trainer)) {
+                return r;
+            }
+        }
+        return -1;
+    }
+
+    private String nodes() {
+        return members.stream().map(Member::node).collect(Collectors.joining(", "));
+    }
+
     /** The ranks that have not answered what is awaited, with their nodes. */
     private String silentRanks() {
         List<String> silent = new ArrayList<>();
         for (int r = 0; r < members.size(); r++) {
-            boolean behind = phase == Phase.TRAINING ? done[r] <= Arrays.stream(done).min().orElseThrow() : !answered[r];
+            boolean behind = switch (phase) {
+                case TRAINING -> done[r] <= Arrays.stream(done).min().orElseThrow();
+                case HALTING -> !halted.containsKey(r) && !lost.contains(r);
+                case CHECKPOINTING -> r == 0;
+                default -> !answered[r];
+            };
             if (behind) {
                 silent.add("rank " + r + " (" + members.get(r).node() + ", at step " + done[r] + ")");
             }

@@ -61,11 +61,14 @@ public final class NodeCommand implements Callable<Integer> {
         }
         Config user = Settings.compose(new Settings.Sources("", files, all));
         NodeSettings settings = NodeSettings.load(user, new NodeSettings.Launch(Role.parseList(role), host, port, dataDir));
+        TrainingSettings.from(user); // every cluster.training key checked before the node joins
         if (settings.hasRole(Role.TRAINER)) {
             Torch.device(device); // a device this libtorch cannot use fails here, before the node joins
         }
         CompletableFuture<NodeGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<Void> system = Node.start(settings, NodeGuardian.create(settings, device, started::complete));
+        system.getWhenTerminated().thenRun(() -> started.completeExceptionally(
+                new IllegalStateException("the node stopped while starting (see the log above)")));
         NodeGuardian.Started up = started.get(120, TimeUnit.SECONDS);
         System.out.println("node up: " + role + " at " + up.address().replaceFirst("^pekko://[^@]+@", ""));
         if (up.httpPort() > 0) {

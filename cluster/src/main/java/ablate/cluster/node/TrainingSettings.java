@@ -9,7 +9,7 @@ import java.time.Duration;
 /** The {@code cluster.training} block: how runs are driven on trainers, and every deadline. */
 public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout, Duration stepTimeout, Duration checkpointTimeout,
         Duration ordersTimeout, Duration collectiveTimeout, int collectiveBlockBytes, int grantAhead, int maxRestarts,
-        Duration heartbeatInterval, Duration askTimeout) {
+        Duration heartbeatInterval, Duration askTimeout, Duration haltTimeout) {
 
     /** Reads the block from a node's config (its overrides over the cluster reference). */
     public static TrainingSettings from(Config user) {
@@ -17,7 +17,7 @@ public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout,
         TrainingSettings s = new TrainingSettings(duration(c, "prepare-timeout"), duration(c, "connect-timeout"),
                 duration(c, "step-timeout"), duration(c, "checkpoint-timeout"), duration(c, "orders-timeout"),
                 duration(c, "collective-timeout"), positive(c, "collective-block-bytes"), positive(c, "grant-ahead"),
-                integer(c, "max-restarts"), duration(c, "heartbeat-interval"), duration(c, "ask-timeout"));
+                integer(c, "max-restarts"), duration(c, "heartbeat-interval"), duration(c, "ask-timeout"), duration(c, "halt-timeout"));
         if (s.maxRestarts < 0) {
             throw problem(c, "max-restarts", "must be >= 0, got " + s.maxRestarts);
         }

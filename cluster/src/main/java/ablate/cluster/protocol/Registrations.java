@@ -77,7 +77,11 @@ public final class Registrations {
             CoordinatorEvent.RunProgressed.class,
             CoordinatorEvent.CheckpointCommitted.class,
             CoordinatorEvent.RunStateChanged.class,
-            CoordinatorEvent.NodeRegistered.class);
+            CoordinatorEvent.NodeRegistered.class,
+            // recovery from memory (appended: ids above are stored in journals)
+            TrainingProtocol.Halt.class,
+            TrainingProtocol.Regroup.class,
+            TrainingProtocol.Halted.class);
 
     private Registrations() {}
 }

@@ -29,7 +29,8 @@ public final class TrainingProtocol {
     }
 
     /** Orders to a trainer node. */
-    public sealed interface ToTrainer extends ClusterMessage permits Prepare, Connect, Grant, WriteCheckpoint, Prune, Release {}
+    public sealed interface ToTrainer extends ClusterMessage permits Prepare, Connect, Grant, WriteCheckpoint, Prune, Release, Halt,
+            Regroup {}
 
     /**
      * Become rank {@code rank} of {@code ranks} for the run whose resolved config is {@code config},
@@ -57,8 +58,24 @@ public final class TrainingProtocol {
     /** Leave the group: stop training, free the model and the ring. */
     public record Release(GroupId group, String reason) implements ToTrainer {}
 
+    /**
+     * The group broke: stop the step in flight (it is not applied), drop the collective, keep the
+     * replica, and say at which step it stands and the digest of its state.
+     */
+    public record Halt(GroupId group) implements ToTrainer {}
+
+    /**
+     * Carry the replica of group {@code from} over into group {@code to} as rank {@code rank} of
+     * {@code ranks}, without reloading anything: a new ring endpoint, and the run folder's writer
+     * when it becomes rank 0 (checkpoints after {@code committedStep} are set aside). Answered by
+     * {@link Prepared} for {@code to}.
+     */
+    public record Regroup(GroupId from, GroupId to, int rank, int ranks, long committedStep, ActorRef<ToSupervisor> replyTo)
+            implements ToTrainer {}
+
     /** Reports to the run supervisor that placed the group. */
-    public sealed interface ToSupervisor extends ClusterMessage permits Prepared, Connected, StepDone, CheckpointWritten, TrainerFailed {}
+    public sealed interface ToSupervisor extends ClusterMessage permits Prepared, Connected, StepDone, CheckpointWritten, TrainerFailed,
+            Halted {}
 
     /**
      * Ready: the model is built (and restored) on {@code device}, the ring endpoint listens at
@@ -81,6 +98,9 @@ public final class TrainingProtocol {
      * wrong (bad data, a non-finite loss) and would fail again.
      */
     public record TrainerFailed(GroupId group, int rank, String node, String error, boolean retriable) implements ToSupervisor {}
+
+    /** After a {@link Halt}: the replica stands after {@code step} steps; {@code digest} hashes weights, optimizer and state. */
+    public record Halted(GroupId group, int rank, long step, long digest) implements ToSupervisor {}
 
     /** One step as a local run's metrics.jsonl line has it; val loss NaN when not measured. */
     public record StepReport(long step, double loss, double lr, double gradNorm, double tokensPerSecond, double mfu,

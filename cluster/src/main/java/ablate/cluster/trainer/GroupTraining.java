@@ -39,24 +39,27 @@ import org.slf4j.LoggerFactory;
 public final class GroupTraining implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupTraining.class);
 
-    private final Prepare order;
+    private Prepare order;
     private final RunConfig config;
     private final LoopPolicy policy;
     private final TrainingData data;
     private final Trainer trainer;
-    private final RunWriter writer;
-    private final Endpoint endpoint;
+    private final RunDirectory runDir;
+    private RunWriter writer;
+    private Endpoint endpoint;
     private AllReduce group = AllReduce.single();
 
     /** Where a trainer node keeps things and how it joins rings. */
     public record Place(Path storage, Path dataDir, String device, String bindHost) {}
 
-    private GroupTraining(Prepare order, RunConfig config, TrainingData data, Trainer trainer, RunWriter writer, Endpoint endpoint) {
+    private GroupTraining(Prepare order, RunConfig config, TrainingData data, Trainer trainer, RunDirectory runDir, RunWriter writer,
+            Endpoint endpoint) {
         this.order = order;
         this.config = config;
         this.policy = new LoopPolicy(config);
         this.data = data;
         this.trainer = trainer;
+        this.runDir = runDir;
         this.writer = writer;
         this.endpoint = endpoint;
     }
@@ -87,11 +90,11 @@ public final class GroupTraining implements AutoCloseable {
                 trainer.restore(committed);
                 metricsSoFar = committed.metrics();
             }
-            RunWriter writer = order.rank() == 0 ? RunWriter.open(runDir, config, order, metricsSoFar) : RunWriter.NONE;
+            RunWriter writer = order.rank() == 0 ? RunWriter.open(runDir, config, order, metricsSoFar, true) : RunWriter.NONE;
             opened.add(writer);
             // a group of one listens too: a socket is cheap, and every rank then answers Prepare alike
             Endpoint endpoint = RingCollective.listen(new InetSocketAddress(place.bindHost(), 0));
-            return new GroupTraining(order, config, data, trainer, writer, endpoint);
+            return new GroupTraining(order, config, data, trainer, runDir, writer, endpoint);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : opened.reversed()) {
                 closeQuietly(c);
@@ -160,6 +163,60 @@ public final class GroupTraining implements AutoCloseable {
         return trainer.state().step();
     }
 
+    /** Where the replica stands after its group broke: the collective is dropped, the state kept. */
+    record Standing(long step, long digest) {}
+
+    /**
+     * Drops the group's collective (its peers are gone or stopping) and reports the step and state
+     * digest; the replica stays, ready for {@link #regroup}. A step that failed midway left the
+     * state as it was: the update comes after the collective.
+     */
+    Standing halt() {
+        closeQuietly(group);
+        group = AllReduce.single();
+        return new Standing(trainer.state().step(), trainer.stateDigest());
+    }
+
+    /**
+     * Carries the replica over into a new group as rank {@code next.rank()}: a new ring endpoint,
+     * and, for rank 0, the run folder's writer (a new one reads metrics.jsonl back to the current
+     * step; checkpoints after {@code committedStep} are set aside); the ledger records the regroup.
+     */
+    void regroup(Prepare next, long committedStep, GroupTraining.Place place) throws IOException {
+        closeQuietly(group);
+        group = AllReduce.single();
+        closeQuietly(endpoint);
+        endpoint = RingCollective.listen(new InetSocketAddress(place.bindHost(), 0));
+        if (next.rank() == 0 && writer == RunWriter.NONE) {
+            List<String> lines = metricsUpTo(step());
+            writer = RunWriter.open(runDir, config, new Prepare(next.group(), next.config(), 0, next.ranks(), committedStep,
+                    next.replyTo()), lines, false);
+        } else if (next.rank() != 0 && writer != RunWriter.NONE) {
+            closeQuietly(writer);
+            writer = RunWriter.NONE;
+        } else {
+            writer.setAsideAfter(committedStep); // a checkpoint the broken group wrote but never committed
+        }
+        writer.regroup(step(), next.group().toString(), next.ranks());
+        order = next;
+    }
+
+    /** The first {@code steps} lines of the run's metrics.jsonl, as the dead writer left it. */
+    private List<String> metricsUpTo(long steps) throws IOException {
+        java.nio.file.Path file = runDir.path().resolve(MetricsLog.FILE);
+        if (!java.nio.file.Files.exists(file)) {
+            return List.of();
+        }
+        List<String> all = java.nio.file.Files.readAllLines(file);
+        List<String> kept = new ArrayList<>();
+        for (String line : all) {
+            if (!line.isBlank() && kept.size() < steps) {
+                kept.add(line);
+            }
+        }
+        return kept;
+    }
+
     /** One step with the group, the validation loss when it is due, rank 0's metrics line. */
     StepReport trainOne() {
         StepMetrics m = trainer.step(group);
@@ -214,13 +271,15 @@ public final class GroupTraining implements AutoCloseable {
     private interface RunWriter extends AutoCloseable {
         RunWriter NONE = new RunWriter() {};
 
-        static RunWriter open(RunDirectory runDir, RunConfig config, Prepare order, List<String> metricsSoFar) throws IOException {
+        /** @param restart whether the run restarts from {@code order.resumeStep()} (a placement), or goes on from memory (a regroup) */
+        static RunWriter open(RunDirectory runDir, RunConfig config, Prepare order, List<String> metricsSoFar, boolean restart)
+                throws IOException {
             Checkpoints checkpoints = new Checkpoints(runDir.checkpoints(), config.checkpoint().keep());
             checkpoints.setAsideAfter(order.resumeStep());
             MetricsLog metrics = MetricsLog.open(runDir.path(), metricsSoFar);
             boolean history = java.nio.file.Files.exists(runDir.path().resolve(SampleLedger.FILE));
             SampleLedger ledger = SampleLedger.open(runDir.path());
-            if (history || order.resumeStep() > 0) {
+            if (restart && (history || order.resumeStep() > 0)) {
                 ledger.restart(order.resumeStep(), "group " + order.group() + " placed from the committed checkpoint of step "
                         + order.resumeStep());
             }
@@ -228,6 +287,10 @@ public final class GroupTraining implements AutoCloseable {
         }
 
         default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) {}
+
+        default void regroup(long step, String group, int ranks) {}
+
+        default void setAsideAfter(long committedStep) throws IOException {}
 
         default List<String> lines() {
             return List.of();
@@ -249,6 +312,16 @@ public final class GroupTraining implements AutoCloseable {
         public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) {
             metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), valLoss);
             ledger.step(m, globalBatch, microBatch, group);
+        }
+
+        @Override
+        public void regroup(long step, String group, int ranks) {
+            ledger.regroup(step, group, ranks);
+        }
+
+        @Override
+        public void setAsideAfter(long committedStep) throws IOException {
+            checkpoints.setAsideAfter(committedStep);
         }
 
         @Override

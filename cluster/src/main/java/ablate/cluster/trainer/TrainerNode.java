@@ -8,9 +8,12 @@ import ablate.cluster.protocol.TrainingProtocol.Connect;
 import ablate.cluster.protocol.TrainingProtocol.Connected;
 import ablate.cluster.protocol.TrainingProtocol.Grant;
 import ablate.cluster.protocol.TrainingProtocol.GroupId;
+import ablate.cluster.protocol.TrainingProtocol.Halt;
+import ablate.cluster.protocol.TrainingProtocol.Halted;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.Prepared;
 import ablate.cluster.protocol.TrainingProtocol.Prune;
+import ablate.cluster.protocol.TrainingProtocol.Regroup;
 import ablate.cluster.protocol.TrainingProtocol.Release;
 import ablate.cluster.protocol.TrainingProtocol.StepDone;
 import ablate.cluster.protocol.TrainingProtocol.ToCoordinator;
@@ -61,6 +64,10 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
 
     private record OrdersOverdue(GroupId group) implements Command {}
 
+    private record Stood(GroupId group, GroupTraining.Standing standing) implements Command {}
+
+    private record Regrouped(GroupId group) implements Command {}
+
     /** Who this node is, for heartbeats and error reports. */
     public record Identity(String node, String host, long pid, String device) {}
 
@@ -73,6 +80,8 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         final AtomicLong granted = new AtomicLong();
         final AtomicLong done = new AtomicLong();
         volatile boolean stopped;
+        /** The group broke or is being halted: a failing step is expected, the replica is kept for a regroup. */
+        boolean halting;
 
         Serving(Prepare order) {
             this.order = order;
@@ -143,6 +152,17 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
                 }
             }
             case Failed(GroupId group, Throwable error) -> onFailed(group, error);
+            case Stood(GroupId group, GroupTraining.Standing standing) -> {
+                if (serves(group)) {
+                    serving.order.replyTo().tell(new Halted(group, serving.order.rank(), standing.step(), standing.digest()));
+                }
+            }
+            case Regrouped(GroupId group) -> {
+                if (serves(group)) {
+                    serving.order.replyTo().tell(new Prepared(group, serving.order.rank(), serving.training.ringAddress(),
+                            identity.device(), serving.training.ncclId()));
+                }
+            }
             case OrdersOverdue(GroupId group) -> {
                 if (serves(group)) {
                     getContext().getLog().warn("no order for group {} in {}: the coordinator is gone; leaving the group", group,
@@ -166,8 +186,14 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             expectOrders();
             return;
         }
+        if (order instanceof Regroup r) {
+            onRegroup(r);
+            return;
+        }
         GroupId group = switch (order) {
             case Connect c -> c.group();
+            case Halt h -> h.group();
+            case Regroup r -> r.from();
             case Grant g -> g.group();
             case WriteCheckpoint w -> w.group();
             case Prune p -> p.group();
@@ -203,8 +229,38 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
                 getContext().getLog().info("leaving group {}: {}", group, r.reason());
                 leave(r.reason());
             }
+            case Halt h -> {
+                getContext().getLog().info("halting for group {}: the group broke; keeping the replica", group);
+                serving.halting = true;
+                serving.stopped = true;
+                if (serving.running != null) {
+                    serving.running.cancel(); // a step waiting in a collective fails at once; it is not applied
+                }
+                run(djl.submit(training::halt), standing -> new Stood(group, standing));
+            }
             case Prepare p -> throw new IllegalStateException("handled above");
+            case Regroup r -> throw new IllegalStateException("handled above");
         }
+    }
+
+    /** Carries the replica of the group served into the new one, keeping its memory. */
+    private void onRegroup(Regroup r) {
+        if (!serves(r.from()) || serving.training == null) {
+            getContext().getLog().debug("ignoring a regroup from {}: not serving it", r.from());
+            return;
+        }
+        GroupTraining training = serving.training;
+        Prepare next = new Prepare(r.to(), serving.order.config(), r.rank(), r.ranks(), r.committedStep(), r.replyTo());
+        long step = serving.done.get();
+        serving = new Serving(next);
+        serving.training = training;
+        serving.done.set(step);
+        getContext().getLog().info("group {} becomes {} in memory at step {}: rank {} of {}", r.from(), r.to(), step, r.rank(), r.ranks());
+        expectOrders();
+        run(djl.submit(() -> {
+            training.regroup(next, r.committedStep(), place);
+            return true;
+        }), ok -> new Regrouped(r.to()));
     }
 
     private void onOpened(GroupId group, GroupTraining training) {
@@ -242,6 +298,10 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         if (!serves(group)) {
             return; // a task of a group left meanwhile, interrupted on purpose
         }
+        if (serving.halting) {
+            serving.looping = false;
+            return; // the step in flight, stopped by a halt: expected, and not applied
+        }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         boolean retriable = !(cause instanceof SettingsException || cause instanceof DataException
                 || cause instanceof IllegalArgumentException || cause instanceof IllegalStateException);
@@ -249,6 +309,13 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
                 cause.toString());
         serving.order.replyTo().tell(new TrainerFailed(group, serving.order.rank(), identity.node(),
                 cause.getMessage() == null ? cause.toString() : cause.getMessage(), retriable));
+        if (retriable && serving.training != null) {
+            // the group broke, not this replica: keep it for the supervisor's halt and regroup
+            serving.halting = true;
+            serving.stopped = true;
+            serving.looping = false;
+            return;
+        }
         leave("failed: " + cause);
     }
 

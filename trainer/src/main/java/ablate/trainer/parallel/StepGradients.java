@@ -81,8 +81,14 @@ public final class StepGradients implements AutoCloseable {
         return offsets[weights.size()];
     }
 
-    /** Zeroes the sums before a step's first micro-batch. */
+    /**
+     * Zeroes the sums before a step's first micro-batch, and the weights' own gradients: a step
+     * interrupted between a backward and {@link #add} (its group broke) left them holding one.
+     */
     public void clear() {
+        for (NDArray w : weights) {
+            JniUtils.zeroGrad((PtNDArray) w);
+        }
         main.set(new NDIndex(":"), 0); // a fill, not a multiplication: a poisoned step left NaN, and NaN x 0 is NaN
         if (mode == GradientReduction.EXACT) {
             fixed.set(new NDIndex(":"), 0);

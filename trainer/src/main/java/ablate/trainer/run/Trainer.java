@@ -302,6 +302,42 @@ public final class Trainer implements AutoCloseable {
         return 1 + Math.floorMod(Seeds.mix(state.seed(), sample, 0x5052_4546L, 0), Math.max(1, seq - 1));
     }
 
+    /**
+     * A digest of everything a step changes: the weights (fp32 masters in fp16), AdamW's moments and
+     * the training state (step, data position, loss scale, fixed-point grid). Replicas that stand at
+     * the same step with the same state have the same digest; it is how a group that lost a rank
+     * proves its survivors can carry on from memory.
+     */
+    public long stateDigest() {
+        long h = 0x6A09E667F3BCC908L;
+        try {
+            for (byte b : state.toJson()) {
+                h = (h ^ b) * 0x100000001B3L;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (NDArray a : update.weights().values()) {
+            h = digest(h, a);
+        }
+        for (NDArray a : update.optimizerState().values()) {
+            h = digest(h, a);
+        }
+        return h;
+    }
+
+    private static long digest(long h, NDArray a) {
+        ByteBuffer bytes = a.toByteBuffer(!a.getDevice().isGpu()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.LongBuffer longs = bytes.asLongBuffer();
+        while (longs.hasRemaining()) {
+            h = Long.rotateLeft(h ^ longs.get(), 27) * 0x9E3779B97F4A7C15L;
+        }
+        for (int i = bytes.limit() - bytes.limit() % 8; i < bytes.limit(); i++) {
+            h = (h ^ bytes.get(i)) * 0x100000001B3L;
+        }
+        return h;
+    }
+
     /** What a checkpoint of the current state holds. */
     public Checkpoint.Contents checkpointContents(String resolvedConfig, List<String> metrics) {
         return new Checkpoint.Contents(update.weights(), update.optimizerState(), state, resolvedConfig, metrics);
