@@ -206,7 +206,13 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             }
             case ReachabilityChanged(ClusterEvent.ReachabilityEvent event) -> {
                 if (event instanceof ClusterEvent.UnreachableMember) {
-                    unreachable.add(event.member().address().toString());
+                    String address = event.member().address().toString();
+                    unreachable.add(address);
+                    // the failure detector's verdict (about 4-5 s) reaches a broken group long before the node is downed
+                    for (Active a : active.values()) {
+                        a.trainers().stream().filter(t -> nodeOf(t).equals(address))
+                                .forEach(t -> a.supervisor().tell(new RunSupervisor.Unreachable(t)));
+                    }
                 } else {
                     unreachable.remove(event.member().address().toString());
                 }

@@ -71,6 +71,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
 
     private record TrainerGone(ActorRef<ToTrainer> trainer) implements Command {}
 
+    /** From the coordinator: the failure detector flagged a trainer's node; it is left behind like a dead one. */
+    record Unreachable(ActorRef<ToTrainer> trainer) implements Command {}
+
     /** How a run's supervision ended. */
     enum Outcome { FINISHED, PAUSED, CANCELLED, FAILED, BROKEN }
 
@@ -164,6 +167,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                     : recover("checkpoint " + step + " does not verify on the coordinator: " + error.getMessage());
             case Overdue(long token) -> token != deadlineToken ? this : onOverdue();
             case TrainerGone(ActorRef<ToTrainer> trainer) -> onGone(trainer);
+            case Unreachable(ActorRef<ToTrainer> trainer) -> onGone(trainer);
         };
     }
 
@@ -326,8 +330,8 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
 
     private Behavior<Command> onGone(ActorRef<ToTrainer> trainer) {
         int rank = rankOf(trainer);
-        if (rank < 0) {
-            return this; // left behind by an earlier regroup
+        if (rank < 0 || lost.contains(rank)) {
+            return this; // left behind by an earlier regroup, or already known
         }
         lost.add(rank);
         String why = "trainer " + members.get(rank).node() + " (rank " + rank + ") left the cluster";
