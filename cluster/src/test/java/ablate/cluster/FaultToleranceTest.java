@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Faults with real processes: every node is a JVM of its own on 127.0.0.1, and a trainer is killed
  * with SIGKILL while the run trains. The survivors go on from memory (the step in flight is
  * computed again, nothing else), so the run ends with exactly the losses of an undisturbed local
- * run and a clean sample ledger, on fewer trainers.
+ * run and a clean sample ledger; a spare trainer joins the group at its next checkpoint barrier.
  */
 class FaultToleranceTest {
     private static final String TOKEN = "fault-test-token-2b7c9e";
@@ -59,26 +59,36 @@ class FaultToleranceTest {
     }
 
     @Test
-    void killedTrainersCostOnlyTheStepInFlightAndTheLossesStayExact() throws Exception {
+    void killedTrainersCostOnlyTheStepInFlightASpareJoinsAtTheNextCheckpointAndTheLossesStayExact() throws Exception {
         Map<Long, double[]> expected = localRun();
-        ClusterApi api = startCluster(3);
+        ClusterApi api = startCluster(4); // 3 for the run, 1 spare
         List<String> set = new ArrayList<>(RUN);
         set.add("cluster.data-parallel=3");
         api.submit("chaos", "debug", set);
 
         List<Double> recoverySeconds = new ArrayList<>();
-        for (long killAt : new long[] {12, 48}) {
-            JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= killAt || r.path("state").asText().matches("finished|failed"),
-                    Duration.ofMinutes(3));
-            assertThat(before.path("state").asText()).as("running when the kill comes: %s", before).isEqualTo("running");
-            NodeProcess victim = trainerOf(before, killAt == 12 ? 1 : 0);
+        long earliest = 12;
+        for (int kill = 0; kill < 2; kill++) {
+            long killAt = earliest;
+            JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= killAt && r.path("trainers").asInt() == 3
+                    || r.path("state").asText().matches("finished|failed"), Duration.ofMinutes(3));
+            assertThat(before.path("state").asText()).as("running on 3 trainers when kill %d comes: %s", kill, before).isEqualTo("running");
+            NodeProcess victim = trainerOf(before, kill == 0 ? 1 : 0);
             long killedAt = System.nanoTime();
             long stepAtKill = before.path("step").asLong();
             victim.signal("KILL");
-            JsonNode after = api.await("chaos", r -> r.path("trainers").asInt() < before.path("trainers").asInt()
-                    && r.path("step").asLong() > stepAtKill + 1 || r.path("state").asText().matches("finished|failed"), Duration.ofMinutes(2));
+            JsonNode after = api.await("chaos", r -> r.path("trainers").asInt() == 2 && r.path("step").asLong() > stepAtKill + 1
+                    || r.path("state").asText().matches("finished|failed"), Duration.ofMinutes(2));
             recoverySeconds.add((System.nanoTime() - killedAt) / 1e9);
-            assertThat(after.path("state").asText()).as("after the kill at step %d: %s", stepAtKill, after).isIn("running", "finished");
+            assertThat(after.path("state").asText()).as("after the kill at step %d: %s", stepAtKill, after).isEqualTo("running");
+            if (kill == 0) {
+                // the spare joins at the next checkpoint barrier (step 30), restoring it while the others keep their memory
+                JsonNode grown = api.await("chaos", r -> r.path("trainers").asInt() == 3 || r.path("state").asText().matches("finished|failed"),
+                        Duration.ofMinutes(2));
+                assertThat(grown.path("state").asText()).as("grown back: %s", grown).isEqualTo("running");
+                assertThat(grown.path("step").asLong()).as("grown at the checkpoint of step 30").isBetween(30L, 59L);
+                earliest = Math.max(48, grown.path("step").asLong() + 3);
+            }
         }
         JsonNode end = api.awaitEnd("chaos", Duration.ofMinutes(3));
         assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
@@ -88,12 +98,13 @@ class FaultToleranceTest {
         Map<Long, double[]> clustered = ClusterApi.losses(runDir);
         assertThat(clustered.keySet()).containsExactlyElementsOf(expected.keySet());
         for (long step : expected.keySet()) {
-            assertThat(clustered.get(step)).as("step %d after two SIGKILLs: loss and val loss", step).containsExactly(expected.get(step));
+            assertThat(clustered.get(step)).as("step %d after two SIGKILLs and a join: loss and val loss", step)
+                    .containsExactly(expected.get(step));
         }
         SampleLedger.Verdict ledger = SampleLedger.check(runDir.resolve(SampleLedger.FILE));
         assertThat(ledger.problem()).isEmpty();
         assertThat(ledger.steps()).isEqualTo(90);
-        assertThat(ledger.regroups()).as("one regroup per kill").isEqualTo(2);
+        assertThat(ledger.regroups()).as("one regroup per kill, one for the join").isEqualTo(3);
         assertThat(ledger.restarts()).isZero();
         System.out.printf("recovery from memory after SIGKILL: %s s (kill to the first step completed after it, as the API saw it)%n",
                 recoverySeconds);

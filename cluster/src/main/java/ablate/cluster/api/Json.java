@@ -35,6 +35,8 @@ public final class Json {
         n.put("committed_step", r.committedStep());
         n.put("restarts", r.restarts());
         n.put("error", r.error());
+        ObjectNode slow = n.putObject("stragglers");
+        r.stragglers().forEach(slow::put);
         n.put("submitted", r.submitted().toString());
         n.put("updated", r.updated().toString());
         return n;

@@ -30,6 +30,9 @@ final class Prometheus {
         runs.forEach(r -> sample(out, "ablate_run_mfu", runLabels(r), r.mfu()));
         gauge(out, "ablate_run_trainers", "Trainers the run is placed on.");
         runs.forEach(r -> sample(out, "ablate_run_trainers", runLabels(r), r.trainers()));
+        gauge(out, "ablate_run_straggler", "A straggling trainer of the run: its compute per micro-batch over the other ranks' median.");
+        runs.forEach(r -> r.stragglers().forEach((node, ratio) -> sample(out, "ablate_run_straggler",
+                runLabels(r) + ",node=\"" + escape(node) + "\"", ratio)));
         gauge(out, "ablate_node_up", "1 for a node that answers heartbeats, 0 for one seen before that is gone.");
         nodes.forEach(n -> sample(out, "ablate_node_up", nodeLabels(n), n.reachable() ? 1 : 0));
         gauge(out, "ablate_node_last_heartbeat_seconds", "Unix time of the node's last heartbeat.");

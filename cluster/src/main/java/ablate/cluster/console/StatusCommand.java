@@ -35,6 +35,12 @@ public final class StatusCommand extends ClientCommand {
         table.row("loss", Figures.loss(r.path("loss")) + ", val " + Figures.loss(r.path("val_loss")));
         table.row("throughput", Figures.tokensPerSecond(r.path("tokens_per_s")) + " tok/s, mfu " + Figures.mfu(r.path("mfu")));
         table.row("trainers", r.path("trainers").asInt() + (nodes.isEmpty() ? "" : " (" + String.join(", ", nodes) + ")"));
+        List<String> slow = new ArrayList<>();
+        r.path("stragglers").fields().forEachRemaining(e -> slow.add(Figures.node(e.getKey())
+                + String.format(java.util.Locale.ROOT, " %.2fx slower", e.getValue().asDouble())));
+        if (!slow.isEmpty()) {
+            table.row("stragglers", String.join(", ", slow));
+        }
         table.row("restarts", r.path("restarts").asText());
         table.row("run dir", Figures.text(r.path("run_dir")));
         table.row("submitted", Figures.text(r.path("submitted")));

@@ -106,6 +106,15 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** From a supervisor: its group ended. */
     record GroupEnded(GroupId group, RunSupervisor.Outcome outcome, String reason) implements Command {}
 
+    /** From a supervisor at a checkpoint barrier: up to {@code most} free trainers may join its group. */
+    record OfferTrainers(GroupId group, int most, ActorRef<RunSupervisor.Command> replyTo) implements Command {}
+
+    /**
+     * From a supervisor: rank {@code rank} on {@code node} computes {@code ratio} times slower than
+     * the others (NaN: it keeps pace again); {@code excluded}: it is left behind, not to be offered back.
+     */
+    record Straggling(GroupId group, String node, int rank, double ratio, boolean excluded) implements Command {}
+
     private enum Tick implements Command { INSTANCE }
 
     /** Chosen by {@link #place}: journal the placement, then start its supervisor. */
@@ -128,6 +137,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     private final Map<String, PlaceRun> reserved = new HashMap<>();
     private final Map<String, StepReport> lastStep = new HashMap<>();
     private final Set<String> unreachable = new java.util.HashSet<>();
+    /** Per run, its stragglers (node address to how many times slower); live information, not journaled. */
+    private final Map<String, Map<String, Double>> stragglers = new HashMap<>();
+    /** Per run, the nodes left behind as stragglers: never offered to it again. */
+    private final Map<String, Set<String>> excluded = new HashMap<>();
 
     public static Behavior<Command> create(Setup setup) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, setup)));
@@ -226,6 +239,24 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             }
             case CheckpointReady r -> onCheckpoint(state, r);
             case Regrouped r -> onRegrouped(r);
+            case OfferTrainers o -> {
+                o.replyTo().tell(new RunSupervisor.Joiners(o.group(), offer(state, o)));
+                yield Effect().none();
+            }
+            case Straggling st -> {
+                if (isActive(st.group())) {
+                    Map<String, Double> now = stragglers.computeIfAbsent(st.group().run(), k -> new java.util.TreeMap<>());
+                    if (Double.isNaN(st.ratio())) {
+                        now.remove(st.node());
+                    } else {
+                        now.put(st.node(), st.ratio());
+                    }
+                    if (st.excluded()) {
+                        excluded.computeIfAbsent(st.group().run(), k -> new java.util.HashSet<>()).add(st.node());
+                    }
+                }
+                yield Effect().none();
+            }
             case GroupEnded e -> onGroupEnded(state, e);
             case Tick t -> onTick(state);
             case PlaceRun p -> onPlaceRun(state, p);
@@ -332,7 +363,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             return Effect().none();
         }
         active.put(r.to().run(), new Active(r.to(), was.supervisor(), r.trainers()));
-        ctx.getLog().info("run {} goes on from memory at step {} on {} trainers ({})", r.to().run(), r.step(), r.trainers().size(), r.reason());
+        stragglers.remove(r.to().run()); // the ranks of the new group are counted afresh
+        ctx.getLog().info("run {} regroups in memory at step {} on {} trainers ({})", r.to().run(), r.step(), r.trainers().size(),
+                r.reason());
         return Effect().persist(new RunPlaced(r.to().run(), r.to().generation(), r.nodes(), now()));
     }
 
@@ -341,6 +374,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             return Effect().none();
         }
         active.remove(e.group().run());
+        stragglers.remove(e.group().run());
+        if (e.outcome() != RunSupervisor.Outcome.BROKEN && e.outcome() != RunSupervisor.Outcome.PAUSED) {
+            excluded.remove(e.group().run());
+        }
         RunRecord run = state.runs().get(e.group().run());
         List<CoordinatorEvent> events = new ArrayList<>();
         StepReport last = lastStep.remove(run.name());
@@ -377,13 +414,42 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         return Effect().none();
     }
 
-    /** Places queued runs, oldest first, on free trainers; a run that does not fit waits and does not block smaller ones. */
-    private void place(CoordinatorState state) {
+    /** Trainers reachable and neither placed nor reserved, in node order. */
+    private List<ActorRef<ToTrainer>> free() {
         List<ActorRef<ToTrainer>> free = new ArrayList<>(trainers.keySet());
         free.removeIf(t -> unreachable.contains(nodeOf(t)));
         active.values().forEach(a -> free.removeAll(a.trainers()));
         reserved.values().forEach(p -> free.removeAll(p.trainers()));
         free.sort(java.util.Comparator.comparing(this::nodeOf));
+        return free;
+    }
+
+    /**
+     * Free trainers for a group at its checkpoint barrier, once queued runs had their chance (they
+     * are placed first, on every tick): they count as the group's at once, so nothing else takes them.
+     */
+    private List<RunSupervisor.Member> offer(CoordinatorState state, OfferTrainers o) {
+        Active a = active.get(o.group().run());
+        if (a == null || !a.group().equals(o.group())) {
+            return List.of();
+        }
+        place(state);
+        Set<String> shunned = excluded.getOrDefault(o.group().run(), Set.of());
+        List<ActorRef<ToTrainer>> free = free();
+        free.removeIf(t -> shunned.contains(nodeOf(t)));
+        List<ActorRef<ToTrainer>> chosen = List.copyOf(free.subList(0, Math.min(o.most(), free.size())));
+        if (chosen.isEmpty()) {
+            return List.of();
+        }
+        List<ActorRef<ToTrainer>> all = new ArrayList<>(a.trainers());
+        all.addAll(chosen);
+        active.put(o.group().run(), new Active(a.group(), a.supervisor(), all));
+        return chosen.stream().map(t -> new RunSupervisor.Member(t, nodeOf(t))).toList();
+    }
+
+    /** Places queued runs, oldest first, on free trainers; a run that does not fit waits and does not block smaller ones. */
+    private void place(CoordinatorState state) {
+        List<ActorRef<ToTrainer>> free = free();
         for (RunRecord run : state.runs().values()) {
             if (run.state() != RunState.QUEUED || active.containsKey(run.name()) || reserved.containsKey(run.name())) {
                 continue;
@@ -415,7 +481,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                 members.add(new RunSupervisor.Member(p.trainers().get(r), nodes.get(r)));
             }
             RunSupervisor.Plan plan = new RunSupervisor.Plan(p.group(), run.config(), new LoopPolicy(config), run.steps(),
-                    run.committedStep(), setup.storage().resolve(run.name()));
+                    run.committedStep(), setup.storage().resolve(run.name()),
+                    run.dataParallel() > 0 ? run.dataParallel() : run.microBatches());
             ActorRef<RunSupervisor.Command> supervisor = ctx.spawn(RunSupervisor.create(plan, members, setup.training(), ctx.getSelf()),
                     "run-" + run.name() + "-" + p.group().generation());
             active.put(run.name(), new Active(p.group(), supervisor, p.trainers()));
@@ -436,14 +503,15 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         Active a = active.get(r.name());
         StepReport live = a == null ? null : lastStep.get(r.name());
         Path runDir = setup.storage().resolve(r.name());
+        Map<String, Double> slow = Map.copyOf(stragglers.getOrDefault(r.name(), Map.of()));
         if (live != null) {
             return new RunView(r.name(), r.state(), live.step(), r.steps(), a.trainers().size(), r.nodes(), runDir.toString(),
                     live.loss(), Double.isNaN(live.valLoss()) ? r.valLoss() : live.valLoss(), live.tokensPerSecond(), live.mfu(),
-                    r.committedStep(), r.restarts(), r.error(), r.submitted(), r.updated(), true);
+                    r.committedStep(), r.restarts(), r.error(), r.submitted(), r.updated(), true, slow);
         }
         return new RunView(r.name(), r.state(), r.step(), r.steps(), a == null ? 0 : a.trainers().size(), r.nodes(), runDir.toString(),
                 r.loss(), r.valLoss(), r.tokensPerSecond(), r.mfu(), r.committedStep(), r.restarts(), r.error(), r.submitted(),
-                r.updated(), false);
+                r.updated(), false, slow);
     }
 
     private List<NodeView> nodes(CoordinatorState state) {

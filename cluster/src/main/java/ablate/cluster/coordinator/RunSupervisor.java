@@ -74,16 +74,22 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     /** From the coordinator: the failure detector flagged a trainer's node; it is left behind like a dead one. */
     record Unreachable(ActorRef<ToTrainer> trainer) implements Command {}
 
+    /** From the coordinator, asked at a checkpoint barrier: free trainers that join the group (none: it stays as it is). */
+    record Joiners(GroupId group, List<Member> trainers) implements Command {}
+
     /** How a run's supervision ended. */
     enum Outcome { FINISHED, PAUSED, CANCELLED, FAILED, BROKEN }
 
     /** A trainer of the group, in rank order. */
     record Member(ActorRef<ToTrainer> trainer, String node) {}
 
-    /** What the supervisor needs to know about its run. */
-    record Plan(GroupId group, String config, LoopPolicy policy, long steps, long resumeStep, Path runDir) {}
+    /**
+     * What the supervisor needs to know about its run; {@code wanted}: the trainers it would use
+     * (cluster.data-parallel, or with auto one per micro-batch), which a smaller group grows back to.
+     */
+    record Plan(GroupId group, String config, LoopPolicy policy, long steps, long resumeStep, Path runDir, int wanted) {}
 
-    private enum Phase { PREPARING, CONNECTING, TRAINING, CHECKPOINTING, HALTING }
+    private enum Phase { PREPARING, CONNECTING, TRAINING, CHECKPOINTING, GROWING, HALTING }
 
     private final Plan plan;
     private final TrainingSettings settings;
@@ -98,6 +104,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     private long[] done;
     private byte[] ncclId = new byte[0];
     private final TreeMap<Long, Double> lossOf = new TreeMap<>();
+    private final TreeMap<Long, double[]> computeOf = new TreeMap<>();
+    private int[] slowSteps;
+    private long[] standings;
     private final TreeMap<Integer, Halted> halted = new TreeMap<>();
     private final TreeSet<Integer> lost = new TreeSet<>();
     private Phase phase = Phase.PREPARING;
@@ -144,6 +153,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         devices = new String[members.size()];
         answered = new boolean[members.size()];
         done = new long[members.size()];
+        slowSteps = new int[members.size()];
+        standings = new long[members.size() * 2];
+        computeOf.clear();
         Arrays.fill(done, step);
         startStep = step;
         granted = step;
@@ -168,6 +180,8 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             case Overdue(long token) -> token != deadlineToken ? this : onOverdue();
             case TrainerGone(ActorRef<ToTrainer> trainer) -> onGone(trainer);
             case Unreachable(ActorRef<ToTrainer> trainer) -> onGone(trainer);
+            case Joiners(GroupId g, List<Member> joiners) -> !g.equals(group) || phase != Phase.GROWING
+                    ? this : joiners.isEmpty() ? train(groupStep) : grow(joiners);
         };
     }
 
@@ -179,8 +193,14 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 if (p.rank() == 0) {
                     ncclId = p.ncclId();
                 }
+                standings[2 * p.rank()] = p.step();
+                standings[2 * p.rank() + 1] = p.digest();
                 answered[p.rank()] = true;
                 if (all()) {
+                    String disagreement = disagreement();
+                    if (disagreement != null) {
+                        return end(Outcome.BROKEN, disagreement);
+                    }
                     replicasBuilt = true;
                     phase = Phase.CONNECTING;
                     // NCCL only when every rank is on a GPU (and rank 0 could make an id); else the TCP ring
@@ -234,11 +254,24 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         return this;
     }
 
+    /** Null when every rank stands at the group's first step with the same state; else what differs. */
+    private String disagreement() {
+        for (int r = 0; r < members.size(); r++) {
+            if (standings[2 * r] != startStep || standings[2 * r + 1] != standings[1]) {
+                return "the replicas of group " + group + " do not agree before training: rank " + r + " on " + members.get(r).node()
+                        + " stands at step " + standings[2 * r] + (standings[2 * r + 1] != standings[1] ? " with other weights or state" : "")
+                        + ", rank 0 at step " + standings[0] + ", the group starts after step " + startStep;
+            }
+        }
+        return null;
+    }
+
     private Behavior<Command> onStep(int rank, StepReport report) {
         if (report.step() != done[rank] + 1) {
             return recover("rank " + rank + " reported step " + report.step() + " after step " + done[rank]);
         }
         done[rank] = report.step();
+        computeOf.computeIfAbsent(report.step(), s -> new double[members.size()])[rank] = report.computePerMicroBatch();
         Double first = lossOf.putIfAbsent(report.step(), report.loss());
         if (first != null && Double.doubleToLongBits(first) != Double.doubleToLongBits(report.loss())) {
             return end(Outcome.FAILED, "replicas diverged at step " + report.step() + ": rank " + rank + " computed loss "
@@ -253,6 +286,14 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             return this; // the group's step is not complete yet
         }
         groupStep = slowest;
+        double[] compute = computeOf.remove(slowest);
+        computeOf.headMap(slowest, true).clear();
+        Integer straggler = compute == null ? null : stragglers(compute);
+        if (straggler != null) {
+            lost.add(straggler);
+            return recover("rank " + straggler + " on " + members.get(straggler).node() + " is a straggler, left behind "
+                    + "(cluster.training.exclude-stragglers)");
+        }
         await("step " + (slowest + 1), settings.stepTimeout());
         if (phase == Phase.TRAINING && slowest == stopAt) {
             checkpoint(slowest);
@@ -260,6 +301,48 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             grant();
         }
         return this;
+    }
+
+    /**
+     * Counts, per rank, the steps in a row its compute per micro-batch exceeded straggler-factor
+     * times the median of the other ranks; reports a rank to the coordinator when the count reaches
+     * straggler-steps, and when it recovers. Returns the rank to leave behind when stragglers are excluded.
+     */
+    private Integer stragglers(double[] compute) {
+        if (members.size() < 2) {
+            return null;
+        }
+        for (int r = 0; r < members.size(); r++) {
+            double[] others = new double[members.size() - 1];
+            for (int o = 0, i = 0; o < members.size(); o++) {
+                if (o != r) {
+                    others[i++] = compute[o];
+                }
+            }
+            Arrays.sort(others);
+            double median = others.length % 2 == 1 ? others[others.length / 2]
+                    : (others[others.length / 2 - 1] + others[others.length / 2]) / 2;
+            double ratio = compute[r] / median;
+            if (ratio > settings.stragglerFactor()) {
+                slowSteps[r]++;
+                if (slowSteps[r] == settings.stragglerSteps()) {
+                    getContext().getLog().warn("group {}: rank {} on {} is a straggler: {}x the others' median compute per micro-batch "
+                            + "for {} steps in a row{}", group, r, members.get(r).node(), String.format("%.2f", ratio),
+                            settings.stragglerSteps(), settings.excludeStragglers() ? "; leaving it behind" : "");
+                    coordinator.tell(new Coordinator.Straggling(group, members.get(r).node(), r, ratio, settings.excludeStragglers()));
+                    if (settings.excludeStragglers()) {
+                        return r;
+                    }
+                }
+            } else {
+                if (slowSteps[r] >= settings.stragglerSteps()) {
+                    getContext().getLog().info("group {}: rank {} on {} keeps pace again", group, r, members.get(r).node());
+                    coordinator.tell(new Coordinator.Straggling(group, members.get(r).node(), r, Double.NaN, false));
+                }
+                slowSteps[r] = 0;
+            }
+        }
+        return null;
     }
 
     /** Every rank stands at {@code step}: rank 0 writes it. */
@@ -306,6 +389,17 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             return end(Outcome.PAUSED, "paused at step " + step);
         }
         pending = null;
+        if (settings.grow() && members.size() < plan.wanted()) {
+            phase = Phase.GROWING;
+            coordinator.tell(new Coordinator.OfferTrainers(group, plan.wanted() - members.size(), getContext().getSelf()));
+            await("free trainers from the coordinator", settings.askTimeout());
+            return this;
+        }
+        return train(step);
+    }
+
+    /** The group stands at {@code step} with nothing to do first: grant the next steps. */
+    private Behavior<Command> train(long step) {
         phase = Phase.TRAINING;
         stopAt = nextStop(step);
         await("step " + (step + 1), settings.stepTimeout());
@@ -313,8 +407,45 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         return this;
     }
 
+    /**
+     * At a checkpoint barrier, free trainers join: the members carry their replicas over into the
+     * new group (same ranks), the joiners restore the checkpoint just committed, and every rank's
+     * step and state digest must agree before the group trains on.
+     */
+    private Behavior<Command> grow(List<Member> joiners) {
+        GroupId from = group;
+        GroupId to = new GroupId(group.run(), group.generation() + 1);
+        long step = groupStep;
+        List<Member> next = new ArrayList<>(members);
+        next.addAll(joiners);
+        String why = joiners.size() + " trainer" + (joiners.size() == 1 ? "" : "s") + " joined at the checkpoint of step " + step + " ("
+                + joiners.stream().map(Member::node).collect(Collectors.joining(", ")) + ")";
+        getContext().getLog().info("group {} grows to {} trainers as {}: {}", from, next.size(), to, why);
+        coordinator.tell(new Coordinator.Regrouped(from, to, next.stream().map(Member::trainer).toList(),
+                next.stream().map(Member::node).toList(), step, why));
+        group = to;
+        int before = members.size();
+        start(next, step);
+        for (int r = 0; r < next.size(); r++) {
+            Member m = next.get(r);
+            if (r < before) {
+                m.trainer().tell(new Regroup(from, to, r, next.size(), committed, self));
+            } else {
+                getContext().watchWith(m.trainer(), new TrainerGone(m.trainer()));
+                m.trainer().tell(new Prepare(to, plan.config(), r, next.size(), committed, self));
+            }
+        }
+        await("prepared", settings.prepareTimeout());
+        return this;
+    }
+
     /** A deadline passed: before the replicas exist the placement failed; after, the group recovers without the silent ranks. */
     private Behavior<Command> onOverdue() {
+        if (phase == Phase.GROWING) {
+            getContext().getLog().warn("group {}: the coordinator offered no trainers within {}; going on as it is", group,
+                    settings.askTimeout());
+            return train(groupStep);
+        }
         String why = "no answer within the deadline: waited for " + awaiting + " from " + silentRanks();
         if (phase == Phase.HALTING) {
             for (int r = 0; r < members.size(); r++) {

@@ -3,6 +3,7 @@ package ablate.cluster.coordinator;
 import ablate.cluster.protocol.ClusterMessage;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** What the coordinator shows of runs and nodes: the API's JSON and the console's tables are made from these. */
 public final class Views {
@@ -16,9 +17,10 @@ public final class Views {
      */
     public record RunView(String name, RunState state, long step, long steps, int trainers, List<String> nodes, String runDir,
             double loss, double valLoss, double tokensPerSecond, double mfu, long committedStep, int restarts, String error,
-            Instant submitted, Instant updated, boolean live) implements ClusterMessage {
+            Instant submitted, Instant updated, boolean live, Map<String, Double> stragglers) implements ClusterMessage {
         public RunView {
             nodes = List.copyOf(nodes);
+            stragglers = Map.copyOf(stragglers);
         }
     }
 

@@ -9,7 +9,8 @@ import java.time.Duration;
 /** The {@code cluster.training} block: how runs are driven on trainers, and every deadline. */
 public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout, Duration stepTimeout, Duration checkpointTimeout,
         Duration ordersTimeout, Duration collectiveTimeout, int collectiveBlockBytes, int grantAhead, int maxRestarts,
-        Duration heartbeatInterval, Duration askTimeout, Duration haltTimeout) {
+        Duration heartbeatInterval, Duration askTimeout, Duration haltTimeout, boolean grow, double stragglerFactor,
+        int stragglerSteps, boolean excludeStragglers) {
 
     /** Reads the block from a node's config (its overrides over the cluster reference). */
     public static TrainingSettings from(Config user) {
@@ -17,11 +18,32 @@ public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout,
         TrainingSettings s = new TrainingSettings(duration(c, "prepare-timeout"), duration(c, "connect-timeout"),
                 duration(c, "step-timeout"), duration(c, "checkpoint-timeout"), duration(c, "orders-timeout"),
                 duration(c, "collective-timeout"), positive(c, "collective-block-bytes"), positive(c, "grant-ahead"),
-                integer(c, "max-restarts"), duration(c, "heartbeat-interval"), duration(c, "ask-timeout"), duration(c, "halt-timeout"));
+                integer(c, "max-restarts"), duration(c, "heartbeat-interval"), duration(c, "ask-timeout"), duration(c, "halt-timeout"),
+                bool(c, "grow"), number(c, "straggler-factor"), positive(c, "straggler-steps"), bool(c, "exclude-stragglers"));
         if (s.maxRestarts < 0) {
             throw problem(c, "max-restarts", "must be >= 0, got " + s.maxRestarts);
         }
+        if (!(s.stragglerFactor > 1)) {
+            throw problem(c, "straggler-factor", "must be above 1 (a rank this many times slower than the others is a straggler), got "
+                    + s.stragglerFactor);
+        }
         return s;
+    }
+
+    private static boolean bool(Config c, String key) {
+        try {
+            return c.getBoolean("cluster.training." + key);
+        } catch (ConfigException e) {
+            throw problem(c, key, e.getMessage());
+        }
+    }
+
+    private static double number(Config c, String key) {
+        try {
+            return c.getDouble("cluster.training." + key);
+        } catch (ConfigException e) {
+            throw problem(c, key, e.getMessage());
+        }
     }
 
     private static Duration duration(Config c, String key) {

@@ -80,8 +80,11 @@ public final class TrainingProtocol {
     /**
      * Ready: the model is built (and restored) on {@code device}, the ring endpoint listens at
      * {@code ringAddress}; rank 0 on a CUDA device with NCCL also sends an ncclUniqueId (empty otherwise).
+     * The replica stands after {@code step} steps with state digest {@code digest}: every rank of a
+     * group must agree before it trains (a restored replica and one carried over from memory alike).
      */
-    public record Prepared(GroupId group, int rank, String ringAddress, String device, byte[] ncclId) implements ToSupervisor {}
+    public record Prepared(GroupId group, int rank, String ringAddress, String device, byte[] ncclId, long step, long digest)
+            implements ToSupervisor {}
 
     /** Joined the ring. */
     public record Connected(GroupId group, int rank) implements ToSupervisor {}
@@ -102,9 +105,13 @@ public final class TrainingProtocol {
     /** After a {@link Halt}: the replica stands after {@code step} steps; {@code digest} hashes weights, optimizer and state. */
     public record Halted(GroupId group, int rank, long step, long digest) implements ToSupervisor {}
 
-    /** One step as a local run's metrics.jsonl line has it; val loss NaN when not measured. */
+    /**
+     * One step as a local run's metrics.jsonl line has it; val loss NaN when not measured.
+     * {@code computePerMicroBatch}: this rank's forward and backward seconds per micro-batch it
+     * computed (its own speed, without the wait for the group), what straggler detection compares.
+     */
     public record StepReport(long step, double loss, double lr, double gradNorm, double tokensPerSecond, double mfu,
-            double valLoss, boolean skipped, double seconds) implements ClusterMessage {}
+            double valLoss, boolean skipped, double seconds, double computePerMicroBatch) implements ClusterMessage {}
 
     /** What trainer nodes tell the coordinator on their own. */
     public sealed interface ToCoordinator extends ClusterMessage permits TrainerStatus {}

@@ -174,6 +174,11 @@ public final class GroupTraining implements AutoCloseable {
     Standing halt() {
         closeQuietly(group);
         group = AllReduce.single();
+        return standing();
+    }
+
+    /** The step the replica stands at and the digest of its weights, optimizer and state. */
+    Standing standing() {
         return new Standing(trainer.state().step(), trainer.stateDigest());
     }
 
@@ -224,8 +229,9 @@ public final class GroupTraining implements AutoCloseable {
         LoopPolicy.Throughput speed = policy.throughput(m, order.ranks());
         double val = policy.validatesAfter(m.step()) ? trainer.validationLoss(group) : Double.NaN;
         writer.append(m, speed, val, order.group().toString());
+        int own = m.shares().get(order.rank()).end() - m.shares().get(order.rank()).start();
         return new StepReport(m.step(), m.loss(), m.lr(), m.gradNorm(), speed.tokensPerSecond(), speed.mfu(), val,
-                m.scaling().skipped(), m.seconds());
+                m.scaling().skipped(), m.seconds(), own == 0 ? Double.NaN : m.computeSeconds() / own);
     }
 
     /** Rank 0: writes the checkpoint of the step the group stands at; nothing is pruned until it is committed. */

@@ -52,7 +52,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
 
     private enum Heartbeat implements Command { INSTANCE }
 
-    private record Opened(GroupId group, GroupTraining training) implements Command {}
+    private record Opened(GroupId group, GroupTraining training, GroupTraining.Standing standing) implements Command {}
 
     private record Joined(GroupId group) implements Command {}
 
@@ -66,7 +66,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
 
     private record Stood(GroupId group, GroupTraining.Standing standing) implements Command {}
 
-    private record Regrouped(GroupId group) implements Command {}
+    private record Regrouped(GroupId group, GroupTraining.Standing standing) implements Command {}
 
     /** Who this node is, for heartbeats and error reports. */
     public record Identity(String node, String host, long pid, String device) {}
@@ -134,7 +134,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             case CoordinatorListed(Receptionist.Listing listing) ->
                     coordinator = listing.getServiceInstances(TrainingProtocol.COORDINATOR).stream().findFirst().orElse(coordinator);
             case Heartbeat h -> heartbeat();
-            case Opened(GroupId group, GroupTraining training) -> onOpened(group, training);
+            case Opened(GroupId group, GroupTraining training, GroupTraining.Standing standing) -> onOpened(group, training, standing);
             case Joined(GroupId group) -> {
                 if (serves(group)) {
                     serving.order.replyTo().tell(new Connected(group, serving.order.rank()));
@@ -157,10 +157,10 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
                     serving.order.replyTo().tell(new Halted(group, serving.order.rank(), standing.step(), standing.digest()));
                 }
             }
-            case Regrouped(GroupId group) -> {
+            case Regrouped(GroupId group, GroupTraining.Standing standing) -> {
                 if (serves(group)) {
                     serving.order.replyTo().tell(new Prepared(group, serving.order.rank(), serving.training.ringAddress(),
-                            identity.device(), serving.training.ncclId()));
+                            identity.device(), serving.training.ncclId(), standing.step(), standing.digest()));
                 }
             }
             case OrdersOverdue(GroupId group) -> {
@@ -182,7 +182,15 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             serving = new Serving(prepare);
             getContext().getLog().info("preparing rank {} of {} for group {} (resume from step {})", prepare.rank(), prepare.ranks(),
                     prepare.group(), prepare.resumeStep());
-            run(djl.submit(() -> GroupTraining.open(prepare, place)), t -> new Opened(prepare.group(), t));
+            run(djl.submit(() -> {
+                GroupTraining t = GroupTraining.open(prepare, place);
+                try {
+                    return new Opened(prepare.group(), t, t.standing());
+                } catch (RuntimeException e) {
+                    t.close();
+                    throw e;
+                }
+            }), opened -> opened);
             expectOrders();
             return;
         }
@@ -259,11 +267,11 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         expectOrders();
         run(djl.submit(() -> {
             training.regroup(next, r.committedStep(), place);
-            return true;
-        }), ok -> new Regrouped(r.to()));
+            return training.standing();
+        }), standing -> new Regrouped(r.to(), standing));
     }
 
-    private void onOpened(GroupId group, GroupTraining training) {
+    private void onOpened(GroupId group, GroupTraining training, GroupTraining.Standing standing) {
         if (!serves(group)) {
             djl.submit(() -> {
                 training.close(); // prepared for a group left meanwhile
@@ -273,7 +281,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         }
         serving.training = training;
         serving.order.replyTo().tell(new Prepared(group, serving.order.rank(), training.ringAddress(), identity.device(),
-                training.ncclId()));
+                training.ncclId(), standing.step(), standing.digest()));
     }
 
     /** Starts the step loop when steps are granted beyond those done and none runs. */
