@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
+import ablate.trainer.checkpoint.Checkpoint;
+import ablate.trainer.checkpoint.Checkpoints;
 import ablate.trainer.run.Run;
 import ablate.trainer.run.RunDirectory;
 import ablate.trainer.run.SampleLedger;
@@ -44,18 +46,45 @@ class FaultToleranceTest {
     }
 
     private ClusterApi startCluster(int trainers) throws Exception {
-        List<String> env = List.of("ABLATE_TOKEN=" + TOKEN);
-        String storage = "cluster.storage=" + dir.resolve("runs");
-        NodeProcess coordinator = NodeProcess.start(dir.resolve("coordinator.log"), env, "--role", "coordinator", "--http-port", "0",
-                "--data-dir", dir.resolve("coordinator").toString(), "--set", storage);
-        nodes.add(coordinator);
+        return startCluster(trainers, List.of());
+    }
+
+    /** A coordinator and {@code trainers} trainers, each node with {@code env} (fault injection) added. */
+    private ClusterApi startCluster(int trainers, List<String> env) throws Exception {
+        NodeProcess coordinator = startCoordinator(env);
         for (int i = 0; i < trainers; i++) {
-            nodes.add(NodeProcess.start(dir.resolve("trainer-" + i + ".log"), env, "--role", "trainer", "--seed", coordinator.address(),
-                    "--data-dir", dir.resolve("trainer-" + i).toString(), "--set", storage));
+            startTrainer(i, env, coordinator.address());
         }
         ClusterApi api = new ClusterApi(coordinator.api(), TOKEN);
         api.awaitTrainers(trainers);
         return api;
+    }
+
+    /** The coordinator; with seeds it joins their cluster (a restart), without it forms one. */
+    private NodeProcess startCoordinator(List<String> env, String... seeds) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--role", "coordinator", "--http-port", "0", "--data-dir",
+                dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs")));
+        for (String seed : seeds) {
+            args.addAll(List.of("--seed", seed));
+        }
+        NodeProcess coordinator = NodeProcess.start(dir.resolve("coordinator-" + nodes.size() + ".log"), environment(env),
+                args.toArray(String[]::new));
+        nodes.add(coordinator);
+        return coordinator;
+    }
+
+    private NodeProcess startTrainer(int i, List<String> env, String seed) throws Exception {
+        NodeProcess trainer = NodeProcess.start(dir.resolve("trainer-" + i + "-" + nodes.size() + ".log"), environment(env), "--role",
+                "trainer", "--seed", seed, "--data-dir", dir.resolve("trainer-" + i).toString(), "--set",
+                "cluster.storage=" + dir.resolve("runs"));
+        nodes.add(trainer);
+        return trainer;
+    }
+
+    private static List<String> environment(List<String> extra) {
+        List<String> env = new ArrayList<>(extra);
+        env.add("ABLATE_TOKEN=" + TOKEN);
+        return env;
     }
 
     @Test
@@ -108,6 +137,155 @@ class FaultToleranceTest {
         assertThat(ledger.restarts()).isZero();
         System.out.printf("recovery from memory after SIGKILL: %s s (kill to the first step completed after it, as the API saw it)%n",
                 recoverySeconds);
+    }
+
+    /** Waits for a file to appear (a checkpoint being written), polling every millisecond. */
+    private static void awaitFile(Path file, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!Files.exists(file)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(file + " did not appear within " + within);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** The run's losses equal the undisturbed local run's, bitwise, and its ledger is clean. */
+    private SampleLedger.Verdict assertExact(Map<Long, double[]> expected, String what) throws Exception {
+        Path runDir = dir.resolve("runs/chaos");
+        Map<Long, double[]> clustered = ClusterApi.losses(runDir);
+        assertThat(clustered.keySet()).containsExactlyElementsOf(expected.keySet());
+        for (long step : expected.keySet()) {
+            assertThat(clustered.get(step)).as("step %d %s: loss and val loss", step, what).containsExactly(expected.get(step));
+        }
+        SampleLedger.Verdict ledger = SampleLedger.check(runDir.resolve(SampleLedger.FILE));
+        assertThat(ledger.problem()).isEmpty();
+        assertThat(ledger.steps()).isEqualTo(90);
+        try (var left = Files.list(runDir.resolve("checkpoints"))) {
+            assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".tmp-")).toList())
+                    .as("no half-written checkpoint left in checkpoints/").isEmpty();
+        }
+        return ledger;
+    }
+
+    /**
+     * Rank 0 is killed while it writes the checkpoint of step 60 (a stall injected after the model
+     * file): the half-written folder is never committed, the checkpoint of step 30 stays intact,
+     * the survivors write step 60 again from memory and the run ends exact.
+     */
+    @Test
+    void aKillDuringACheckpointWriteCommitsNothingHalfWrittenAndThePreviousCheckpointStaysIntact() throws Exception {
+        Map<Long, double[]> expected = localRun();
+        ClusterApi api = startCluster(3, List.of(Checkpoints.STALL_ENV + "=3000"));
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=3");
+        api.submit("chaos", "debug", set);
+        Path checkpoints = dir.resolve("runs/chaos/checkpoints");
+        awaitFile(checkpoints.resolve(".tmp-step-00000060").resolve(Checkpoint.MODEL), Duration.ofMinutes(3));
+        JsonNode writing = api.run("chaos");
+        trainerOf(writing, 0).signal("KILL");
+        new Checkpoint(checkpoints.resolve("step-00000030"), 30).verify(); // the committed one, untouched
+        assertThat(checkpoints.resolve("step-00000060")).as("a half-written checkpoint is not renamed into place").doesNotExist();
+
+        JsonNode end = api.awaitEnd("chaos", Duration.ofMinutes(3));
+        assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
+        SampleLedger.Verdict ledger = assertExact(expected, "after a SIGKILL in a checkpoint write");
+        assertThat(ledger.regroups()).as("the survivors went on from memory").isEqualTo(1);
+        assertThat(ledger.restarts()).isZero();
+        new Checkpoint(checkpoints.resolve("step-00000060"), 60).verify(); // written again by the new rank 0
+    }
+
+    /**
+     * The coordinator is killed mid-run and started again (same journal, joining through a
+     * trainer): it replays the journal and the run resumes from its last committed checkpoint on
+     * the same trainers, ending exact.
+     */
+    @Test
+    void aKilledCoordinatorComesBackFromItsJournalAndTheRunEndsExact() throws Exception {
+        Map<Long, double[]> expected = localRun();
+        ClusterApi api = startCluster(2);
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=2");
+        api.submit("chaos", "debug", set);
+        JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= 40 || r.path("state").asText().matches("finished|failed"),
+                Duration.ofMinutes(3));
+        assertThat(before.path("state").asText()).as("%s", before).isEqualTo("running");
+        NodeProcess old = nodes.getFirst();
+        old.signal("KILL");
+        assertThat(old.awaitExit(Duration.ofSeconds(10))).isNotEqualTo(-1);
+        NodeProcess coordinator = startCoordinator(List.of(), nodes.get(1).address());
+        ClusterApi again = new ClusterApi(coordinator.api(), TOKEN);
+
+        JsonNode end = again.awaitEnd("chaos", Duration.ofMinutes(4));
+        assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
+        SampleLedger.Verdict ledger = assertExact(expected, "after the coordinator's SIGKILL");
+        assertThat(ledger.restarts()).as("resumed once, from the committed checkpoint of step 30").isEqualTo(1);
+    }
+
+    /**
+     * Every JVM is killed while rank 0 writes a checkpoint, then the nodes are started again: the
+     * coordinator picks the unfinished run up from its last committed checkpoint by itself, and the
+     * half-written one is moved aside, never used.
+     */
+    @Test
+    void aWholeClusterKilledInACheckpointWriteResumesFromTheLastCommittedOneWhenStartedAgain() throws Exception {
+        Map<Long, double[]> expected = localRun();
+        List<String> stall = List.of(Checkpoints.STALL_ENV + "=3000");
+        ClusterApi api = startCluster(2, stall);
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=2");
+        api.submit("chaos", "debug", set);
+        Path checkpoints = dir.resolve("runs/chaos/checkpoints");
+        awaitFile(checkpoints.resolve(".tmp-step-00000060").resolve(Checkpoint.MODEL), Duration.ofMinutes(3));
+        for (NodeProcess n : nodes) {
+            n.signal("KILL");
+        }
+        for (NodeProcess n : nodes) {
+            assertThat(n.awaitExit(Duration.ofSeconds(10))).isNotEqualTo(-1);
+        }
+        nodes.clear();
+        NodeProcess coordinator = startCoordinator(List.of());
+        for (int i = 0; i < 2; i++) {
+            startTrainer(i, List.of(), coordinator.address());
+        }
+        ClusterApi again = new ClusterApi(coordinator.api(), TOKEN);
+        JsonNode end = again.awaitEnd("chaos", Duration.ofMinutes(4));
+        assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
+        SampleLedger.Verdict ledger = assertExact(expected, "after every JVM was killed");
+        assertThat(ledger.restarts()).as("resumed once, from the checkpoint of step 30").isEqualTo(1);
+    }
+
+    /**
+     * Rank 0 is frozen (SIGSTOP) past the failure detector and the split-brain resolver's
+     * stable-after: the majority downs it and goes on from memory; when it runs again (SIGCONT) it
+     * finds itself downed and exits without writing anything, so two groups never train one run.
+     */
+    @Test
+    void aTrainerCutOffByAPartitionIsDownedStopsAndTheRestGoOnExact() throws Exception {
+        Map<Long, double[]> expected = localRun();
+        ClusterApi api = startCluster(3);
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=3");
+        api.submit("chaos", "debug", set);
+        JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= 12 || r.path("state").asText().matches("finished|failed"),
+                Duration.ofMinutes(3));
+        assertThat(before.path("state").asText()).as("%s", before).isEqualTo("running");
+        NodeProcess frozen = trainerOf(before, 0);
+        long stepAtStop = before.path("step").asLong();
+        frozen.signal("STOP");
+        JsonNode after = api.await("chaos", r -> r.path("trainers").asInt() == 2 && r.path("step").asLong() > stepAtStop + 1
+                || r.path("state").asText().matches("finished|failed"), Duration.ofMinutes(2));
+        assertThat(after.path("state").asText()).as("%s", after).isEqualTo("running");
+        Thread.sleep(15_000); // well past stable-after (7 s): the resolver has downed it
+        frozen.signal("CONT");
+        assertThat(frozen.awaitExit(Duration.ofSeconds(60))).as("the downed trainer exits once it runs again; its log: %s",
+                frozen.log()).isNotEqualTo(-1);
+
+        JsonNode end = api.awaitEnd("chaos", Duration.ofMinutes(3));
+        assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
+        SampleLedger.Verdict ledger = assertExact(expected, "after rank 0 was cut off");
+        assertThat(ledger.regroups()).isEqualTo(1);
+        assertThat(ledger.restarts()).isZero();
     }
 
     /** The trainer node of rank {@code rank} in the run's current placement. */

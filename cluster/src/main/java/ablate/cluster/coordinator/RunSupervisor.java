@@ -214,6 +214,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 answered[c.rank()] = true;
                 if (all()) {
                     phase = Phase.TRAINING;
+                    getContext().getLog().info("group {} connected on {} trainers; training from step {}", group, members.size(), startStep);
                     await("step " + (startStep + 1), settings.stepTimeout());
                     if (checkpointFirst) {
                         checkpointFirst = false;

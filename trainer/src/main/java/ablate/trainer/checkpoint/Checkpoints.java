@@ -27,6 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class Checkpoints {
     private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
+    /**
+     * Fault injection for chaos tests ({@code ops/chaos}, the cluster's fault tests): milliseconds
+     * to stall after the model file of a checkpoint is written, so that a kill lands in the middle
+     * of a write. Unset (the default) stalls nothing.
+     */
+    public static final String STALL_ENV = "ABLATE_CHAOS_CHECKPOINT_STALL_MS";
+    private static final long STALL_MS = stallMillis(System.getenv(STALL_ENV));
 
     private final Path dir;
     private final int keep;
@@ -38,6 +45,29 @@ public final class Checkpoints {
 
     public Path dir() {
         return dir;
+    }
+
+    private static long stallMillis(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(STALL_ENV + " must be a number of milliseconds, not '" + value + "'", e);
+        }
+    }
+
+    private static void stall(Path tmp) throws IOException {
+        if (STALL_MS > 0) {
+            log.warn("{}: stalling {} ms in the middle of writing {}", STALL_ENV, STALL_MS, tmp);
+            try {
+                Thread.sleep(STALL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while stalling a checkpoint write");
+            }
+        }
     }
 
     /** Writes and commits a checkpoint, then deletes all but the newest {@code keep}. */
@@ -65,6 +95,7 @@ public final class Checkpoints {
         Map<String, Manifest.FileSum> sums = new LinkedHashMap<>();
         sums.put(Checkpoint.MODEL, sum(tmp, Checkpoint.MODEL,
                 Safetensors.write(tmp.resolve(Checkpoint.MODEL), contents.model(), Map.of("format", "ablate"))));
+        stall(tmp);
         sums.put(Checkpoint.OPTIMIZER, sum(tmp, Checkpoint.OPTIMIZER,
                 Safetensors.write(tmp.resolve(Checkpoint.OPTIMIZER), contents.optimizer(), Map.of("format", "ablate"))));
         sums.put(Checkpoint.STATE, writeSmall(tmp, Checkpoint.STATE, contents.state().toJson()));
