@@ -2,7 +2,7 @@
 then the coordinator) at random times, starts each killed node again, and checks at the end that the
 losses are bitwise those of an undisturbed local run and that the sample ledger is clean.
 
-Usage: ops/chaos/run KILLS [--trainers 3] [--steps 1500] [--seed S] [--coordinator-share 0.15]
+Usage: ops/chaos/run KILLS [--trainers 3] [--steps 400*KILLS] [--seed S] [--coordinator-share 0.15]
                            [--gap 2,12] [--stall-ms 0] [--work DIR]
 Prints one line per kill and, last, the verdict line; exit 0 only when every kill was survived,
 the losses are equal and the ledger is clean.
@@ -36,13 +36,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kills", type=int)
     p.add_argument("--trainers", type=int, default=3)
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=None, help="default: 400 per kill, at least 1500")
     p.add_argument("--seed", type=int, default=None, help="the random choices' seed (printed)")
     p.add_argument("--coordinator-share", type=float, default=0.15, help="the share of kills that hit the coordinator")
     p.add_argument("--gap", default="2,12", help="seconds of training between a recovery and the next kill: MIN,MAX")
     p.add_argument("--stall-ms", type=int, default=0, help="stall checkpoint writes this long (kills land in writes)")
     p.add_argument("--work", default=None, help="keep everything here (default: a temporary folder, removed when clean)")
     a = p.parse_args()
+    a.steps = a.steps or max(1500, 400 * a.kills)
     seed = a.seed if a.seed is not None else random.randrange(1 << 31)
     rnd = random.Random(seed)
     gap = [float(x) for x in a.gap.split(",")]
@@ -62,10 +63,12 @@ def main():
                 break
             time.sleep(rnd.uniform(*gap))
             coordinator = rnd.random() < a.coordinator_share
-            victim = cl.coordinator if coordinator else cl.node_at(rnd.choice(cl.run("chaos")["nodes"]))
             before = cl.run("chaos")
-            if before is None or before["state"] != "running":
+            if before is None:
+                continue  # the API did not answer in time: choose again
+            if before["state"] != "running":
                 break
+            victim = cl.coordinator if coordinator else cl.node_at(rnd.choice(before["nodes"]))
             killed = time.time()
             victim.kill()
             victim.wait(20)
