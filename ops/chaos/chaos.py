@@ -3,7 +3,7 @@ then the coordinator) at random times, starts each killed node again, and checks
 losses are bitwise those of an undisturbed local run and that the sample ledger is clean.
 
 Usage: ops/chaos/run KILLS [--trainers 3] [--steps 400*KILLS] [--seed S] [--coordinator-share 0.15]
-                           [--gap 2,12] [--stall-ms 0] [--work DIR]
+                           [--gap 3,15] [--stall-ms 0] [--work DIR]
 Prints one line per kill and, last, the verdict line; exit 0 only when every kill was survived,
 the losses are equal and the ledger is clean.
 """
@@ -15,6 +15,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def main():
     p.add_argument("--steps", type=int, default=None, help="default: 400 per kill, at least 1500")
     p.add_argument("--seed", type=int, default=None, help="the random choices' seed (printed)")
     p.add_argument("--coordinator-share", type=float, default=0.15, help="the share of kills that hit the coordinator")
-    p.add_argument("--gap", default="2,12", help="seconds of training between a recovery and the next kill: MIN,MAX")
+    p.add_argument("--gap", default="3,15", help="seconds of training between a recovery and the next kill: MIN,MAX")
     p.add_argument("--stall-ms", type=int, default=0, help="stall checkpoint writes this long (kills land in writes)")
     p.add_argument("--work", default=None, help="keep everything here (default: a temporary folder, removed when clean)")
     a = p.parse_args()
@@ -53,7 +54,7 @@ def main():
 
     run_settings = settings(a.steps, a.trainers)
     cl = c.Cluster(work, a.trainers, env)
-    survived, recoveries, lost_steps, coordinator_kills = 0, [], 0, 0
+    survived, recoveries, lost_steps, coordinator_kills, unexpected = 0, [], 0, 0, []
     try:
         cl.submit("chaos", PRESET, run_settings)
         resumed_at = 0
@@ -62,6 +63,11 @@ def main():
             if view["state"] != "running":
                 break
             time.sleep(rnd.uniform(*gap))
+            for n in cl.nodes():
+                if not n.alive():  # not killed by us: downed by the cluster, or crashed
+                    unexpected.append("%s (%s, exit %s, log %s)" % (n.name, n.address, n.process.returncode, n.log))
+                    print("unexpected: %s exited; starting it again" % unexpected[-1], flush=True)
+                    cl.restart(n)
             coordinator = rnd.random() < a.coordinator_share
             before = cl.run("chaos")
             if before is None:
@@ -72,8 +78,11 @@ def main():
             killed = time.time()
             victim.kill()
             victim.wait(20)
-            time.sleep(rnd.uniform(0.5, 3))
-            cl.restart(victim)
+            # the killed node comes back meanwhile (a supervisor restarting it), as a spare the group
+            # takes at its next checkpoint barrier; the recovery does not wait for it
+            delay = rnd.uniform(0.5, 3)
+            restart = threading.Thread(target=lambda: (time.sleep(delay), cl.restart(victim)), daemon=True)
+            restart.start()
             at = before["step"]
             # recovered: the first step completed after the kill (from memory the run goes on from
             # the step in flight; after a coordinator's loss, from the committed checkpoint)
@@ -81,6 +90,7 @@ def main():
             after = cl.await_run("chaos", lambda r: r["state"] == "running" and r["step"] > floor + (0 if coordinator else 1)
                                  or r["state"] != "running" and r["state"] != "queued", 600)
             seconds = time.time() - killed
+            restart.join(300)
             if after["state"] not in ("running", "finished"):
                 print("kill %d: %s at step %d -> the run is %s: %s" % (survived + 1, victim.name, at, after["state"],
                                                                     after.get("error")), flush=True)
@@ -104,12 +114,12 @@ def main():
     ledger = c.ledger(run_dir)
     lost_steps = ledger.get("undone_steps", -1)
     final = expected[max(expected)][0] if expected else float("nan")
-    ok = end["state"] == "finished" and survived == a.kills and equal and ledger.get("clean")
+    ok = end["state"] == "finished" and survived == a.kills and equal and ledger.get("clean") and not unexpected
     print("verdict: %s: %d of %d kills survived (%d of the coordinator), %d completed steps lost (ledger: %d restarts, "
-          "%d regroups, %s), final loss %r %s the undisturbed run's%s; recovery median %.1f s (min %.1f, max %.1f); seed %d"
+          "%d regroups, %s), %d nodes exited unexpectedly, final loss %r %s the undisturbed run's%s; recovery median %.1f s (min %.1f, max %.1f); seed %d"
           % ("PASS" if ok else "FAIL", survived, a.kills, coordinator_kills, lost_steps, ledger.get("restarts", -1),
              ledger.get("regroups", -1), "clean" if ledger.get("clean") else "NOT clean: " + str(ledger.get("problem")),
-             final, "equal to" if equal else "NOT equal to", "" if equal else " (" + why + ")",
+             len(unexpected), final, "equal to" if equal else "NOT equal to", "" if equal else " (" + why + ")",
              statistics.median(recoveries) if recoveries else float("nan"), min(recoveries, default=float("nan")),
              max(recoveries, default=float("nan")), seed), flush=True)
     if ok and a.work is None:

@@ -288,6 +288,52 @@ class FaultToleranceTest {
         assertThat(ledger.restarts()).isZero();
     }
 
+    /**
+     * A trainer node gets SIGTERM (a scheduler's preemption): its group checkpoints at the step it
+     * reaches and goes on from memory without it, and the node exits once released. Then the kill
+     * switch file in the run folder pauses the run at a fresh checkpoint; resume finishes it. No
+     * completed step is computed twice, and the losses stay exact.
+     */
+    @Test
+    void sigtermDrainsATrainerAndTheKillSwitchPausesTheRunWithNothingLost() throws Exception {
+        Map<Long, double[]> expected = localRun();
+        ClusterApi api = startCluster(3);
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=3");
+        api.submit("chaos", "debug", set);
+        JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= 12 || r.path("state").asText().matches("finished|failed"),
+                Duration.ofMinutes(3));
+        assertThat(before.path("state").asText()).as("%s", before).isEqualTo("running");
+        NodeProcess drained = trainerOf(before, 2);
+        drained.signal("TERM");
+        JsonNode after = api.await("chaos", r -> r.path("trainers").asInt() == 2 || r.path("state").asText().matches("finished|failed"),
+                Duration.ofMinutes(2));
+        assertThat(after.path("state").asText()).as("%s", after).isEqualTo("running");
+        assertThat(after.path("committed_step").asLong()).as("checkpointed where the group went on without it: %s", after)
+                .isEqualTo(after.path("step").asLong());
+        // 143: the JVM's status after SIGTERM once its shutdown hooks (the drain, the cluster leave) are done
+        assertThat(drained.awaitExit(Duration.ofSeconds(60))).as("the drained node exits; its log: %s", drained.log()).isEqualTo(143);
+        assertThat(Files.readString(drained.log())).contains("draining group");
+
+        Path runDir = dir.resolve("runs/chaos");
+        JsonNode beforeSwitch = api.await("chaos", r -> r.path("step").asLong() >= 40 || r.path("state").asText().matches("finished|failed"),
+                Duration.ofMinutes(2));
+        assertThat(beforeSwitch.path("state").asText()).isEqualTo("running");
+        Files.writeString(runDir.resolve("kill-switch"), "");
+        JsonNode paused = api.awaitEnd("chaos", Duration.ofMinutes(2));
+        assertThat(paused.path("state").asText()).as("%s", paused).isEqualTo("paused");
+        assertThat(paused.path("committed_step").asLong()).as("paused at a fresh checkpoint: %s", paused)
+                .isEqualTo(paused.path("step").asLong()).isLessThan(90);
+        assertThat(runDir.resolve("kill-switch")).as("removed once acted on, so that resume is not paused again").doesNotExist();
+        assertThat(api.request("POST", "/api/runs/chaos/resume", "").statusCode()).isEqualTo(200);
+
+        JsonNode end = api.awaitEnd("chaos", Duration.ofMinutes(3));
+        assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
+        SampleLedger.Verdict ledger = assertExact(expected, "after a drain and a kill switch");
+        assertThat(ledger.regroups()).as("the drain").isEqualTo(1);
+        assertThat(ledger.undoneSteps()).as("nothing computed twice").isZero();
+    }
+
     /** The trainer node of rank {@code rank} in the run's current placement. */
     private NodeProcess trainerOf(JsonNode run, int rank) {
         String node = run.path("nodes").get(rank).asText().replaceFirst("^pekko://[^@]+@", "");

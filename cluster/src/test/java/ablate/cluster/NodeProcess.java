@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class NodeProcess implements AutoCloseable {
     private static final Pattern UP = Pattern.compile("node up: \\S+ at (\\S+)");
-    private static final Pattern API = Pattern.compile("api: http://(\\S+)");
+    private static final Pattern API = Pattern.compile("api: https?://(\\S+)");
 
     private final Process process;
     private final Path log;
@@ -41,6 +41,15 @@ public final class NodeProcess implements AutoCloseable {
      * @param env extra environment (ABLATE_TOKEN, ...)
      */
     public static NodeProcess start(Path log, List<String> env, String... args) throws IOException, InterruptedException {
+        return start(log, env, true, args);
+    }
+
+    /** Starts {@code ablate node ARGS} without waiting for it to join (a node that must not get in); its address is "". */
+    public static NodeProcess spawn(Path log, List<String> env, String... args) throws IOException, InterruptedException {
+        return start(log, env, false, args);
+    }
+
+    private static NodeProcess start(Path log, List<String> env, boolean await, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(List.of("-Xmx768m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
@@ -55,6 +64,9 @@ public final class NodeProcess implements AutoCloseable {
         Process process = builder.start();
         CompletableFuture<String[]> up = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("node-output-" + process.pid()).start(() -> copy(process, log, up));
+        if (!await) {
+            return new NodeProcess(process, log, "", "");
+        }
         try {
             String[] found = up.get(120, TimeUnit.SECONDS);
             return new NodeProcess(process, log, found[0], found[1]);
@@ -88,7 +100,11 @@ public final class NodeProcess implements AutoCloseable {
         } catch (IOException e) {
             up.completeExceptionally(e);
         }
-        up.completeExceptionally(new IllegalStateException("the node exited with " + process.exitValue()));
+        try {
+            up.completeExceptionally(new IllegalStateException("the node exited with " + process.waitFor()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The node's cluster address, host:port. */

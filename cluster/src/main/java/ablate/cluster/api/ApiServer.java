@@ -31,13 +31,24 @@ public final class ApiServer {
      * {@code api.token()}. Completes with the server once it listens, or fails (port taken, ...).
      */
     public static CompletionStage<ApiServer> start(ActorSystem<?> system, String host, ApiSettings api, Route routes) {
+        return start(system, host, api, java.util.Optional.empty(), routes);
+    }
+
+    /** The same over HTTPS when {@code tls} is given (cluster.tls). */
+    public static CompletionStage<ApiServer> start(ActorSystem<?> system, String host, ApiSettings api,
+            java.util.Optional<javax.net.ssl.SSLContext> tls, Route routes) {
         if (!api.serve()) {
             throw new IllegalArgumentException("this node does not serve the HTTP API (cluster.api.enabled = off or not a coordinator)");
         }
         Route protectedRoutes = BearerAuth.create(api.token()).protect(routes);
-        return Http.get(system).newServerAt(host, api.httpPort()).bind(protectedRoutes).thenApply(binding -> {
+        var server = Http.get(system).newServerAt(host, api.httpPort());
+        if (tls.isPresent()) {
+            server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(tls.get()));
+        }
+        return server.bind(protectedRoutes).thenApply(binding -> {
             binding.addToCoordinatedShutdown(DRAIN, system);
-            log.info("HTTP API at http://{}:{}/ (bearer token required)", host, binding.localAddress().getPort());
+            log.info("HTTP API at {}://{}:{}/ (bearer token required)", tls.isPresent() ? "https" : "http", host,
+                    binding.localAddress().getPort());
             return new ApiServer(binding);
         });
     }

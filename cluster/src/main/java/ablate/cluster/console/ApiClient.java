@@ -33,11 +33,18 @@ public final class ApiClient implements AutoCloseable {
     private final HttpClient http;
 
     public ApiClient(CoordinatorAddress address, ApiToken token, Duration requestTimeout) {
+        this(address, token, requestTimeout, java.util.Optional.empty());
+    }
+
+    /** {@code tls}: the context an HTTPS coordinator's certificate is checked with (the cluster's CA); else the JDK's. */
+    public ApiClient(CoordinatorAddress address, ApiToken token, Duration requestTimeout, java.util.Optional<javax.net.ssl.SSLContext> tls) {
         this.address = address;
         this.token = token;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER);
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
     }
 
     /** An answer: the body as the coordinator sent it and the same parsed. */
@@ -89,7 +96,7 @@ public final class ApiClient implements AutoCloseable {
         int q = path.indexOf('?');
         URI uri;
         try {
-            uri = new URI("http", null, address.host().replaceAll("^\\[|]$", ""), address.port(),
+            uri = new URI(address.https() ? "https" : "http", null, address.host().replaceAll("^\\[|]$", ""), address.port(),
                     q < 0 ? path : path.substring(0, q), q < 0 ? null : path.substring(q + 1), null);
         } catch (URISyntaxException e) {
             throw ApiException.badInput("not a coordinator address: " + address + " (" + e.getReason() + ")");

@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public record ClientEnvironment(Map<String, String> variables, Path home, Clock clock, Duration pollInterval, Duration requestTimeout) {
     public static final String COORDINATOR = "ABLATE_COORDINATOR";
+    /** With an https:// coordinator: the trust store holding the cluster's CA (cluster.tls), and its password. */
+    public static final String TRUST_STORE = "ABLATE_TLS_TRUST_STORE";
+    public static final String TRUST_STORE_PASSWORD = "ABLATE_TLS_TRUST_STORE_PASSWORD";
     public static final String TOKEN = "ABLATE_TOKEN";
     public static final String TOKEN_FILE = "ABLATE_TOKEN_FILE";
 

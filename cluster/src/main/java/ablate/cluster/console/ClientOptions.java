@@ -31,13 +31,23 @@ public final class ClientOptions {
                 address = CoordinatorAddress.parse(env.variable(ClientEnvironment.COORDINATOR), ClientEnvironment.COORDINATOR);
             } else {
                 throw ApiException.badInput("no coordinator: give --coordinator HOST:PORT or set " + ClientEnvironment.COORDINATOR
-                        + " (a coordinator node prints its 'api: http://HOST:PORT' at start)");
+                        + " (a coordinator node prints its 'api: http[s]://HOST:PORT' at start)");
             }
         } catch (IllegalArgumentException e) {
             throw ApiException.badInput(e.getMessage());
         }
         Optional<Path> file = tokenFile != null ? Optional.of(tokenFile)
                 : env.variable(ClientEnvironment.TOKEN_FILE).isBlank() ? Optional.empty() : Optional.of(Path.of(env.variable(ClientEnvironment.TOKEN_FILE)));
-        return new ApiClient(address, ApiToken.find(file, env), env.requestTimeout());
+        java.util.Optional<javax.net.ssl.SSLContext> tls = java.util.Optional.empty();
+        String trustStore = env.variable(ClientEnvironment.TRUST_STORE);
+        if (address.https() && !trustStore.isBlank()) {
+            try {
+                tls = java.util.Optional.of(ablate.cluster.node.TlsSettings.trusting(Path.of(trustStore),
+                        ablate.cluster.node.Secret.of(env.variable(ClientEnvironment.TRUST_STORE_PASSWORD)), ClientEnvironment.TRUST_STORE));
+            } catch (ablate.conf.SettingsException e) {
+                throw ApiException.badInput(e.getMessage());
+            }
+        }
+        return new ApiClient(address, ApiToken.find(file, env), env.requestTimeout(), tls);
     }
 }

@@ -375,7 +375,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         }
         active.remove(e.group().run());
         stragglers.remove(e.group().run());
-        if (e.outcome() != RunSupervisor.Outcome.BROKEN && e.outcome() != RunSupervisor.Outcome.PAUSED) {
+        if (e.outcome() != RunSupervisor.Outcome.BROKEN && e.outcome() != RunSupervisor.Outcome.PAUSED
+                && e.outcome() != RunSupervisor.Outcome.PREEMPTED) {
             excluded.remove(e.group().run());
         }
         RunRecord run = state.runs().get(e.group().run());
@@ -390,6 +391,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             case CANCELLED -> RunState.CANCELLED;
             case FAILED -> RunState.FAILED;
             case BROKEN -> run.restarts() < setup.training().maxRestarts() ? RunState.QUEUED : RunState.FAILED;
+            case PREEMPTED -> RunState.QUEUED; // a clean stop with a fresh checkpoint: not a failure, no restart counted
         };
         String reason = e.outcome() == RunSupervisor.Outcome.BROKEN && next == RunState.FAILED
                 ? e.reason() + " (after " + run.restarts() + " restarts; cluster.training.max-restarts)" : e.reason();
@@ -417,7 +419,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** Trainers reachable and neither placed nor reserved, in node order. */
     private List<ActorRef<ToTrainer>> free() {
         List<ActorRef<ToTrainer>> free = new ArrayList<>(trainers.keySet());
-        free.removeIf(t -> unreachable.contains(nodeOf(t)));
+        free.removeIf(t -> unreachable.contains(nodeOf(t)) || "draining".equals(trainers.get(t).status().state()));
         active.values().forEach(a -> free.removeAll(a.trainers()));
         reserved.values().forEach(p -> free.removeAll(p.trainers()));
         free.sort(java.util.Comparator.comparing(this::nodeOf));
@@ -455,6 +457,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                 continue;
             }
             int wanted = run.dataParallel() > 0 ? run.dataParallel() : Math.min(free.size(), run.microBatches());
+            if (wanted > free.size() && run.generation() > 0 && !free.isEmpty()
+                    && !run.updated().plus(setup.training().resumeSmallerAfter()).isAfter(now())) {
+                // a run that trained before does not wait for its whole group: it goes on with fewer
+                // trainers (the same losses) and grows back at its checkpoint barriers
+                wanted = free.size();
+            }
             if (wanted < 1 || free.size() < wanted) {
                 continue;
             }

@@ -8,6 +8,7 @@ import ablate.cluster.protocol.TrainingProtocol.Grant;
 import ablate.cluster.protocol.TrainingProtocol.GroupId;
 import ablate.cluster.protocol.TrainingProtocol.Halt;
 import ablate.cluster.protocol.TrainingProtocol.Halted;
+import ablate.cluster.protocol.TrainingProtocol.Leaving;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.Prepared;
 import ablate.cluster.protocol.TrainingProtocol.Prune;
@@ -78,7 +79,8 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     record Joiners(GroupId group, List<Member> trainers) implements Command {}
 
     /** How a run's supervision ended. */
-    enum Outcome { FINISHED, PAUSED, CANCELLED, FAILED, BROKEN }
+    /** How a run's supervision ended; PREEMPTED: every trainer drained (SIGTERM), the run waits queued from the checkpoint just written. */
+    enum Outcome { FINISHED, PAUSED, CANCELLED, FAILED, BROKEN, PREEMPTED }
 
     /** A trainer of the group, in rank order. */
     record Member(ActorRef<ToTrainer> trainer, String node) {}
@@ -109,6 +111,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     private long[] standings;
     private final TreeMap<Integer, Halted> halted = new TreeMap<>();
     private final TreeSet<Integer> lost = new TreeSet<>();
+    /** Ranks whose nodes are shutting down: the group checkpoints, then goes on without them. */
+    private final TreeMap<Integer, String> draining = new TreeMap<>();
+    private long killSwitchChecked;
     private Phase phase = Phase.PREPARING;
     private boolean replicasBuilt;
     private long committed;
@@ -246,6 +251,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                     return regroup();
                 }
             }
+            case Leaving l when l.group().equals(group) -> {
+                return onLeaving(l);
+            }
             case TrainerFailed f when f.group().equals(group) && phase != Phase.HALTING -> {
                 String why = "rank " + f.rank() + " on " + f.node() + ": " + f.error();
                 return f.retriable() ? recover(why) : end(Outcome.FAILED, why);
@@ -287,6 +295,12 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             return this; // the group's step is not complete yet
         }
         groupStep = slowest;
+        if (phase == Phase.TRAINING && killSwitchThrown()) {
+            onControl(Coordinator.Action.PAUSE);
+            if (phase != Phase.TRAINING) {
+                return this; // checkpointing for the pause
+            }
+        }
         double[] compute = computeOf.remove(slowest);
         computeOf.headMap(slowest, true).clear();
         Integer straggler = compute == null ? null : stragglers(compute);
@@ -346,6 +360,58 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         return null;
     }
 
+    /**
+     * A rank's node is shutting down (SIGTERM): no new steps are granted, the group checkpoints at
+     * the step it reaches, and then goes on from memory without the rank (its node leaves once
+     * released). Before the replicas exist, or while the group recovers, it is simply left behind.
+     */
+    private Behavior<Command> onLeaving(Leaving l) {
+        String why = "rank " + l.rank() + " on " + l.node() + " drains (" + l.reason() + ")";
+        getContext().getLog().info("group {}: {}", group, why);
+        switch (phase) {
+            case TRAINING -> {
+                draining.put(l.rank(), why);
+                stopAt = Math.min(stopAt, granted);
+                if (groupStep == stopAt) {
+                    checkpoint(stopAt);
+                }
+                return this;
+            }
+            case CHECKPOINTING -> {
+                draining.put(l.rank(), why);
+                return this;
+            }
+            case HALTING -> {
+                lost.add(l.rank());
+                return halted.size() + lost.size() >= members.size() ? regroup() : this;
+            }
+            default -> {
+                lost.add(l.rank());
+                return recover(why);
+            }
+        }
+    }
+
+    /** Whether the run folder's kill switch exists (looked for at most once a second); removes it when it does. */
+    private boolean killSwitchThrown() {
+        long now = System.nanoTime();
+        if (now - killSwitchChecked < 1_000_000_000L) {
+            return false;
+        }
+        killSwitchChecked = now;
+        Path file = plan.runDir().resolve(settings.killSwitch());
+        if (!java.nio.file.Files.exists(file)) {
+            return false;
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            getContext().getLog().warn("group {}: cannot remove the kill switch {}: {}", group, file, e.toString());
+        }
+        getContext().getLog().warn("group {}: kill switch {} found at step {}: checkpointing and pausing", group, file, groupStep);
+        return true;
+    }
+
     /** Every rank stands at {@code step}: rank 0 writes it. */
     private void checkpoint(long step) {
         phase = Phase.CHECKPOINTING;
@@ -364,6 +430,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         }
         if (pending != Coordinator.Action.PAUSE) {
             pending = action;
+        }
+        if (phase == Phase.TRAINING && !draining.isEmpty()) {
+            return this; // already stopping for a checkpoint
         }
         if (phase == Phase.TRAINING) {
             stopAt = Math.min(stopAt, granted); // steps already granted run; the group stops right after them
@@ -390,6 +459,12 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             return end(Outcome.PAUSED, "paused at step " + step);
         }
         pending = null;
+        if (!draining.isEmpty()) {
+            String why = String.join("; ", draining.values()) + "; checkpointed at step " + step;
+            lost.addAll(draining.keySet());
+            draining.clear();
+            return lost.size() >= members.size() ? end(Outcome.PREEMPTED, why + "; every trainer drained, queued to resume") : recover(why);
+        }
         if (settings.grow() && members.size() < plan.wanted()) {
             phase = Phase.GROWING;
             coordinator.tell(new Coordinator.OfferTrainers(group, plan.wanted() - members.size(), getContext().getSelf()));

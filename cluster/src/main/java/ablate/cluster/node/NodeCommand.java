@@ -17,8 +17,11 @@ import picocli.CommandLine.Option;
 /** {@code ablate node}: starts one cluster member in this JVM and runs until it leaves (SIGTERM leaves gracefully). */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = {"Start one cluster member: a coordinator (journal, HTTP API), a trainer (one per device) or an evaluator.",
-                "Prints 'node up: ROLE at HOST:PORT' (and 'api: http://HOST:PORT' on a coordinator) once joined."})
+                "Prints 'node up: ROLE at HOST:PORT' (and 'api: http[s]://HOST:PORT' on a coordinator) once it is a member; exits 1 when it cannot join within 120 s."})
 public final class NodeCommand implements Callable<Integer> {
+    /** How long a node may take to start and join the cluster before it gives up, loudly. */
+    private static final int JOIN_SECONDS = 120;
+
     @Option(names = "--role", required = true, paramLabel = "ROLE[,ROLE]", description = "coordinator, trainer or evaluator (comma-separated for several).")
     String role;
 
@@ -69,13 +72,35 @@ public final class NodeCommand implements Callable<Integer> {
         ActorSystem<Void> system = Node.start(settings, NodeGuardian.create(settings, device, started::complete));
         system.getWhenTerminated().thenRun(() -> started.completeExceptionally(
                 new IllegalStateException("the node stopped while starting (see the log above)")));
-        NodeGuardian.Started up = started.get(120, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(JOIN_SECONDS);
+        NodeGuardian.Started up = started.get(JOIN_SECONDS, TimeUnit.SECONDS);
+        if (!awaitMembership(system, deadline)) {
+            System.err.println("error: this node did not join the cluster through " + (settings.seeds().isEmpty() ? "itself" : settings.seeds())
+                    + " within " + JOIN_SECONDS + " s: is a seed up and reachable? With cluster.tls, an SSLHandshakeException in the log"
+                    + " above means this node's certificate is not signed by the cluster's CA (or the seed's is not by this node's)");
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return Cli.FAILED;
+        }
         System.out.println("node up: " + role + " at " + up.address().replaceFirst("^pekko://[^@]+@", ""));
         if (up.httpPort() > 0) {
-            System.out.println("api: http://" + settings.host() + ":" + up.httpPort());
+            System.out.println("api: " + (settings.tls().enabled() ? "https" : "http") + "://" + settings.host() + ":" + up.httpPort());
         }
         System.out.flush();
         system.getWhenTerminated().toCompletableFuture().get();
         return Cli.OK;
+    }
+
+    /** Whether this node became a member (up, or weakly up while another member is unreachable) before the deadline. */
+    private static boolean awaitMembership(ActorSystem<?> system, long deadline) throws InterruptedException {
+        org.apache.pekko.cluster.typed.Cluster cluster = org.apache.pekko.cluster.typed.Cluster.get(system);
+        while (System.nanoTime() < deadline) {
+            org.apache.pekko.cluster.MemberStatus status = cluster.selfMember().status();
+            if (status == org.apache.pekko.cluster.MemberStatus.up() || status == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 }

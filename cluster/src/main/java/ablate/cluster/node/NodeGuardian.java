@@ -52,7 +52,8 @@ public final class NodeGuardian {
                 return Behaviors.empty();
             }
             ApiRoutes routes = new ApiRoutes(ctx.getSystem(), coordinator, training.askTimeout(), settings.storage());
-            ApiServer.start(ctx.getSystem(), settings.host(), settings.api(), routes.routes()).whenComplete((server, error) -> {
+            ApiServer.start(ctx.getSystem(), settings.host(), settings.api(),
+                    settings.tls().enabled() ? java.util.Optional.of(settings.tls().sslContext()) : java.util.Optional.empty(), routes.routes()).whenComplete((server, error) -> {
                 if (error != null) {
                     ctx.getSystem().log().error("the HTTP API could not bind {}:{}: {}; stopping", settings.host(),
                             settings.api().httpPort(), error.toString());

@@ -39,7 +39,7 @@ import java.util.stream.StreamSupport;
  * @param userConfig the node's config as given (files and --set), which may override Pekko's settings
  */
 public record NodeSettings(Set<Role> roles, String host, int port, List<String> seeds, Path dataDir,
-        JournalSettings journal, Path storage, ApiSettings api, int snapshotEvery, Config userConfig) {
+        JournalSettings journal, Path storage, ApiSettings api, TlsSettings tls, int snapshotEvery, Config userConfig) {
     /** The ActorSystem's name: every node's, since Pekko only joins systems of the same name. */
     public static final String SYSTEM_NAME = "ablate";
 
@@ -99,7 +99,7 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         String storage = stringAt(full, "cluster.storage");
         return new NodeSettings(launch.roles(), launch.host(), launch.port(), readSeeds(full), dataDir, readJournal(full, dataDir, env),
                 storage.isEmpty() ? dataDir.resolve("runs") : Path.of(storage).toAbsolutePath().normalize(),
-                readApi(full, launch.roles(), env), snapshotEvery, user);
+                readApi(full, launch.roles(), env), TlsSettings.read(full, dataDir, env), snapshotEvery, user);
     }
 
     /** The cluster module's reference.conf alone (not Pekko's, not the run settings'). */
@@ -140,6 +140,7 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         fromCode.put("pekko.remote.artery.canonical.port", port);
         fromCode.put("pekko.cluster.roles", roles.stream().map(Role::clusterName).sorted().toList());
         fromCode.put("pekko.cluster.seed-nodes", seedNodes());
+        fromCode.putAll(tls.pekko());
         String db = "pekko-persistence-jdbc.shared-databases.ablate";
         fromCode.put(db + ".profile", journal.slickProfile());
         fromCode.put(db + ".db.url", journal.jdbcUrl());
@@ -156,7 +157,7 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
     @Override
     public String toString() {
         return "NodeSettings[roles=" + roles + ", host=" + host + ", port=" + port + ", seeds=" + seeds + ", dataDir=" + dataDir
-                + ", journal=" + journal + ", storage=" + storage + ", api=" + api + ", snapshotEvery=" + snapshotEvery + "]";
+                + ", journal=" + journal + ", storage=" + storage + ", api=" + api + ", tls=" + tls + ", snapshotEvery=" + snapshotEvery + "]";
     }
 
     private static void checkKnownKeys(Config user, Config reference) {
@@ -220,7 +221,9 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         Config reference = reference();
         List<String> secrets = new ArrayList<>();
         for (String[] keys : List.of(new String[] {"cluster.journal-postgres.password", "cluster.journal-postgres.password-env"},
-                new String[] {"cluster.api.token", "cluster.api.token-env"})) {
+                new String[] {"cluster.api.token", "cluster.api.token-env"},
+                new String[] {"cluster.tls.key-store-password", "cluster.tls.key-store-password-env"},
+                new String[] {"cluster.tls.trust-store-password", "cluster.tls.trust-store-password-env"})) {
             String direct = quietString(user, keys[0]);
             if (!direct.isEmpty()) {
                 secrets.add(direct);

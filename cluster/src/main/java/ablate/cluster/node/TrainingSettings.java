@@ -10,7 +10,8 @@ import java.time.Duration;
 public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout, Duration stepTimeout, Duration checkpointTimeout,
         Duration ordersTimeout, Duration collectiveTimeout, int collectiveBlockBytes, int grantAhead, int maxRestarts,
         Duration heartbeatInterval, Duration askTimeout, Duration haltTimeout, boolean grow, double stragglerFactor,
-        int stragglerSteps, boolean excludeStragglers) {
+        int stragglerSteps, boolean excludeStragglers, Duration drainTimeout, String killSwitch,
+        Duration resumeSmallerAfter) {
 
     /** Reads the block from a node's config (its overrides over the cluster reference). */
     public static TrainingSettings from(Config user) {
@@ -19,7 +20,9 @@ public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout,
                 duration(c, "step-timeout"), duration(c, "checkpoint-timeout"), duration(c, "orders-timeout"),
                 duration(c, "collective-timeout"), positive(c, "collective-block-bytes"), positive(c, "grant-ahead"),
                 integer(c, "max-restarts"), duration(c, "heartbeat-interval"), duration(c, "ask-timeout"), duration(c, "halt-timeout"),
-                bool(c, "grow"), number(c, "straggler-factor"), positive(c, "straggler-steps"), bool(c, "exclude-stragglers"));
+                bool(c, "grow"), number(c, "straggler-factor"), positive(c, "straggler-steps"), bool(c, "exclude-stragglers"),
+                duration(c, "drain-timeout"), string(c, "kill-switch"),
+                duration(c, "resume-smaller-after"));
         if (s.maxRestarts < 0) {
             throw problem(c, "max-restarts", "must be >= 0, got " + s.maxRestarts);
         }
@@ -28,6 +31,18 @@ public record TrainingSettings(Duration prepareTimeout, Duration connectTimeout,
                     + s.stragglerFactor);
         }
         return s;
+    }
+
+    private static String string(Config c, String key) {
+        try {
+            String v = c.getString("cluster.training." + key);
+            if (v.isBlank() || v.contains("/") || v.contains("\\") || v.startsWith(".")) {
+                throw problem(c, key, "must be a plain file name in the run folder, got '" + v + "'");
+            }
+            return v;
+        } catch (ConfigException e) {
+            throw problem(c, key, e.getMessage());
+        }
     }
 
     private static boolean bool(Config c, String key) {

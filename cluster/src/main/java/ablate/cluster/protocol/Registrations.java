@@ -81,7 +81,9 @@ public final class Registrations {
             // recovery from memory (appended: ids above are stored in journals)
             TrainingProtocol.Halt.class,
             TrainingProtocol.Regroup.class,
-            TrainingProtocol.Halted.class);
+            TrainingProtocol.Halted.class,
+            // draining on SIGTERM (appended)
+            TrainingProtocol.Leaving.class);
 
     private Registrations() {}
 }

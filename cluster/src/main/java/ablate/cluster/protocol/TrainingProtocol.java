@@ -75,7 +75,7 @@ public final class TrainingProtocol {
 
     /** Reports to the run supervisor that placed the group. */
     public sealed interface ToSupervisor extends ClusterMessage permits Prepared, Connected, StepDone, CheckpointWritten, TrainerFailed,
-            Halted {}
+            Halted, Leaving {}
 
     /**
      * Ready: the model is built (and restored) on {@code device}, the ring endpoint listens at
@@ -101,6 +101,13 @@ public final class TrainingProtocol {
      * wrong (bad data, a non-finite loss) and would fail again.
      */
     public record TrainerFailed(GroupId group, int rank, String node, String error, boolean retriable) implements ToSupervisor {}
+
+    /**
+     * The trainer's node is shutting down (SIGTERM: a scheduler's preemption, systemd stop): the
+     * group checkpoints at the step it stands at and goes on without this rank, which leaves once
+     * {@link Release}d.
+     */
+    public record Leaving(GroupId group, int rank, String node, String reason) implements ToSupervisor {}
 
     /** After a {@link Halt}: the replica stands after {@code step} steps; {@code digest} hashes weights, optimizer and state. */
     public record Halted(GroupId group, int rank, long step, long digest) implements ToSupervisor {}

@@ -10,6 +10,7 @@ import ablate.cluster.protocol.TrainingProtocol.Grant;
 import ablate.cluster.protocol.TrainingProtocol.GroupId;
 import ablate.cluster.protocol.TrainingProtocol.Halt;
 import ablate.cluster.protocol.TrainingProtocol.Halted;
+import ablate.cluster.protocol.TrainingProtocol.Leaving;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.Prepared;
 import ablate.cluster.protocol.TrainingProtocol.Prune;
@@ -25,11 +26,14 @@ import ablate.conf.SettingsException;
 import ablate.trainer.data.DataException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -68,6 +72,9 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
 
     private record Regrouped(GroupId group, GroupTraining.Standing standing) implements Command {}
 
+    /** The node shuts down (SIGTERM): answered once the group served has let this trainer go. */
+    private record Drain(ActorRef<Done> replyTo) implements Command {}
+
     /** Who this node is, for heartbeats and error reports. */
     public record Identity(String node, String host, long pid, String device) {}
 
@@ -101,6 +108,8 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
     private final DjlThread djl = new DjlThread();
     private ActorRef<ToCoordinator> coordinator;
     private Serving serving;
+    /** Set once the node shuts down: answered when no group is served any more. */
+    private ActorRef<Done> drained;
 
     public static Behavior<Command> create(Identity identity, GroupTraining.Place place, TrainingSettings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TrainerNode(ctx, timers, identity, place, settings)));
@@ -117,6 +126,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         ctx.getSystem().receptionist().tell(Receptionist.register(TrainingProtocol.TRAINERS, self));
         Listings.subscribe(ctx, TrainingProtocol.COORDINATOR, CoordinatorListed::new);
         timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, settings.heartbeatInterval());
+        drainOnShutdown(ctx);
         ctx.getLog().info("trainer {} on {} ready", identity.node(), identity.device());
     }
 
@@ -163,6 +173,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
                             identity.device(), serving.training.ncclId(), standing.step(), standing.digest()));
                 }
             }
+            case Drain(ActorRef<Done> replyTo) -> onDrain(replyTo);
             case OrdersOverdue(GroupId group) -> {
                 if (serves(group)) {
                     getContext().getLog().warn("no order for group {} in {}: the coordinator is gone; leaving the group", group,
@@ -174,7 +185,45 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         return this;
     }
 
+    /**
+     * On SIGTERM (a scheduler's preemption, systemd stop) the node drains before it leaves the
+     * cluster: the group checkpoints and goes on without this trainer, then releases it. Other
+     * shutdowns (downed by the split-brain resolver, a failed start) do not wait: nothing could answer.
+     */
+    private void drainOnShutdown(ActorContext<Command> ctx) {
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(ctx.getSystem());
+        ActorRef<Command> me = ctx.getSelf();
+        var system = ctx.getSystem();
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-trainer", () -> {
+            boolean sigterm = shutdown.getShutdownReason().map(r -> r instanceof CoordinatedShutdown.JvmExitReason$).orElse(false);
+            if (!sigterm) {
+                return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+            }
+            return AskPattern.<Command, Done>ask(me, Drain::new, settings.drainTimeout(), system.scheduler())
+                    .exceptionally(e -> {
+                        system.log().warn("draining did not finish within {} ({}); leaving anyway", settings.drainTimeout(), e.toString());
+                        return Done.getInstance();
+                    });
+        });
+    }
+
+    private void onDrain(ActorRef<Done> replyTo) {
+        drained = replyTo;
+        heartbeat(); // the coordinator places nothing more here
+        if (serving == null) {
+            replyTo.tell(Done.getInstance());
+            return;
+        }
+        getContext().getLog().info("shutting down: draining group {} (checkpoint, then leave)", serving.group());
+        serving.order.replyTo().tell(new Leaving(serving.group(), serving.order.rank(), identity.node(), "its node is shutting down"));
+    }
+
     private void onOrder(ToTrainer order) {
+        if (order instanceof Prepare prepare && drained != null) {
+            getContext().getLog().info("not preparing group {}: this node is shutting down", prepare.group());
+            prepare.replyTo().tell(new Leaving(prepare.group(), prepare.rank(), identity.node(), "its node is shutting down"));
+            return;
+        }
         if (order instanceof Prepare prepare) {
             if (serving != null) {
                 leave("superseded by group " + prepare.group());
@@ -264,6 +313,9 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         serving.training = training;
         serving.done.set(step);
         getContext().getLog().info("group {} becomes {} in memory at step {}: rank {} of {}", r.from(), r.to(), step, r.rank(), r.ranks());
+        if (drained != null) {
+            r.replyTo().tell(new Leaving(r.to(), r.rank(), identity.node(), "its node is shutting down"));
+        }
         expectOrders();
         run(djl.submit(() -> {
             training.regroup(next, r.committedStep(), place);
@@ -331,6 +383,9 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
     private void leave(String reason) {
         Serving s = serving;
         serving = null;
+        if (drained != null) {
+            drained.tell(Done.getInstance());
+        }
         timers.cancel(OrdersOverdue.class);
         s.stopped = true;
         if (s.running != null) {
@@ -364,7 +419,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             return;
         }
         Serving s = serving;
-        String state = s == null ? "idle" : s.training == null ? "preparing" : s.looping ? "training" : "ready";
+        String state = drained != null ? "draining" : s == null ? "idle" : s.training == null ? "preparing" : s.looping ? "training" : "ready";
         coordinator.tell(new TrainerStatus(self, identity.node(), identity.host(), identity.pid(), identity.device(), state,
                 s == null ? "" : s.group().toString(), s == null ? 0 : s.done.get()));
     }
