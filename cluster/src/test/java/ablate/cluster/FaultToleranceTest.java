@@ -196,6 +196,26 @@ class FaultToleranceTest {
     }
 
     /**
+     * Rank 0 dies right after applying step 30 (committed on every rank) and before writing its
+     * metrics line and running the due validation: the survivors stand at step 30 too, and the new
+     * rank 0 writes the line, validation loss included, from its own replica.
+     */
+    @Test
+    void rank0DyingBetweenACommittedStepAndItsMetricsLineLeavesTheLineToTheNextRank0() throws Exception {
+        Map<Long, double[]> expected = localRun();
+        ClusterApi api = startCluster(3, List.of("ABLATE_CHAOS_HALT_AFTER_STEP=30:0"));
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=3");
+        api.submit("chaos", "debug", set);
+        JsonNode end = api.awaitEnd("chaos", Duration.ofMinutes(4));
+        assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
+        SampleLedger.Verdict ledger = assertExact(expected, "after rank 0 died between the commit of step 30 and its line");
+        assertThat(ledger.regroups()).isEqualTo(1);
+        assertThat(ledger.restarts()).isZero();
+        assertThat(nodes.stream().filter(n -> !n.alive()).count()).as("the rank 0 of step 30 died").isEqualTo(1);
+    }
+
+    /**
      * The coordinator is killed mid-run and started again (same journal, joining through a
      * trainer): it replays the journal and the run resumes from its last committed checkpoint on
      * the same trainers, ending exact.

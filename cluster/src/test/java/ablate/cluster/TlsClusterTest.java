@@ -114,6 +114,15 @@ class TlsClusterTest {
         assertThat(Files.readString(plain.log())).doesNotContain("node up");
         assertThat(Files.readString(coordinator.log())).containsPattern("(?i)ssl|handshake|certificate");
 
+        // the console's client: https:// and the trust store from the environment
+        ablate.cluster.console.ClientEnvironment clientEnv = new ablate.cluster.console.ClientEnvironment(java.util.Map.of(
+                "ABLATE_COORDINATOR", "https://" + coordinator.api(), "ABLATE_TOKEN", TOKEN,
+                "ABLATE_TLS_TRUST_STORE", certs.resolve("truststore.p12").toString(), "ABLATE_TLS_TRUST_STORE_PASSWORD", TRUST_PASSWORD),
+                dir, java.time.Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10));
+        try (var client = new ablate.cluster.console.ClientOptions().client(clientEnv)) {
+            assertThat(client.get("/api/nodes").json().isArray()).isTrue();
+        }
+
         // plain HTTP to the HTTPS port gets nothing
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(URI.create("http://" + coordinator.api() + "/api/nodes"))

@@ -3,6 +3,7 @@ package ablate.cluster.coordinator;
 import ablate.cluster.node.TrainingSettings;
 import ablate.cluster.protocol.TrainingProtocol.CheckpointWritten;
 import ablate.cluster.protocol.TrainingProtocol.Connect;
+import ablate.cluster.protocol.TrainingProtocol.Commit;
 import ablate.cluster.protocol.TrainingProtocol.Connected;
 import ablate.cluster.protocol.TrainingProtocol.Grant;
 import ablate.cluster.protocol.TrainingProtocol.GroupId;
@@ -12,6 +13,7 @@ import ablate.cluster.protocol.TrainingProtocol.Leaving;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.Prepared;
 import ablate.cluster.protocol.TrainingProtocol.Prune;
+import ablate.cluster.protocol.TrainingProtocol.Reduced;
 import ablate.cluster.protocol.TrainingProtocol.Regroup;
 import ablate.cluster.protocol.TrainingProtocol.Release;
 import ablate.cluster.protocol.TrainingProtocol.StepDone;
@@ -107,6 +109,8 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     private byte[] ncclId = new byte[0];
     private final TreeMap<Long, Double> lossOf = new TreeMap<>();
     private final TreeMap<Long, double[]> computeOf = new TreeMap<>();
+    /** Per step in flight, the ranks that hold its summed gradient; all of them: the step is committed. */
+    private final TreeMap<Long, boolean[]> reducedOf = new TreeMap<>();
     private int[] slowSteps;
     private long[] standings;
     private final TreeMap<Integer, Halted> halted = new TreeMap<>();
@@ -161,6 +165,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         slowSteps = new int[members.size()];
         standings = new long[members.size() * 2];
         computeOf.clear();
+        reducedOf.clear();
         Arrays.fill(done, step);
         startStep = step;
         granted = step;
@@ -249,6 +254,19 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 halted.put(h.rank(), h);
                 if (halted.size() + lost.size() >= members.size()) {
                     return regroup();
+                }
+            }
+            case Reduced r when r.group().equals(group) && (phase == Phase.TRAINING || phase == Phase.CHECKPOINTING) -> {
+                boolean[] ranks = reducedOf.computeIfAbsent(r.step(), s -> new boolean[members.size()]);
+                ranks[r.rank()] = true;
+                boolean all = true;
+                for (boolean b : ranks) {
+                    all &= b;
+                }
+                if (all) {
+                    // to every rank at once, and never once halting began: all survivors apply it, or none
+                    reducedOf.headMap(r.step(), true).clear();
+                    members.forEach(m -> m.trainer().tell(new Commit(group, r.step())));
                 }
             }
             case Leaving l when l.group().equals(group) -> {

@@ -83,7 +83,10 @@ public final class Registrations {
             TrainingProtocol.Regroup.class,
             TrainingProtocol.Halted.class,
             // draining on SIGTERM (appended)
-            TrainingProtocol.Leaving.class);
+            TrainingProtocol.Leaving.class,
+            // the two-phase step commit (appended)
+            TrainingProtocol.Reduced.class,
+            TrainingProtocol.Commit.class);
 
     private Registrations() {}
 }

@@ -30,7 +30,7 @@ public final class TrainingProtocol {
 
     /** Orders to a trainer node. */
     public sealed interface ToTrainer extends ClusterMessage permits Prepare, Connect, Grant, WriteCheckpoint, Prune, Release, Halt,
-            Regroup {}
+            Regroup, Commit {}
 
     /**
      * Become rank {@code rank} of {@code ranks} for the run whose resolved config is {@code config},
@@ -75,7 +75,7 @@ public final class TrainingProtocol {
 
     /** Reports to the run supervisor that placed the group. */
     public sealed interface ToSupervisor extends ClusterMessage permits Prepared, Connected, StepDone, CheckpointWritten, TrainerFailed,
-            Halted, Leaving {}
+            Halted, Leaving, Reduced {}
 
     /**
      * Ready: the model is built (and restored) on {@code device}, the ring endpoint listens at
@@ -108,6 +108,12 @@ public final class TrainingProtocol {
      * {@link Release}d.
      */
     public record Leaving(GroupId group, int rank, String node, String reason) implements ToSupervisor {}
+
+    /** A rank holds step {@code step}'s summed gradient and waits for its {@link Commit} before it applies the update. */
+    public record Reduced(GroupId group, int rank, long step) implements ToSupervisor {}
+
+    /** Every rank of the group holds the summed gradient of the steps up to {@code step}: apply them. */
+    public record Commit(GroupId group, long step) implements ToTrainer {}
 
     /** After a {@link Halt}: the replica stands after {@code step} steps; {@code digest} hashes weights, optimizer and state. */
     public record Halted(GroupId group, int rank, long step, long digest) implements ToSupervisor {}

@@ -3,6 +3,7 @@ package ablate.cluster.trainer;
 import ablate.cluster.collective.Endpoint;
 import ablate.cluster.collective.RingCollective;
 import ablate.cluster.collective.TcpAllReduce;
+import ablate.cluster.protocol.TrainingProtocol;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.StepReport;
 import ablate.conf.RunConfig;
@@ -38,6 +39,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupTraining implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupTraining.class);
+    /**
+     * Fault injection for the cluster's fault tests: "STEP:RANK" makes the trainer that is rank RANK
+     * when it applies step STEP die on the spot (like SIGKILL, no shutdown hooks), after the update
+     * and before rank 0 records the step. Unset (the default) injects nothing.
+     */
+    static final String HALT_ENV = "ABLATE_CHAOS_HALT_AFTER_STEP";
+    private static final long[] HALT_AT = haltAt(System.getenv(HALT_ENV));
 
     private Prepare order;
     private final RunConfig config;
@@ -48,6 +56,12 @@ public final class GroupTraining implements AutoCloseable {
     private RunWriter writer;
     private Endpoint endpoint;
     private AllReduce group = AllReduce.single();
+    /** The last step this replica applied, with its validation loss once computed (NaN: not, or not due). */
+    private record Applied(StepMetrics metrics, LoopPolicy.Throughput speed, double valLoss) {}
+
+    private Applied last;
+    /** Set on the DJL thread when the group connects, read by the actor's commits. */
+    private volatile StepGate gate;
 
     /** Where a trainer node keeps things and how it joins rings. */
     public record Place(Path storage, Path dataDir, String device, String bindHost) {}
@@ -148,14 +162,29 @@ public final class GroupTraining implements AutoCloseable {
             closeQuietly(endpoint); // NCCL connects the ranks itself
             String device = config.train().device();
             int index = device.contains(":") ? Integer.parseInt(device.substring(device.indexOf(':') + 1)) : 0;
-            group = NcclAllReduce.join(Nccl.load(), TorchShim.load(), ncclId,
-                    new NcclAllReduce.Settings(order.rank(), order.ranks(), index, timeout));
+            group = gate(timeout).gating(NcclAllReduce.join(Nccl.load(), TorchShim.load(), ncclId,
+                    new NcclAllReduce.Settings(order.rank(), order.ranks(), index, timeout)));
             return;
         }
         List<InetSocketAddress> addresses = ring.stream().map(GroupTraining::address).toList();
         RingCollective.Settings settings = new RingCollective.Settings(order.group().toString(), order.rank(), order.ranks(),
                 timeout, blockBytes);
-        group = new TcpAllReduce(RingCollective.join(endpoint, addresses, settings));
+        group = gate(timeout).gating(new TcpAllReduce(RingCollective.join(endpoint, addresses, settings)));
+    }
+
+    /** A new commit gate for this group's steps: announced to the group's supervisor. */
+    private StepGate gate(Duration timeout) {
+        Prepare current = order;
+        gate = new StepGate(step -> current.replyTo().tell(new TrainingProtocol.Reduced(current.group(), current.rank(), step)), timeout);
+        return gate;
+    }
+
+    /** The supervisor committed the group's steps up to {@code step} (any thread). */
+    void commit(long step) {
+        StepGate g = gate;
+        if (g != null) {
+            g.commit(step);
+        }
     }
 
     /** Steps done so far. */
@@ -202,8 +231,41 @@ public final class GroupTraining implements AutoCloseable {
         } else {
             writer.setAsideAfter(committedStep); // a checkpoint the broken group wrote but never committed
         }
+        if (next.rank() == 0) {
+            recordLastStepIfMissing();
+        }
         writer.regroup(step(), next.group().toString(), next.ranks());
         order = next;
+    }
+
+    /**
+     * The step the group applied last may have no line in metrics.jsonl and the ledger: the rank 0
+     * that writes them died between the commit and the write, or the group broke in the step's
+     * validation pass (after the update). The new rank 0 writes it from its own replica, computing a
+     * due validation loss alone (the same bits as the group's: the sums do not depend on the ranks).
+     */
+    private void recordLastStepIfMissing() {
+        if (last == null || last.metrics().step() != step() || writer.lines().size() != step() - 1) {
+            return;
+        }
+        double val = last.valLoss();
+        if (policy.validatesAfter(step()) && Double.isNaN(val)) {
+            val = trainer.validationLoss(AllReduce.single());
+        }
+        log.info("step {} has no metrics line yet (its writer died, or its validation broke); writing it from this replica", step());
+        writer.append(last.metrics(), last.speed(), val, order.group().toString());
+    }
+
+    private static long[] haltAt(String value) {
+        if (value == null || value.isBlank()) {
+            return new long[] {-1, -1};
+        }
+        String[] parts = value.strip().split(":");
+        try {
+            return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(HALT_ENV + " must be STEP:RANK, not '" + value + "'", e);
+        }
     }
 
     /** The first {@code steps} lines of the run's metrics.jsonl, as the dead writer left it. */
@@ -225,9 +287,15 @@ public final class GroupTraining implements AutoCloseable {
     /** One step with the group, the validation loss when it is due, rank 0's metrics line. */
     StepReport trainOne() {
         StepMetrics m = trainer.step(group);
+        if (m.step() == HALT_AT[0] && order.rank() == HALT_AT[1]) {
+            log.warn("{}: dying right after applying step {} as rank {}", HALT_ENV, m.step(), order.rank());
+            Runtime.getRuntime().halt(137);
+        }
         policy.checkFinite(m);
         LoopPolicy.Throughput speed = policy.throughput(m, order.ranks());
+        last = new Applied(m, speed, Double.NaN);
         double val = policy.validatesAfter(m.step()) ? trainer.validationLoss(group) : Double.NaN;
+        last = new Applied(m, speed, val);
         writer.append(m, speed, val, order.group().toString());
         int own = m.shares().get(order.rank()).end() - m.shares().get(order.rank()).start();
         return new StepReport(m.step(), m.loss(), m.lr(), m.gradNorm(), speed.tokensPerSecond(), speed.mfu(), val,

@@ -4,6 +4,7 @@ import ablate.cluster.node.TrainingSettings;
 import ablate.cluster.protocol.Listings;
 import ablate.cluster.protocol.TrainingProtocol;
 import ablate.cluster.protocol.TrainingProtocol.CheckpointWritten;
+import ablate.cluster.protocol.TrainingProtocol.Commit;
 import ablate.cluster.protocol.TrainingProtocol.Connect;
 import ablate.cluster.protocol.TrainingProtocol.Connected;
 import ablate.cluster.protocol.TrainingProtocol.Grant;
@@ -247,6 +248,12 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             onRegroup(r);
             return;
         }
+        if (order instanceof Commit c) {
+            if (serves(c.group()) && serving.training != null) {
+                serving.training.commit(c.step()); // the DJL thread waits for it; no other bookkeeping
+            }
+            return;
+        }
         GroupId group = switch (order) {
             case Connect c -> c.group();
             case Halt h -> h.group();
@@ -256,6 +263,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             case Prune p -> p.group();
             case Release r -> r.group();
             case Prepare p -> p.group();
+            case Commit c -> c.group();
         };
         if (!serves(group) || serving.training == null) {
             getContext().getLog().debug("ignoring {} for group {}: not serving it", order.getClass().getSimpleName(), group);
@@ -297,6 +305,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             }
             case Prepare p -> throw new IllegalStateException("handled above");
             case Regroup r -> throw new IllegalStateException("handled above");
+            case Commit c -> throw new IllegalStateException("handled above");
         }
     }
 

@@ -3,6 +3,7 @@ package ablate.cluster.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.cluster.node.TrainingSettings;
+import ablate.cluster.protocol.TrainingProtocol.Commit;
 import ablate.cluster.protocol.TrainingProtocol.Connect;
 import ablate.cluster.protocol.TrainingProtocol.Connected;
 import ablate.cluster.protocol.TrainingProtocol.Grant;
@@ -11,12 +12,14 @@ import ablate.cluster.protocol.TrainingProtocol.Halt;
 import ablate.cluster.protocol.TrainingProtocol.Halted;
 import ablate.cluster.protocol.TrainingProtocol.Prepare;
 import ablate.cluster.protocol.TrainingProtocol.Prepared;
+import ablate.cluster.protocol.TrainingProtocol.Reduced;
 import ablate.cluster.protocol.TrainingProtocol.Regroup;
 import ablate.cluster.protocol.TrainingProtocol.Release;
 import ablate.cluster.protocol.TrainingProtocol.StepDone;
 import ablate.cluster.protocol.TrainingProtocol.StepReport;
 import ablate.cluster.protocol.TrainingProtocol.ToSupervisor;
 import ablate.cluster.protocol.TrainingProtocol.ToTrainer;
+import ablate.cluster.protocol.TrainingProtocol.TrainerFailed;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.trainer.run.LoopPolicy;
@@ -166,6 +169,29 @@ class RunSupervisorTest {
         g.step(0, 3, 1.0);
         g.step(1, 3, 1.0); // keeps pace again: the report is withdrawn
         assertThat(g.told(Coordinator.Straggling.class).ratio()).isNaN();
+    }
+
+    @Test
+    void aStepIsCommittedToEveryRankOnceAllHoldItsSumAndNeverOnceTheGroupBroke() throws Exception {
+        Group g = new Group(3, "");
+        g.connect();
+        for (int r = 0; r < 3; r++) {
+            g.supervisor.get(r).tell(new Reduced(GROUP, r, 1));
+        }
+        for (int r = 0; r < 3; r++) {
+            assertThat(g.order(r, Commit.class).step()).isEqualTo(1);
+        }
+        // step 2: ranks 1 and 2 hold the sum, rank 0 fails before it does; nobody may apply step 2
+        g.supervisor.get(1).tell(new Reduced(GROUP, 1, 2));
+        g.supervisor.get(2).tell(new Reduced(GROUP, 2, 2));
+        g.supervisor.get(0).tell(new TrainerFailed(GROUP, 0, "node-0", "peer closed the connection", true));
+        for (int r = 0; r < 3; r++) {
+            g.order(r, Halt.class); // fishing fails on anything but grants before the halt: no commit came
+        }
+        g.supervisor.get(0).tell(new Reduced(GROUP, 0, 2)); // too late: halting
+        for (int r = 0; r < 3; r++) {
+            g.trainers.get(r).expectNoMessage(Duration.ofMillis(300));
+        }
     }
 
     @Test

@@ -77,6 +77,16 @@ public interface AllReduce extends AutoCloseable {
         return array.toByteBuffer(!array.getDevice().isGpu()).order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * Called by every rank once it holds the step's summed gradient, before the update is applied
+     * ({@code step}: the step being completed). A group whose members can fail midway waits here
+     * until the step is committed on every rank (two-phase), so that a rank lost at the end of the
+     * collective never leaves some survivors one step ahead of the others; it throws
+     * {@link AllReduceException} when the step will not be committed (the group broke). This
+     * default commits at once.
+     */
+    default void beforeUpdate(long step) {}
+
     /** The group of one: every operation leaves its arguments as they are. */
     static AllReduce single() {
         return SingleRank.INSTANCE;

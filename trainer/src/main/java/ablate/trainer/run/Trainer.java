@@ -152,6 +152,7 @@ public final class Trainer implements AutoCloseable {
         FixedPointGrid next = state.grid();
         try (Torch.GradMode off = Torch.gradMode(false)) {
             Map<String, NDArray> summed = merged.nonFinite() ? gradients.poisoned() : gradients.reduce(group, grid);
+            group.beforeUpdate(step + 1); // every rank holds the sum: applied on all of them or on none
             if (exact && !merged.nonFinite()) {
                 // fitted to the summed (still loss-scaled) gradient, the same bits on every rank whatever their number
                 next = FixedPointGrid.fitting(gradients.summedMaxAbs(), total, grid);
