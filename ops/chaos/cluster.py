@@ -198,7 +198,8 @@ def local_run(work, preset, settings, env=None):
     args = [ABLATE, "train", "--preset", preset, "--run-dir", str(run_dir)]
     for s in settings:
         args += ["--set", s]
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, **(env or {})))
+    with open(Path(work) / "local.log", "w") as log:
+        subprocess.run(args, check=True, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
     return losses(run_dir)
 
 
