@@ -113,6 +113,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
      * From a supervisor: rank {@code rank} on {@code node} computes {@code ratio} times slower than
      * the others (NaN: it keeps pace again); {@code excluded}: it is left behind, not to be offered back.
      */
+    /** From a supervisor: the node's port refused a connection, its process is gone; offer and place nothing there. */
+    record ProcessGone(String node) implements Command {}
+
     record Straggling(GroupId group, String node, int rank, double ratio, boolean excluded) implements Command {}
 
     private enum Tick implements Command { INSTANCE }
@@ -137,6 +140,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     private final Map<String, PlaceRun> reserved = new HashMap<>();
     private final Map<String, StepReport> lastStep = new HashMap<>();
     private final Set<String> unreachable = new java.util.HashSet<>();
+    /** Nodes a supervisor found dead before the failure detector did; cleared by a heartbeat or the node's removal. */
+    private final Set<String> processGone = new java.util.HashSet<>();
     /** Per run, its stragglers (node address to how many times slower); live information, not journaled. */
     private final Map<String, Map<String, Double>> stragglers = new HashMap<>();
     /** Per run, the nodes left behind as stragglers: never offered to it again. */
@@ -214,6 +219,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                     String address = event.member().address().toString();
                     trainers.keySet().removeIf(t -> nodeOf(t).equals(address));
                     unreachable.remove(address);
+                    processGone.remove(address);
                 }
                 yield Effect().none();
             }
@@ -239,6 +245,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             }
             case CheckpointReady r -> onCheckpoint(state, r);
             case Regrouped r -> onRegrouped(r);
+            case ProcessGone g -> {
+                processGone.add(g.node());
+                yield Effect().none();
+            }
             case OfferTrainers o -> {
                 o.replyTo().tell(new RunSupervisor.Joiners(o.group(), offer(state, o)));
                 yield Effect().none();
@@ -337,6 +347,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             return Effect().none(); // a heartbeat that overtook the node's leaving
         }
         trainers.put(status.trainer(), new Live(status.trainer(), status, now()));
+        processGone.remove(address); // it answers after all
         if (!state.nodes().containsKey(status.node())) {
             return Effect().persist(new NodeRegistered(status.node(), status.host(), status.device(), now()));
         }
@@ -419,7 +430,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** Trainers reachable and neither placed nor reserved, in node order. */
     private List<ActorRef<ToTrainer>> free() {
         List<ActorRef<ToTrainer>> free = new ArrayList<>(trainers.keySet());
-        free.removeIf(t -> unreachable.contains(nodeOf(t)) || "draining".equals(trainers.get(t).status().state()));
+        free.removeIf(t -> unreachable.contains(nodeOf(t)) || processGone.contains(nodeOf(t)) || "draining".equals(trainers.get(t).status().state()));
         active.values().forEach(a -> free.removeAll(a.trainers()));
         reserved.values().forEach(p -> free.removeAll(p.trainers()));
         free.sort(java.util.Comparator.comparing(this::nodeOf));

@@ -72,6 +72,9 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
 
     private record Overdue(long token) implements Command {}
 
+    /** A probe of a halted rank's node: {@code gone} when its port refused the connection (the process is dead). */
+    private record Probed(GroupId group, ActorRef<ToTrainer> trainer, boolean gone) implements Command {}
+
     private record TrainerGone(ActorRef<ToTrainer> trainer) implements Command {}
 
     /** From the coordinator: the failure detector flagged a trainer's node; it is left behind like a dead one. */
@@ -188,6 +191,15 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                     ? report(new Coordinator.CheckpointReady(group, step, getContext().getSelf()))
                     : recover("checkpoint " + step + " does not verify on the coordinator: " + error.getMessage());
             case Overdue(long token) -> token != deadlineToken ? this : onOverdue();
+            case Probed(GroupId g, ActorRef<ToTrainer> trainer, boolean gone) -> {
+                if (gone && g.equals(group) && phase == Phase.HALTING) {
+                    String node = members.get(Math.max(0, rankOf(trainer))).node();
+                    getContext().getLog().info("group {}: the node of {} refuses connections: its process is gone", group, node);
+                    coordinator.tell(new Coordinator.ProcessGone(node));
+                    yield onGone(trainer);
+                }
+                yield this;
+            }
             case TrainerGone(ActorRef<ToTrainer> trainer) -> onGone(trainer);
             case Unreachable(ActorRef<ToTrainer> trainer) -> onGone(trainer);
             case Joiners(GroupId g, List<Member> joiners) -> !g.equals(group) || phase != Phase.GROWING
@@ -585,7 +597,45 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             }
         }
         await("the survivors' halt", settings.haltTimeout());
+        for (int r = 0; r < members.size(); r++) {
+            if (!lost.contains(r)) {
+                probe(members.get(r));
+            }
+        }
         return lost.size() >= members.size() ? regroup() : this;
+    }
+
+    /**
+     * The fast death signal: a trainer whose process died (SIGKILL, OOM) on a host that is up has
+     * its node's port closed, so a TCP connect is refused at once, seconds before the failure
+     * detector flags the node. A live node accepts (the probe sends nothing and closes); a host that
+     * is down does not answer within a second, and the failure detector decides.
+     */
+    private void probe(Member member) {
+        GroupId probing = group;
+        String node = member.node().replaceFirst("^[a-z]+://[^@]*@", "");
+        int colon = node.lastIndexOf(':');
+        if (colon < 0) {
+            return;
+        }
+        String host = node.substring(0, colon).replaceAll("^\\[|]$", "");
+        int port;
+        try {
+            port = Integer.parseInt(node.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        CompletableFuture<Boolean> refused = CompletableFuture.supplyAsync(() -> {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), 1000);
+                return false;
+            } catch (java.net.ConnectException e) {
+                return true; // refused: nothing listens there any more
+            } catch (java.io.IOException e) {
+                return false; // a timeout or another error proves nothing
+            }
+        }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+        getContext().pipeToSelf(refused, (gone, error) -> new Probed(probing, member.trainer(), error == null && gone));
     }
 
     /**
