@@ -120,6 +120,13 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
     private enum Tick implements Command { INSTANCE }
 
+    /** A run found running after a restart, checked against its folder: the newest checkpoint that verifies there (-1: none). */
+    private record Reconciled(String run, long newestVerified, String problem) implements Command {
+        Reconciled withRun(String name) {
+            return new Reconciled(name, newestVerified, problem);
+        }
+    }
+
     /** Chosen by {@link #place}: journal the placement, then start its supervisor. */
     private record PlaceRun(GroupId group, List<ActorRef<ToTrainer>> trainers) implements Command {}
 
@@ -142,6 +149,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     private final Set<String> unreachable = new java.util.HashSet<>();
     /** Nodes a supervisor found dead before the failure detector did; cleared by a heartbeat or the node's removal. */
     private final Set<String> processGone = new java.util.HashSet<>();
+    /** Runs whose folders are being checked after a restart. */
+    private final Set<String> reconciling = new java.util.HashSet<>();
     /** Per run, its stragglers (node address to how many times slower); live information, not journaled. */
     private final Map<String, Map<String, Double>> stragglers = new HashMap<>();
     /** Per run, the nodes left behind as stragglers: never offered to it again. */
@@ -269,6 +278,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             }
             case GroupEnded e -> onGroupEnded(state, e);
             case Tick t -> onTick(state);
+            case Reconciled r -> onReconciled(state, r);
             case PlaceRun p -> onPlaceRun(state, p);
         };
     }
@@ -412,19 +422,56 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onTick(CoordinatorState state) {
-        // runs journaled as running have no supervisor after a restart or a move: queue them again
-        List<CoordinatorEvent> orphans = new ArrayList<>();
+        // runs journaled as running have no supervisor after a restart or a move: check their folders, then queue them again
         for (RunRecord run : state.runs().values()) {
-            if (run.state() == RunState.RUNNING && !active.containsKey(run.name())) {
-                orphans.add(new RunStateChanged(run.name(), RunState.QUEUED, "the coordinator restarted; resuming from step "
-                        + run.committedStep(), false, now()));
+            if (run.state() == RunState.RUNNING && !active.containsKey(run.name()) && reconciling.add(run.name())) {
+                Path runDir = setup.storage().resolve(run.name());
+                long committed = run.committedStep();
+                ctx.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(() -> newestVerified(runDir, committed),
+                        ctx.getSystem().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking())),
+                        (found, error) -> error != null ? new Reconciled(run.name(), -1, error.toString()) : found.withRun(run.name()));
             }
-        }
-        if (!orphans.isEmpty()) {
-            return Effect().persist(orphans).thenRun(this::place);
         }
         place(state);
         return Effect().none();
+    }
+
+    /**
+     * The newest checkpoint in a run folder that verifies, when it is newer than the journal's
+     * committed one. Checkpoints are pruned only after a newer one is committed, so a newer one
+     * that verifies means the journal lost commits (an embedded journal killed mid-write); every
+     * checkpoint is written at a step the whole group completed, so it is a sound place to resume.
+     */
+    private static Reconciled newestVerified(Path runDir, long committed) {
+        try {
+            java.util.Optional<ablate.trainer.checkpoint.Checkpoint> newest =
+                    new ablate.trainer.checkpoint.Checkpoints(runDir.resolve("checkpoints"), Integer.MAX_VALUE).latestCommitted();
+            return new Reconciled("", newest.map(ablate.trainer.checkpoint.Checkpoint::step).filter(s -> s > committed).orElse(-1L), "");
+        } catch (java.io.IOException e) {
+            return new Reconciled("", -1, e.toString());
+        }
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onReconciled(CoordinatorState state, Reconciled r) {
+        reconciling.remove(r.run());
+        RunRecord run = state.runs().get(r.run());
+        if (run == null || run.state() != RunState.RUNNING || active.containsKey(run.name())) {
+            return Effect().none();
+        }
+        List<CoordinatorEvent> events = new ArrayList<>();
+        long from = run.committedStep();
+        if (!r.problem().isEmpty()) {
+            ctx.getLog().warn("run {}: could not check its folder for checkpoints newer than the journal's ({}); resuming from step {}",
+                    run.name(), r.problem(), from);
+        } else if (r.newestVerified() > from) {
+            ctx.getLog().warn("run {}: the journal's last committed checkpoint is step {}, but the run folder holds a verified one of "
+                    + "step {} (the journal lost writes when it was killed); resuming from step {}", run.name(), from, r.newestVerified(),
+                    r.newestVerified());
+            from = r.newestVerified();
+            events.add(new CheckpointCommitted(run.name(), from, now()));
+        }
+        events.add(new RunStateChanged(run.name(), RunState.QUEUED, "the coordinator restarted; resuming from step " + from, false, now()));
+        return Effect().persist(events).thenRun(this::place);
     }
 
     /** Trainers reachable and neither placed nor reserved, in node order. */

@@ -49,9 +49,14 @@ public final class Run {
             double loss = Double.NaN;
             double valLoss = Double.NaN;
             Progress report = new Progress(total, trainer.state().step(), progress);
+            java.nio.file.Path ledgerFile = dir.path().resolve(SampleLedger.FILE);
+            boolean history = java.nio.file.Files.exists(ledgerFile) && java.nio.file.Files.size(ledgerFile) > 0;
             try (MetricsLog metrics = MetricsLog.open(dir.path(), metricsSoFar); SampleLedger ledger = SampleLedger.open(dir.path())) {
                 if (latest.isPresent()) {
                     ledger.restart(resumedFrom, "resumed from " + latest.get().dir().getFileName());
+                } else if (history) {
+                    // stopped before its first checkpoint: the steps it logged are done again from the start
+                    ledger.restart(0, "started again: no checkpoint was written before it stopped");
                 }
                 while (!policy.finished(trainer.state().step())) {
                     StepMetrics m = trainer.step();
