@@ -73,7 +73,13 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     private record Overdue(long token) implements Command {}
 
     /** A probe of a halted rank's node: {@code gone} when its port refused the connection (the process is dead). */
-    private record Probed(GroupId group, ActorRef<ToTrainer> trainer, boolean gone) implements Command {}
+    private record Probed(GroupId group, ActorRef<ToTrainer> trainer, boolean gone, int attempt) implements Command {}
+
+    /** Probe again: a process being killed may still accept for a moment while its sockets close. */
+    private record Reprobe(GroupId group, ActorRef<ToTrainer> trainer, int attempt) implements Command {}
+
+    private static final int PROBES = 10;
+    private static final Duration PROBE_EVERY = Duration.ofMillis(200);
 
     private record TrainerGone(ActorRef<ToTrainer> trainer) implements Command {}
 
@@ -191,7 +197,19 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                     ? report(new Coordinator.CheckpointReady(group, step, getContext().getSelf()))
                     : recover("checkpoint " + step + " does not verify on the coordinator: " + error.getMessage());
             case Overdue(long token) -> token != deadlineToken ? this : onOverdue();
-            case Probed(GroupId g, ActorRef<ToTrainer> trainer, boolean gone) -> {
+            case Reprobe(GroupId g, ActorRef<ToTrainer> trainer, int attempt) -> {
+                int rank = rankOf(trainer);
+                if (g.equals(group) && phase == Phase.HALTING && rank >= 0 && !halted.containsKey(rank) && !lost.contains(rank)) {
+                    probe(members.get(rank), attempt);
+                }
+                yield this;
+            }
+            case Probed(GroupId g, ActorRef<ToTrainer> trainer, boolean gone, int attempt) -> {
+                int rank = rankOf(trainer);
+                boolean waiting = g.equals(group) && phase == Phase.HALTING && rank >= 0 && !halted.containsKey(rank) && !lost.contains(rank);
+                if (!gone && waiting && attempt + 1 < PROBES) {
+                    timers.startSingleTimer("probe-" + rank, new Reprobe(g, trainer, attempt + 1), PROBE_EVERY);
+                }
                 if (gone && g.equals(group) && phase == Phase.HALTING) {
                     String node = members.get(Math.max(0, rankOf(trainer))).node();
                     getContext().getLog().info("group {}: the node of {} refuses connections: its process is gone", group, node);
@@ -599,7 +617,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
         await("the survivors' halt", settings.haltTimeout());
         for (int r = 0; r < members.size(); r++) {
             if (!lost.contains(r)) {
-                probe(members.get(r));
+                probe(members.get(r), 0);
             }
         }
         return lost.size() >= members.size() ? regroup() : this;
@@ -609,9 +627,11 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
      * The fast death signal: a trainer whose process died (SIGKILL, OOM) on a host that is up has
      * its node's port closed, so a TCP connect is refused at once, seconds before the failure
      * detector flags the node. A live node accepts (the probe sends nothing and closes); a host that
-     * is down does not answer within a second, and the failure detector decides.
+     * is down does not answer within a second, and the failure detector decides. A rank that has not
+     * answered the halt is probed up to ten times, 200 ms apart: a process being killed may still
+     * accept for a moment while the kernel closes its sockets.
      */
-    private void probe(Member member) {
+    private void probe(Member member, int attempt) {
         GroupId probing = group;
         String node = member.node().replaceFirst("^[a-z]+://[^@]*@", "");
         int colon = node.lastIndexOf(':');
@@ -635,7 +655,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 return false; // a timeout or another error proves nothing
             }
         }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
-        getContext().pipeToSelf(refused, (gone, error) -> new Probed(probing, member.trainer(), error == null && gone));
+        getContext().pipeToSelf(refused, (gone, error) -> new Probed(probing, member.trainer(), error == null && gone, attempt));
     }
 
     /**
