@@ -108,6 +108,9 @@ def bench(size, scenario, kills, work):
                 t.start()
             for t in restarts:
                 t.join(300)
+            # let the split-brain resolver down the killed node (about 11 s) before the next kill:
+            # keep-majority counts only Up members, and a joining replacement is not one yet
+            time.sleep(12)
             if scenario == "fallback":
                 cl.await_trainers(size + spares)
     finally:
