@@ -48,10 +48,11 @@ class Node:
 class Cluster:
     """A coordinator and trainers on loopback; every node gets env (fault injection) added."""
 
-    def __init__(self, work, trainers, env=None):
+    def __init__(self, work, trainers, env=None, node_args=None):
         self.work = Path(work)
         self.work.mkdir(parents=True, exist_ok=True)
         self.env = dict(os.environ, **(env or {}))
+        self.node_args = list(node_args or [])
         self.env.setdefault("ABLATE_TOKEN", "chaos-%d" % random.randrange(1 << 40))
         self.token = self.env["ABLATE_TOKEN"]
         self.storage = self.work / "runs"
@@ -72,7 +73,7 @@ class Cluster:
         self.starts += 1
         log = self.work / ("%s-%d.log" % (name, self.starts))
         out = open(log, "w")
-        command = [ABLATE, "node", "--role", role, "--host", "127.0.0.1", "--set", "cluster.storage=%s" % self.storage] + args
+        command = [ABLATE, "node", "--role", role, "--host", "127.0.0.1", "--set", "cluster.storage=%s" % self.storage] + self.node_args + args
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
         deadline = time.time() + 180
         while time.time() < deadline:

@@ -20,6 +20,7 @@ Prints the median of each phase over the kills.
 """
 
 import argparse
+import json
 import datetime
 import re
 import signal
@@ -60,6 +61,17 @@ def first_after(log, since, pattern):
     return times[0] if times else None
 
 
+def last_step(metrics):
+    try:
+        with open(metrics, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 4096))
+            lines = [l for l in f.read().decode(errors="replace").splitlines() if l.strip().startswith("{")]
+        return json.loads(lines[-1])["step"] if lines else -1
+    except (OSError, ValueError, KeyError):
+        return -1
+
+
 def measure(cl, name, kill_nodes, scenario):
     before = cl.run(name)
     killed = time.time()
@@ -68,8 +80,16 @@ def measure(cl, name, kill_nodes, scenario):
     for n in kill_nodes:
         n.wait(20)
     at, committed = before["step"], before["committed_step"]
-    floor = at + 1 if scenario == "memory" else committed
-    after = cl.await_run(name, lambda r: r["state"] == "running" and r["step"] > floor, 300)
+    if scenario == "memory":
+        after = cl.await_run(name, lambda r: r["state"] == "running" and r["step"] > at + 1, 300)
+    else:
+        # the run's view keeps the old step until the next progress report: watch rank 0's metrics
+        # instead, rewound to the checkpoint and then grown by the first step after it
+        metrics = cl.storage / name / "metrics.jsonl"
+        deadline = time.time() + 300
+        while last_step(metrics) not in range(committed + 1, at) and time.time() < deadline:
+            time.sleep(0.02)
+        after = cl.run(name)
     done = time.time()
     log = cl.coordinator.log
     broke = first_after(log, killed, r"group %s#\d+ broke|run %s queued|group %s#\d+ broke" % (name, name, name))
@@ -88,13 +108,16 @@ def measure(cl, name, kill_nodes, scenario):
 
 def bench(size, scenario, kills, work):
     spares = size if scenario == "fallback" else 0
-    cl = c.Cluster(work / ("%s-%d" % (scenario, size)), size + spares)
+    # every kill of the fallback scenario is a restart of the run: allow them all
+    cl = c.Cluster(work / ("%s-%d" % (scenario, size)), size + spares, node_args=["--set", "cluster.training.max-restarts=1000"])
     rows = []
     try:
         cl.submit("bench", "debug", settings(100000, size))
         for k in range(kills):
+            known = {n.address for n in cl.nodes() if n.alive()}
             view = cl.await_run("bench", lambda r: r["state"] == "running" and r["trainers"] == size
-                                and r["step"] >= r["committed_step"] + 5, 300)
+                                and r["step"] >= r["committed_step"] + 5
+                                and all(re.sub(r"^pekko://[^@]+@", "", a) in known for a in r["nodes"]), 300)
             if scenario == "memory":
                 victims = [cl.node_at(view["nodes"][k % size])]
             else:
@@ -114,7 +137,10 @@ def bench(size, scenario, kills, work):
             if scenario == "fallback":
                 cl.await_trainers(size + spares)
     finally:
-        cl.request("POST", "/api/runs/bench/cancel") if cl.coordinator.alive() else None
+        try:
+            cl.request("POST", "/api/runs/bench/cancel")
+        except Exception:  # noqa: BLE001 - already ended, or the coordinator is gone: stopping is what matters
+            pass
         cl.stop()
     return rows
 
