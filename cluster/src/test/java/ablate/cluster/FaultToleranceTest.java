@@ -91,9 +91,7 @@ class FaultToleranceTest {
     void killedTrainersCostOnlyTheStepInFlightASpareJoinsAtTheNextCheckpointAndTheLossesStayExact() throws Exception {
         Map<Long, double[]> expected = localRun();
         ClusterApi api = startCluster(4); // 3 for the run, 1 spare
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=3");
-        api.submit("chaos", "debug", set);
+        submit(api, 3);
 
         List<Double> recoverySeconds = new ArrayList<>();
         long earliest = 12;
@@ -139,6 +137,20 @@ class FaultToleranceTest {
                 recoverySeconds);
     }
 
+    /** Submits the test's run (RUN) on {@code trainers} trainers. */
+    private static void submit(ClusterApi api, int trainers) throws Exception {
+        List<String> set = new ArrayList<>(RUN);
+        set.add("cluster.data-parallel=" + trainers);
+        api.submit("chaos", "debug", set);
+    }
+
+    /** Waits until {@code until} holds or the run ends, and asserts that it is still running then. */
+    private static JsonNode awaitRunning(ClusterApi api, java.util.function.Predicate<JsonNode> until, Duration within) throws Exception {
+        JsonNode run = api.await("chaos", r -> until.test(r) || r.path("state").asText().matches("finished|failed"), within);
+        assertThat(run.path("state").asText()).as("%s", run).isEqualTo("running");
+        return run;
+    }
+
     /** Waits for a file to appear (a checkpoint being written), polling every millisecond. */
     private static void awaitFile(Path file, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
@@ -177,9 +189,7 @@ class FaultToleranceTest {
     void aKillDuringACheckpointWriteCommitsNothingHalfWrittenAndThePreviousCheckpointStaysIntact() throws Exception {
         Map<Long, double[]> expected = localRun();
         ClusterApi api = startCluster(3, List.of(Checkpoints.STALL_ENV + "=3000"));
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=3");
-        api.submit("chaos", "debug", set);
+        submit(api, 3);
         Path checkpoints = dir.resolve("runs/chaos/checkpoints");
         awaitFile(checkpoints.resolve(".tmp-step-00000060").resolve(Checkpoint.MODEL), Duration.ofMinutes(3));
         JsonNode writing = api.run("chaos");
@@ -204,9 +214,7 @@ class FaultToleranceTest {
     void rank0DyingBetweenACommittedStepAndItsMetricsLineLeavesTheLineToTheNextRank0() throws Exception {
         Map<Long, double[]> expected = localRun();
         ClusterApi api = startCluster(3, List.of("ABLATE_CHAOS_HALT_AFTER_STEP=30:0"));
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=3");
-        api.submit("chaos", "debug", set);
+        submit(api, 3);
         JsonNode end = api.awaitEnd("chaos", Duration.ofMinutes(4));
         assertThat(end.path("state").asText()).as("%s", end).isEqualTo("finished");
         SampleLedger.Verdict ledger = assertExact(expected, "after rank 0 died between the commit of step 30 and its line");
@@ -224,12 +232,8 @@ class FaultToleranceTest {
     void aKilledCoordinatorComesBackFromItsJournalAndTheRunEndsExact() throws Exception {
         Map<Long, double[]> expected = localRun();
         ClusterApi api = startCluster(2);
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=2");
-        api.submit("chaos", "debug", set);
-        JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= 40 || r.path("state").asText().matches("finished|failed"),
-                Duration.ofMinutes(3));
-        assertThat(before.path("state").asText()).as("%s", before).isEqualTo("running");
+        submit(api, 2);
+        JsonNode before = awaitRunning(api, r -> r.path("step").asLong() >= 40, Duration.ofMinutes(3));
         NodeProcess old = nodes.getFirst();
         old.signal("KILL");
         assertThat(old.awaitExit(Duration.ofSeconds(10))).isNotEqualTo(-1);
@@ -252,9 +256,7 @@ class FaultToleranceTest {
         Map<Long, double[]> expected = localRun();
         List<String> stall = List.of(Checkpoints.STALL_ENV + "=3000");
         ClusterApi api = startCluster(2, stall);
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=2");
-        api.submit("chaos", "debug", set);
+        submit(api, 2);
         Path checkpoints = dir.resolve("runs/chaos/checkpoints");
         awaitFile(checkpoints.resolve(".tmp-step-00000060").resolve(Checkpoint.MODEL), Duration.ofMinutes(3));
         for (NodeProcess n : nodes) {
@@ -284,18 +286,12 @@ class FaultToleranceTest {
     void aTrainerCutOffByAPartitionIsDownedStopsAndTheRestGoOnExact() throws Exception {
         Map<Long, double[]> expected = localRun();
         ClusterApi api = startCluster(3);
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=3");
-        api.submit("chaos", "debug", set);
-        JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= 12 || r.path("state").asText().matches("finished|failed"),
-                Duration.ofMinutes(3));
-        assertThat(before.path("state").asText()).as("%s", before).isEqualTo("running");
+        submit(api, 3);
+        JsonNode before = awaitRunning(api, r -> r.path("step").asLong() >= 12, Duration.ofMinutes(3));
         NodeProcess frozen = trainerOf(before, 0);
         long stepAtStop = before.path("step").asLong();
         frozen.signal("STOP");
-        JsonNode after = api.await("chaos", r -> r.path("trainers").asInt() == 2 && r.path("step").asLong() > stepAtStop + 1
-                || r.path("state").asText().matches("finished|failed"), Duration.ofMinutes(2));
-        assertThat(after.path("state").asText()).as("%s", after).isEqualTo("running");
+        awaitRunning(api, r -> r.path("trainers").asInt() == 2 && r.path("step").asLong() > stepAtStop + 1, Duration.ofMinutes(2));
         Thread.sleep(15_000); // well past stable-after (7 s): the resolver has downed it
         frozen.signal("CONT");
         assertThat(frozen.awaitExit(Duration.ofSeconds(60))).as("the downed trainer exits once it runs again; its log: %s",
@@ -318,17 +314,11 @@ class FaultToleranceTest {
     void sigtermDrainsATrainerAndTheKillSwitchPausesTheRunWithNothingLost() throws Exception {
         Map<Long, double[]> expected = localRun();
         ClusterApi api = startCluster(3);
-        List<String> set = new ArrayList<>(RUN);
-        set.add("cluster.data-parallel=3");
-        api.submit("chaos", "debug", set);
-        JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= 12 || r.path("state").asText().matches("finished|failed"),
-                Duration.ofMinutes(3));
-        assertThat(before.path("state").asText()).as("%s", before).isEqualTo("running");
+        submit(api, 3);
+        JsonNode before = awaitRunning(api, r -> r.path("step").asLong() >= 12, Duration.ofMinutes(3));
         NodeProcess drained = trainerOf(before, 2);
         drained.signal("TERM");
-        JsonNode after = api.await("chaos", r -> r.path("trainers").asInt() == 2 || r.path("state").asText().matches("finished|failed"),
-                Duration.ofMinutes(2));
-        assertThat(after.path("state").asText()).as("%s", after).isEqualTo("running");
+        JsonNode after = awaitRunning(api, r -> r.path("trainers").asInt() == 2, Duration.ofMinutes(2));
         assertThat(after.path("committed_step").asLong()).as("checkpointed where the group went on without it: %s", after)
                 .isEqualTo(after.path("step").asLong());
         // 143: the JVM's status after SIGTERM once its shutdown hooks (the drain, the cluster leave) are done
@@ -336,9 +326,7 @@ class FaultToleranceTest {
         assertThat(Files.readString(drained.log())).contains("draining group");
 
         Path runDir = dir.resolve("runs/chaos");
-        JsonNode beforeSwitch = api.await("chaos", r -> r.path("step").asLong() >= 40 || r.path("state").asText().matches("finished|failed"),
-                Duration.ofMinutes(2));
-        assertThat(beforeSwitch.path("state").asText()).isEqualTo("running");
+        JsonNode beforeSwitch = awaitRunning(api, r -> r.path("step").asLong() >= 40, Duration.ofMinutes(2));
         Files.writeString(runDir.resolve("kill-switch"), "");
         JsonNode paused = api.awaitEnd("chaos", Duration.ofMinutes(2));
         assertThat(paused.path("state").asText()).as("%s", paused).isEqualTo("paused");

@@ -477,7 +477,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** Trainers reachable and neither placed nor reserved, in node order. */
     private List<ActorRef<ToTrainer>> free() {
         List<ActorRef<ToTrainer>> free = new ArrayList<>(trainers.keySet());
-        free.removeIf(t -> unreachable.contains(nodeOf(t)) || processGone.contains(nodeOf(t)) || "draining".equals(trainers.get(t).status().state()));
+        free.removeIf(t -> unreachable.contains(nodeOf(t)) || processGone.contains(nodeOf(t))
+                || "draining".equals(trainers.get(t).status().state()));
         active.values().forEach(a -> free.removeAll(a.trainers()));
         reserved.values().forEach(p -> free.removeAll(p.trainers()));
         free.sort(java.util.Comparator.comparing(this::nodeOf));

@@ -198,20 +198,18 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                     : recover("checkpoint " + step + " does not verify on the coordinator: " + error.getMessage());
             case Overdue(long token) -> token != deadlineToken ? this : onOverdue();
             case Reprobe(GroupId g, ActorRef<ToTrainer> trainer, int attempt) -> {
-                int rank = rankOf(trainer);
-                if (g.equals(group) && phase == Phase.HALTING && rank >= 0 && !halted.containsKey(rank) && !lost.contains(rank)) {
-                    probe(members.get(rank), attempt);
+                if (awaitsHalt(g, rankOf(trainer))) {
+                    probe(members.get(rankOf(trainer)), attempt);
                 }
                 yield this;
             }
             case Probed(GroupId g, ActorRef<ToTrainer> trainer, boolean gone, int attempt) -> {
                 int rank = rankOf(trainer);
-                boolean waiting = g.equals(group) && phase == Phase.HALTING && rank >= 0 && !halted.containsKey(rank) && !lost.contains(rank);
-                if (!gone && waiting && attempt + 1 < PROBES) {
+                if (!gone && awaitsHalt(g, rank) && attempt + 1 < PROBES) {
                     timers.startSingleTimer("probe-" + rank, new Reprobe(g, trainer, attempt + 1), PROBE_EVERY);
                 }
-                if (gone && g.equals(group) && phase == Phase.HALTING) {
-                    String node = members.get(Math.max(0, rankOf(trainer))).node();
+                if (gone && g.equals(group) && phase == Phase.HALTING && rank >= 0) {
+                    String node = members.get(rank).node();
                     getContext().getLog().info("group {}: the node of {} refuses connections: its process is gone", group, node);
                     coordinator.tell(new Coordinator.ProcessGone(node));
                     yield onGone(trainer);
@@ -289,11 +287,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
             case Reduced r when r.group().equals(group) && (phase == Phase.TRAINING || phase == Phase.CHECKPOINTING) -> {
                 boolean[] ranks = reducedOf.computeIfAbsent(r.step(), s -> new boolean[members.size()]);
                 ranks[r.rank()] = true;
-                boolean all = true;
-                for (boolean b : ranks) {
-                    all &= b;
-                }
-                if (all) {
+                if (allOf(ranks)) {
                     // to every rank at once, and never once halting began: all survivors apply it, or none
                     reducedOf.headMap(r.step(), true).clear();
                     members.forEach(m -> m.trainer().tell(new Commit(group, r.step())));
@@ -746,12 +740,21 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
     }
 
     private boolean all() {
-        for (boolean a : answered) {
-            if (!a) {
+        return allOf(answered);
+    }
+
+    private static boolean allOf(boolean[] flags) {
+        for (boolean f : flags) {
+            if (!f) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether {@code rank} of group {@code g} is one the halt still waits for (neither answered nor left behind). */
+    private boolean awaitsHalt(GroupId g, int rank) {
+        return g.equals(group) && phase == Phase.HALTING && rank >= 0 && !halted.containsKey(rank) && !lost.contains(rank);
     }
 
     private int rankOf(ActorRef<ToTrainer> trainer) {

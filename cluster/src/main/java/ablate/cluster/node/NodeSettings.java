@@ -191,7 +191,7 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         }
     }
 
-    private static String stringAt(Config c, String key) {
+    static String stringAt(Config c, String key) {
         try {
             return c.getString(key);
         } catch (ConfigException e) {
@@ -204,7 +204,7 @@ public record NodeSettings(Set<Role> roles, String host, int port, List<String> 
         return at(c, key, "a whole number", Config::getInt);
     }
 
-    private static boolean flagAt(Config c, String key) {
+    static boolean flagAt(Config c, String key) {
         return at(c, key, "on or off", Config::getBoolean);
     }
 

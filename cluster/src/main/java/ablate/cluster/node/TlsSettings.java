@@ -3,7 +3,6 @@ package ablate.cluster.node;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -33,7 +32,7 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
 
     /** Reads and checks the block; relative store paths are resolved against {@code dataDir}. */
     static TlsSettings read(Config c, Path dataDir, Map<String, String> env) {
-        if (!flag(c, "enabled")) {
+        if (!NodeSettings.flagAt(c, BLOCK + "enabled")) {
             return off();
         }
         Path keyStore = store(c, "key-store", dataDir);
@@ -41,8 +40,8 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
         Secret keyPassword = password(c, "key-store-password", env);
         Secret trustPassword = password(c, "trust-store-password", env);
         TlsSettings tls = new TlsSettings(true, keyStore, keyPassword, trustStore, trustPassword);
-        KeyStore keys = load(keyStore, keyPassword, "key-store");
-        KeyStore trusted = load(trustStore, trustPassword, "trust-store");
+        KeyStore keys = load(keyStore, keyPassword, BLOCK + "key-store");
+        KeyStore trusted = load(trustStore, trustPassword, BLOCK + "trust-store");
         try {
             if (Collections.list(keys.aliases()).stream().noneMatch(a -> isKey(keys, a))) {
                 throw new SettingsException(BLOCK + "key-store", origin(c, "key-store"), keyStore + " holds no private key: it needs this node's"
@@ -80,9 +79,9 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
     public SSLContext sslContext() {
         try {
             KeyManagerFactory km = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            km.init(load(keyStore, keyStorePassword, "key-store"), keyStorePassword.reveal().toCharArray());
+            km.init(load(keyStore, keyStorePassword, BLOCK + "key-store"), keyStorePassword.reveal().toCharArray());
             TrustManagerFactory tm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tm.init(load(trustStore, trustStorePassword, "trust-store"));
+            tm.init(load(trustStore, trustStorePassword, BLOCK + "trust-store"));
             SSLContext context = SSLContext.getInstance("TLSv1.3");
             context.init(km.getKeyManagers(), tm.getTrustManagers(), null);
             return context;
@@ -104,6 +103,7 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
         }
     }
 
+    /** Opens a store; {@code key} names the setting (or environment variable) it came from, for the error. */
     private static KeyStore load(Path file, Secret password, String key) {
         try (InputStream in = Files.newInputStream(file)) {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -111,10 +111,10 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
             return store;
         } catch (IOException e) {
             String why = e.getCause() instanceof java.security.UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")
-                    ? "wrong password (" + BLOCK + key + "-password, or its environment variable)" : e.toString();
-            throw new SettingsException(key.startsWith("cluster") ? key : BLOCK + key, file.toString(), "cannot open " + file + ": " + why);
+                    ? "wrong password for " + key + " (its password setting, or the environment variable it names)" : e.toString();
+            throw new SettingsException(key, file.toString(), "cannot open " + file + ": " + why);
         } catch (GeneralSecurityException e) {
-            throw new SettingsException(key.startsWith("cluster") ? key : BLOCK + key, file.toString(), "cannot open " + file + ": " + e);
+            throw new SettingsException(key, file.toString(), "cannot open " + file + ": " + e);
         }
     }
 
@@ -135,7 +135,7 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
     }
 
     private static Path store(Config c, String key, Path dataDir) {
-        String value = string(c, key);
+        String value = NodeSettings.stringAt(c, BLOCK + key);
         if (value.isBlank()) {
             throw new SettingsException(BLOCK + key, origin(c, key), "cluster.tls.enabled is on: give the path of the " + key
                     + " (ops/tls/make-certs.sh makes them)");
@@ -148,33 +148,17 @@ public record TlsSettings(boolean enabled, Path keyStore, Secret keyStorePasswor
     }
 
     private static Secret password(Config c, String key, Map<String, String> env) {
-        String direct = string(c, key);
+        String direct = NodeSettings.stringAt(c, BLOCK + key);
         if (!direct.isEmpty()) {
             return Secret.of(direct);
         }
-        String envName = string(c, key + "-env");
+        String envName = NodeSettings.stringAt(c, BLOCK + key + "-env");
         String fromEnv = env.getOrDefault(envName, "");
         if (fromEnv.isEmpty()) {
             throw new SettingsException(BLOCK + key, origin(c, key), "cluster.tls.enabled is on: set " + BLOCK + key
                     + " or the environment variable " + envName);
         }
         return Secret.of(fromEnv);
-    }
-
-    private static boolean flag(Config c, String key) {
-        try {
-            return c.getBoolean(BLOCK + key);
-        } catch (ConfigException e) {
-            throw new SettingsException(BLOCK + key, origin(c, key), e.getMessage());
-        }
-    }
-
-    private static String string(Config c, String key) {
-        try {
-            return c.getString(BLOCK + key);
-        } catch (ConfigException e) {
-            throw new SettingsException(BLOCK + key, origin(c, key), "must be a string"); // without the value: a password
-        }
     }
 
     private static String origin(Config c, String key) {

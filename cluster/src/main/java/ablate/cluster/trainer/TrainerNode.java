@@ -216,13 +216,17 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
             return;
         }
         getContext().getLog().info("shutting down: draining group {} (checkpoint, then leave)", serving.group());
-        serving.order.replyTo().tell(new Leaving(serving.group(), serving.order.rank(), identity.node(), "its node is shutting down"));
+        serving.order.replyTo().tell(leaving(serving.group(), serving.order.rank()));
+    }
+
+    private Leaving leaving(GroupId group, int rank) {
+        return new Leaving(group, rank, identity.node(), "its node is shutting down");
     }
 
     private void onOrder(ToTrainer order) {
         if (order instanceof Prepare prepare && drained != null) {
             getContext().getLog().info("not preparing group {}: this node is shutting down", prepare.group());
-            prepare.replyTo().tell(new Leaving(prepare.group(), prepare.rank(), identity.node(), "its node is shutting down"));
+            prepare.replyTo().tell(leaving(prepare.group(), prepare.rank()));
             return;
         }
         if (order instanceof Prepare prepare) {
@@ -323,7 +327,7 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
         serving.done.set(step);
         getContext().getLog().info("group {} becomes {} in memory at step {}: rank {} of {}", r.from(), r.to(), step, r.rank(), r.ranks());
         if (drained != null) {
-            r.replyTo().tell(new Leaving(r.to(), r.rank(), identity.node(), "its node is shutting down"));
+            r.replyTo().tell(leaving(r.to(), r.rank()));
         }
         expectOrders();
         run(djl.submit(() -> {
