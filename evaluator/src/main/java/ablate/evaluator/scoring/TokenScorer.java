@@ -28,10 +28,12 @@ import java.util.Map;
  *       pass (rows padded to the batch's longest);
  *   <li>results go back in request order.
  * </ul>
+ *
+ * <p>Planning ({@link #plan}) needs only the window and the options, not the model: the cluster
+ * plans batches once, centrally, and ships them to evaluator nodes that run {@link #forward}.
  */
 public final class TokenScorer {
     private final Gpt model;
-    private final int maxLength;
     private final Options options;
 
     /**
@@ -48,36 +50,65 @@ public final class TokenScorer {
 
     public TokenScorer(Gpt model, Options options) {
         this.model = model;
-        this.maxLength = model.config().seqLen();
         this.options = options;
     }
 
     /** One response per request, in order. */
     public List<Response.LogLikelihood> score(List<TokenRequest> requests) {
-        Response.LogLikelihood[] out = new Response.LogLikelihood[requests.size()];
-        List<Row> rows = pack(requests);
-        rows.sort(Comparator.comparingInt((Row r) -> -r.tokens.length));
+        List<TokenBatch> batches = plan(requests, model.config().seqLen(), options);
+        List<List<Response.LogLikelihood>> answers = new ArrayList<>(batches.size());
+        for (TokenBatch batch : batches) {
+            answers.add(forward(batch));
+        }
+        return inRequestOrder(requests.size(), batches, answers);
+    }
+
+    /**
+     * The forward passes that answer {@code requests} on a model with window {@code maxLength}:
+     * rows packed, sorted longest first and cut at the token budget. A continuation longer than the
+     * window fails with an IllegalArgumentException.
+     */
+    public static List<TokenBatch> plan(List<TokenRequest> requests, int maxLength, Options options) {
+        List<TokenBatch.Row> rows = pack(requests, maxLength, options);
+        rows.sort(Comparator.comparingInt((TokenBatch.Row r) -> -r.tokens().length));
+        List<TokenBatch> batches = new ArrayList<>();
         int start = 0;
         while (start < rows.size()) {
-            int width = rows.get(start).tokens.length;
+            int width = rows.get(start).tokens().length;
             int end = start + 1;
             while (end < rows.size() && (long) (end - start + 1) * width <= options.batchTokens()) {
                 end++;
             }
-            forward(rows.subList(start, end), width, out);
+            batches.add(new TokenBatch(width, rows.subList(start, end)));
             start = end;
+        }
+        return batches;
+    }
+
+    /** Responses of planned batches (each in its {@link TokenBatch#requests()} order) put back in request order. */
+    public static List<Response.LogLikelihood> inRequestOrder(int requests, List<TokenBatch> batches,
+            List<List<Response.LogLikelihood>> answers) {
+        Response.LogLikelihood[] out = new Response.LogLikelihood[requests];
+        for (int b = 0; b < batches.size(); b++) {
+            List<Integer> order = batches.get(b).requests();
+            List<Response.LogLikelihood> answer = answers.get(b);
+            if (answer.size() != order.size()) {
+                throw new IllegalStateException("batch " + b + " answered " + answer.size() + " of its " + order.size() + " requests");
+            }
+            for (int i = 0; i < order.size(); i++) {
+                out[order.get(i)] = answer.get(i);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                throw new IllegalStateException("request " + i + " is in no batch");
+            }
         }
         return Arrays.asList(out);
     }
 
-    /** One segment of a row: a request's continuation and where its predictions are read. */
-    private record Segment(int request, int[] targets, int[] readAt) {}
-
-    /** One model input: tokens, their positions, which segment each belongs to (0 = shared context). */
-    private record Row(int[] tokens, int[] positions, int[] segment, List<Segment> segments) {}
-
-    private List<Row> pack(List<TokenRequest> requests) {
-        List<Row> rows = new ArrayList<>();
+    private static List<TokenBatch.Row> pack(List<TokenRequest> requests, int maxLength, Options options) {
+        List<TokenBatch.Row> rows = new ArrayList<>();
         Map<List<Integer>, List<Integer>> byContext = new LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
             TokenRequest r = requests.get(i);
@@ -89,7 +120,7 @@ public final class TokenScorer {
             if (options.shareContexts() && fits) {
                 byContext.computeIfAbsent(Arrays.stream(r.context()).boxed().toList(), k -> new ArrayList<>()).add(i);
             } else {
-                rows.add(single(i, r));
+                rows.add(single(i, r, maxLength));
             }
         }
         for (List<Integer> group : byContext.values()) {
@@ -112,7 +143,7 @@ public final class TokenScorer {
     }
 
     /** A request alone, left-truncated to the window as the harness does. */
-    private Row single(int index, TokenRequest r) {
+    private static TokenBatch.Row single(int index, TokenRequest r, int maxLength) {
         int[] whole = concat(r.context(), r.continuation());
         int from = Math.max(0, whole.length - (maxLength + 1));
         int[] input = Arrays.copyOfRange(whole, from, whole.length - 1);
@@ -123,11 +154,11 @@ public final class TokenScorer {
         }
         int[] positions = new int[input.length];
         Arrays.setAll(positions, p -> p);
-        return new Row(input, positions, new int[input.length], List.of(new Segment(index, r.continuation(), readAt)));
+        return new TokenBatch.Row(input, positions, new int[input.length], List.of(new TokenBatch.Segment(index, r.continuation(), readAt)));
     }
 
     /** context | cont_1[:-1] | cont_2[:-1] | ...; each continuation's first token is read at the context's end. */
-    private static Row shared(int[] context, List<Integer> members, List<TokenRequest> requests) {
+    private static TokenBatch.Row shared(int[] context, List<Integer> members, List<TokenRequest> requests) {
         int length = context.length;
         for (int i : members) {
             length += requests.get(i).continuation().length - 1;
@@ -136,7 +167,7 @@ public final class TokenScorer {
         int[] positions = new int[length];
         int[] segment = new int[length];
         Arrays.setAll(positions, p -> p);
-        List<Segment> segments = new ArrayList<>();
+        List<TokenBatch.Segment> segments = new ArrayList<>();
         int at = context.length;
         for (int s = 0; s < members.size(); s++) {
             int[] cont = requests.get(members.get(s)).continuation();
@@ -149,47 +180,55 @@ public final class TokenScorer {
                 readAt[k + 1] = at + k;
             }
             at += cont.length - 1;
-            segments.add(new Segment(members.get(s), cont, readAt));
+            segments.add(new TokenBatch.Segment(members.get(s), cont, readAt));
         }
-        return new Row(tokens, positions, segment, segments);
+        return new TokenBatch.Row(tokens, positions, segment, segments);
     }
 
-    private void forward(List<Row> batch, int width, Response.LogLikelihood[] out) {
+    /** Runs one planned batch: its responses in {@link TokenBatch#requests()} order. */
+    public List<Response.LogLikelihood> forward(TokenBatch planned) {
+        List<TokenBatch.Row> batch = planned.rows();
+        int width = planned.width();
+        if (width > model.config().seqLen()) {
+            throw new IllegalArgumentException("a batch of width " + width + " was planned for a longer window than this model's "
+                    + model.config().seqLen());
+        }
         int b = batch.size();
         long[] tokens = new long[b * width];
         long[] positions = new long[b * width];
         boolean[] visible = new boolean[b * width * width];
         int reads = 0;
         for (int r = 0; r < b; r++) {
-            Row row = batch.get(r);
-            int n = row.tokens.length;
+            TokenBatch.Row row = batch.get(r);
+            int n = row.tokens().length;
             for (int i = 0; i < width; i++) {
                 int base = (r * width + i) * width;
                 if (i >= n) {
                     visible[base + i] = true; // padding sees itself, so its softmax stays finite
                     continue;
                 }
-                tokens[r * width + i] = row.tokens[i];
-                positions[r * width + i] = row.positions[i];
+                tokens[r * width + i] = row.tokens()[i];
+                positions[r * width + i] = row.positions()[i];
                 for (int j = 0; j <= i; j++) {
-                    visible[base + j] = row.segment[j] == 0 || row.segment[j] == row.segment[i];
+                    visible[base + j] = row.segment()[j] == 0 || row.segment()[j] == row.segment()[i];
                 }
             }
-            for (Segment s : row.segments) {
-                reads += s.targets.length;
+            for (TokenBatch.Segment s : row.segments()) {
+                reads += s.targets().length;
             }
         }
         long[] readIndex = new long[reads];
         long[] targets = new long[reads];
         int k = 0;
         for (int r = 0; r < b; r++) {
-            for (Segment s : batch.get(r).segments) {
-                for (int t = 0; t < s.targets.length; t++) {
-                    readIndex[k] = (long) r * width + s.readAt[t];
-                    targets[k++] = s.targets[t];
+            for (TokenBatch.Segment s : batch.get(r).segments()) {
+                for (int t = 0; t < s.targets().length; t++) {
+                    readIndex[k] = (long) r * width + s.readAt()[t];
+                    targets[k++] = s.targets()[t];
                 }
             }
         }
+        List<Response.LogLikelihood> out = new ArrayList<>();
         // grad mode is on by default on every thread but the engine's first: without this, scoring on an
         // evaluator's own thread would build an autograd graph over every weight
         try (Torch.GradMode off = Torch.gradMode(false); NDManager m = model.parameters().manager().newSubManager()) {
@@ -204,17 +243,18 @@ public final class TokenScorer {
             long[] argmax = picked.argMax(-1).toType(DataType.INT64, false).toLongArray();
             k = 0;
             for (int r = 0; r < b; r++) {
-                for (Segment s : batch.get(r).segments) {
+                for (TokenBatch.Segment s : batch.get(r).segments()) {
                     float sum = 0;
                     boolean greedy = true;
-                    for (int t = 0; t < s.targets.length; t++, k++) {
+                    for (int t = 0; t < s.targets().length; t++, k++) {
                         sum += tokenLogProbs[k];
                         greedy &= argmax[k] == targets[k];
                     }
-                    out[s.request] = new Response.LogLikelihood(sum, greedy, s.targets.length);
+                    out.add(new Response.LogLikelihood(sum, greedy, s.targets().length));
                 }
             }
         }
+        return out;
     }
 
     private static int[] concat(int[] a, int[] b) {
