@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
  * config itself is kept so that it can be written beside the run.
  */
 public record RunConfig(ModelConfig model, DataConfig data, TrainConfig train, CheckpointConfig checkpoint, ClusterConfig cluster,
-        Config source) {
+        EvalConfig eval, Config source) {
 
     /** The resolved config as HOCON with comments naming where each value came from. */
     public String render() {

@@ -34,7 +34,7 @@ public final class Settings {
     public static final List<String> PRESETS = List.of("debug", "tiny", "small", "125m", "350m", "1b3", "176b");
 
     /** The sections of reference.conf that belong to ablate. */
-    private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint", "cluster");
+    private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint", "cluster", "eval");
 
     private Settings() {}
 
@@ -187,11 +187,14 @@ public final class Settings {
         CheckpointConfig checkpoint = read(resolved, () -> new CheckpointConfig(
                 resolved.getInt("checkpoint.interval"), resolved.getInt("checkpoint.keep")));
         ClusterConfig cluster = read(resolved, () -> readCluster(resolved, train));
+        EvalConfig eval = read(resolved, () -> new EvalConfig(resolved.getStringList("eval.tasks"), resolved.getString("eval.data-dir"),
+                resolved.getString("eval.task-dir"), resolved.getInt("eval.limit"), resolved.getInt("eval.batch-tokens"),
+                resolved.getBoolean("eval.every-checkpoint")));
         Config kept = resolved.withOnlyPath("model");
         for (String section : SECTIONS.subList(1, SECTIONS.size())) {
             kept = kept.withFallback(resolved.withOnlyPath(section));
         }
-        return new RunConfig(model, data, train, checkpoint, cluster, kept);
+        return new RunConfig(model, data, train, checkpoint, cluster, eval, kept);
     }
 
     /** Convenience: compose and parse. */

@@ -13,6 +13,8 @@ import ablate.cluster.coordinator.Views.RunAnswer;
 import ablate.cluster.coordinator.Views.RunFound;
 import ablate.cluster.coordinator.Views.RunView;
 import ablate.cluster.coordinator.Views.RunsFound;
+import ablate.cluster.evaluation.Aggregator;
+import ablate.cluster.node.EvaluationSettings;
 import ablate.cluster.node.TrainingSettings;
 import ablate.cluster.protocol.ClusterMessage;
 import ablate.cluster.protocol.Listings;
@@ -22,6 +24,7 @@ import ablate.cluster.protocol.TrainingProtocol.StepReport;
 import ablate.cluster.protocol.TrainingProtocol.ToCoordinator;
 import ablate.cluster.protocol.TrainingProtocol.ToTrainer;
 import ablate.cluster.protocol.TrainingProtocol.TrainerStatus;
+import ablate.conf.EvalConfig;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.trainer.run.LoopPolicy;
@@ -120,6 +123,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
     private enum Tick implements Command { INSTANCE }
 
+    /** From the aggregator: an evaluation ended. */
+    private record Evaluated(Aggregator.Evaluated result) implements Command {}
+
     /** A run found running after a restart, checked against its folder: the newest checkpoint that verifies there (-1: none). */
     private record Reconciled(String run, long newestVerified, String problem) implements Command {
         Reconciled withRun(String name) {
@@ -130,8 +136,13 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** Chosen by {@link #place}: journal the placement, then start its supervisor. */
     private record PlaceRun(GroupId group, List<ActorRef<ToTrainer>> trainers) implements Command {}
 
-    /** Where runs live and how they are driven. */
-    public record Setup(Path storage, TrainingSettings training, int snapshotEvery, Clock clock) {}
+    /**
+     * Where runs live and how they are driven and evaluated.
+     *
+     * @param dataDir the node's --data-dir: relative eval.data-dir and eval.task-dir of runs resolve against it
+     */
+    public record Setup(Path storage, Path dataDir, TrainingSettings training, EvaluationSettings evaluation, int snapshotEvery,
+            Clock clock) {}
 
     /** A placed run's supervisor and its trainers. */
     private record Active(GroupId group, ActorRef<RunSupervisor.Command> supervisor, List<ActorRef<ToTrainer>> trainers) {}
@@ -155,6 +166,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     private final Map<String, Map<String, Double>> stragglers = new HashMap<>();
     /** Per run, the nodes left behind as stragglers: never offered to it again. */
     private final Map<String, Set<String>> excluded = new HashMap<>();
+    private final ActorRef<Aggregator.Command> aggregator;
+    private final ActorRef<Aggregator.Evaluated> evaluated;
+    /** Runs checked since this coordinator started for a final evaluation that is due (a restart lost it). */
+    private final Set<String> evaluationChecked = new java.util.HashSet<>();
 
     public static Behavior<Command> create(Setup setup) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, setup)));
@@ -165,6 +180,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         this.ctx = ctx;
         this.setup = setup;
         this.refs = ActorRefResolver.get(ctx.getSystem());
+        this.aggregator = ctx.spawn(Aggregator.create(setup.storage(), setup.dataDir(), setup.evaluation()), "aggregator");
+        this.evaluated = ctx.messageAdapter(Aggregator.Evaluated.class, Evaluated::new);
         Listings.subscribe(ctx, TrainingProtocol.TRAINERS, TrainersListed::new);
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
                 ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new), ClusterEvent.MemberEvent.class));
@@ -280,6 +297,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             case Tick t -> onTick(state);
             case Reconciled r -> onReconciled(state, r);
             case PlaceRun p -> onPlaceRun(state, p);
+            case Evaluated(Aggregator.Evaluated r) -> onEvaluated(state, r);
         };
     }
 
@@ -291,6 +309,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         RunConfig config;
         try {
             config = Settings.parse(Settings.parseText(new Settings.Text(s.name() + "/config.conf", s.config())));
+            Evaluations.check(config, setup.dataDir());
             RunDirectory.create(setup.storage().resolve(s.name()), s.config());
         } catch (RuntimeException | IOException e) {
             return Effect().reply(s.replyTo(), new Refused(400, e.getMessage()));
@@ -375,7 +394,14 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         }
         events.add(new CheckpointCommitted(r.group().run(), r.step(), now()));
         ctx.getLog().info("run {}: checkpoint {} committed", r.group().run(), r.step());
-        return Effect().persist(events).thenRun(after -> r.replyTo().tell(new RunSupervisor.Committed(r.step())));
+        return Effect().persist(events).thenRun(after -> {
+            r.replyTo().tell(new RunSupervisor.Committed(r.step()));
+            RunRecord run = after.runs().get(r.group().run());
+            EvalConfig eval = Evaluations.of(run);
+            if (eval.enabled() && eval.everyCheckpoint() && r.step() < run.steps()) {
+                aggregator.tell(new Aggregator.Evaluate(run.name(), r.step(), eval, evaluated));
+            }
+        });
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onRegrouped(Regrouped r) {
@@ -418,12 +444,41 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                 ? e.reason() + " (after " + run.restarts() + " restarts; cluster.training.max-restarts)" : e.reason();
         events.add(new RunStateChanged(run.name(), next, reason, e.outcome() == RunSupervisor.Outcome.BROKEN, now()));
         ctx.getLog().info("run {} {}{}", run.name(), next.name().toLowerCase(), reason.isEmpty() ? "" : ": " + reason);
-        return Effect().persist(events).thenRun(this::place);
+        return Effect().persist(events).thenRun(after -> {
+            place(after);
+            if (next == RunState.FINISHED) {
+                evaluateFinal(after.runs().get(run.name()));
+            }
+        });
+    }
+
+    /** Hands a finished run's last checkpoint to the aggregator when its config asks for zero-shot scores. */
+    private void evaluateFinal(RunRecord run) {
+        EvalConfig eval = Evaluations.of(run);
+        if (eval.enabled()) {
+            aggregator.tell(new Aggregator.Evaluate(run.name(), run.committedStep(), eval, evaluated));
+        }
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onEvaluated(CoordinatorState state, Aggregator.Evaluated r) {
+        if (!state.runs().containsKey(r.run())) {
+            return Effect().none();
+        }
+        if (r.problem().isEmpty()) {
+            ctx.getLog().info("run {}: checkpoint {} evaluated in {} s: {}{}", r.run(), r.step(), String.format("%.1f", r.seconds()),
+                    r.scores(), r.skipped().isEmpty() ? "" : "; skipped " + r.skipped());
+        } else {
+            ctx.getLog().warn("run {}: checkpoint {} could not be evaluated: {}", r.run(), r.step(), r.problem());
+        }
+        return Effect().persist(new CoordinatorEvent.RunEvaluated(r.run(), r.step(), r.scores(), r.problem(), now()));
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onTick(CoordinatorState state) {
         // runs journaled as running have no supervisor after a restart or a move: check their folders, then queue them again
         for (RunRecord run : state.runs().values()) {
+            if (run.state() == RunState.FINISHED && evaluationChecked.add(run.name()) && Evaluations.finalResultsMissing(run, setup.storage())) {
+                evaluateFinal(run); // finished while no evaluation could be recorded (the coordinator stopped)
+            }
             if (run.state() == RunState.RUNNING && !active.containsKey(run.name()) && reconciling.add(run.name())) {
                 Path runDir = setup.storage().resolve(run.name());
                 long committed = run.committedStep();

@@ -28,4 +28,10 @@ public sealed interface CoordinatorEvent extends ClusterMessage {
 
     /** A trainer node was seen for the first time. */
     record NodeRegistered(String node, String host, String device, Instant at) implements CoordinatorEvent {}
+
+    /**
+     * Checkpoint {@code step} was scored zero-shot: the headline figure per task (results in
+     * RUN_DIR/eval/step-N.json), or the problem that stopped the evaluation.
+     */
+    record RunEvaluated(String name, long step, java.util.Map<String, Double> scores, String problem, Instant at) implements CoordinatorEvent {}
 }

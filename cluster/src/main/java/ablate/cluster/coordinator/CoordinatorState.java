@@ -36,6 +36,7 @@ public record CoordinatorState(Map<String, RunRecord> runs, Map<String, NodeReco
                 RunRecord r = runs.get(e.name());
                 yield withRun(r.withState(e.state(), e.reason(), r.restarts() + (e.restarted() ? 1 : 0), e.at()));
             }
+            case CoordinatorEvent.RunEvaluated e -> this; // the figures live in the run folder's eval/ files; the journal keeps the record
             case NodeRegistered e -> {
                 Map<String, NodeRecord> more = new LinkedHashMap<>(nodes);
                 more.put(e.node(), new NodeRecord(e.node(), e.host(), e.device(), e.at()));

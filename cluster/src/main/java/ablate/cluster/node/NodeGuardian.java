@@ -3,12 +3,14 @@ package ablate.cluster.node;
 import ablate.cluster.api.ApiRoutes;
 import ablate.cluster.api.ApiServer;
 import ablate.cluster.coordinator.Coordinator;
+import ablate.cluster.evaluation.EvaluatorNode;
 import ablate.cluster.trainer.GroupTraining;
 import ablate.cluster.trainer.TrainerNode;
 import java.time.Clock;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
@@ -18,7 +20,8 @@ import org.apache.pekko.cluster.typed.SingletonActor;
 /**
  * The root actor of a node: starts what the node's roles need. A coordinator-role node hosts the
  * coordinator singleton when it is the oldest such node (and a proxy to it otherwise) and serves
- * the HTTP API; a trainer-role node runs one {@link TrainerNode} for its device.
+ * the HTTP API; a trainer-role node runs one {@link TrainerNode} for its device, an evaluator-role
+ * node one {@link EvaluatorNode}; both do their DJL work on the node's one {@link DjlThread}.
  */
 public final class NodeGuardian {
     private NodeGuardian() {}
@@ -29,27 +32,32 @@ public final class NodeGuardian {
     public static Behavior<Void> create(NodeSettings settings, String device, Consumer<Started> started) {
         return Behaviors.setup(ctx -> {
             TrainingSettings training = TrainingSettings.from(settings.userConfig());
+            EvaluationSettings evaluation = EvaluationSettings.from(settings.userConfig());
             String address = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+            DjlThread djl = new DjlThread(); // every piece of DJL work of this node, whatever its roles
+            Behavior<Void> running = Behaviors.receive(Void.class).onSignal(PostStop.class, stop -> {
+                djl.close(); // after the children stopped: runs the closes they queued
+                return Behaviors.same();
+            }).build();
             if (settings.hasRole(Role.TRAINER)) {
                 TrainerNode.Identity identity = new TrainerNode.Identity(address, settings.host(), ProcessHandle.current().pid(), device);
                 GroupTraining.Place place = new GroupTraining.Place(settings.storage(), settings.dataDir(), device, settings.host());
-                ctx.spawn(TrainerNode.create(identity, place, training), "trainer");
+                ctx.spawn(TrainerNode.create(identity, place, training, djl), "trainer");
             }
             if (settings.hasRole(Role.EVALUATOR)) {
-                ctx.getLog().info("evaluator role: this node is a cluster member; zero-shot scoring is not scheduled on evaluator"
-                        + " nodes yet (run `ablate eval` against the run folder)");
+                ctx.spawn(EvaluatorNode.create(settings.storage(), device, evaluation.threads(), djl), "evaluator");
             }
             if (!settings.hasRole(Role.COORDINATOR)) {
                 started.accept(new Started(address, 0));
-                return Behaviors.empty();
+                return running;
             }
             ActorRef<Coordinator.Command> coordinator = ClusterSingleton.get(ctx.getSystem()).init(
-                    SingletonActor.of(Coordinator.create(new Coordinator.Setup(settings.storage(), training, settings.snapshotEvery(),
-                                    Clock.systemUTC())), "coordinator")
+                    SingletonActor.of(Coordinator.create(new Coordinator.Setup(settings.storage(), settings.dataDir(), training,
+                                    evaluation, settings.snapshotEvery(), Clock.systemUTC())), "coordinator")
                             .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(Role.COORDINATOR.clusterName())));
             if (!settings.api().serve()) {
                 started.accept(new Started(address, 0));
-                return Behaviors.empty();
+                return running;
             }
             ApiRoutes routes = new ApiRoutes(ctx.getSystem(), coordinator, training.askTimeout(), settings.storage());
             ApiServer.start(ctx.getSystem(), settings.host(), settings.api(),
@@ -62,7 +70,7 @@ public final class NodeGuardian {
                     started.accept(new Started(address, server.port()));
                 }
             });
-            return Behaviors.empty();
+            return running;
         });
     }
 }

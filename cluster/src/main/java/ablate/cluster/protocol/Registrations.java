@@ -86,7 +86,21 @@ public final class Registrations {
             TrainingProtocol.Leaving.class,
             // the two-phase step commit (appended)
             TrainingProtocol.Reduced.class,
-            TrainingProtocol.Commit.class);
+            TrainingProtocol.Commit.class,
+            // zero-shot evaluation on evaluator nodes (appended)
+            CoordinatorEvent.RunEvaluated.class,
+            EvaluationProtocol.JobId.class,
+            EvaluationProtocol.ScoreBatch.class,
+            EvaluationProtocol.Generate.class,
+            EvaluationProtocol.BatchScored.class,
+            EvaluationProtocol.Generated.class,
+            EvaluationProtocol.WorkFailed.class,
+            ablate.evaluator.scoring.TokenBatch.class,
+            ablate.evaluator.scoring.TokenBatch.Row.class,
+            ablate.evaluator.scoring.TokenBatch.Segment.class,
+            ablate.evaluator.scoring.Request.Generate.class,
+            ablate.evaluator.scoring.Response.LogLikelihood.class,
+            ablate.evaluator.scoring.Response.Generated.class);
 
     private Registrations() {}
 }

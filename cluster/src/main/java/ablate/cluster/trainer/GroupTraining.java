@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One trainer's part of a run's group: the model replica, its data, its end of the ring and, on
  * rank 0, the run folder's writer (metrics.jsonl and checkpoints). Every method runs on the node's
- * DJL thread ({@link DjlThread}); the actor only schedules them. The training math is all in
+ * DJL thread ({@link ablate.cluster.node.DjlThread}); the actor only schedules them. The training math is all in
  * {@link Trainer} and {@link LoopPolicy}: this class wires them to the group.
  */
 public final class GroupTraining implements AutoCloseable {

@@ -1,5 +1,6 @@
 package ablate.cluster.trainer;
 
+import ablate.cluster.node.DjlThread;
 import ablate.cluster.node.TrainingSettings;
 import ablate.cluster.protocol.Listings;
 import ablate.cluster.protocol.TrainingProtocol;
@@ -106,19 +107,21 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
     private final TrainingSettings settings;
     private final TimerScheduler<Command> timers;
     private final ActorRef<ToTrainer> self;
-    private final DjlThread djl = new DjlThread();
+    private final DjlThread djl;
     private ActorRef<ToCoordinator> coordinator;
     private Serving serving;
     /** Set once the node shuts down: answered when no group is served any more. */
     private ActorRef<Done> drained;
 
-    public static Behavior<Command> create(Identity identity, GroupTraining.Place place, TrainingSettings settings) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TrainerNode(ctx, timers, identity, place, settings)));
+    /** @param djl the node's DJL thread (its owner closes it after this actor stopped) */
+    public static Behavior<Command> create(Identity identity, GroupTraining.Place place, TrainingSettings settings, DjlThread djl) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TrainerNode(ctx, timers, identity, place, settings, djl)));
     }
 
     private TrainerNode(ActorContext<Command> ctx, TimerScheduler<Command> timers, Identity identity, GroupTraining.Place place,
-            TrainingSettings settings) {
+            TrainingSettings settings, DjlThread djl) {
         super(ctx);
+        this.djl = djl;
         this.identity = identity;
         this.place = place;
         this.settings = settings;
@@ -439,9 +442,8 @@ public final class TrainerNode extends AbstractBehavior<TrainerNode.Command> {
 
     private Behavior<Command> onStop() {
         if (serving != null) {
-            leave("node stopping");
+            leave("node stopping"); // the replica's close is queued on the DJL thread, which runs it before it stops
         }
-        djl.close();
         return this;
     }
 }

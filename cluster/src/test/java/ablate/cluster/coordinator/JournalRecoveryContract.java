@@ -155,7 +155,8 @@ abstract class JournalRecoveryContract {
     }
 
     private Coordinator.Setup setup() {
-        return new Coordinator.Setup(dataDir.resolve("runs"), TrainingSettings.from(ConfigFactory.empty()), 3, Clock.systemUTC());
+        return new Coordinator.Setup(dataDir.resolve("runs"), dataDir, TrainingSettings.from(ConfigFactory.empty()),
+                ablate.cluster.node.EvaluationSettings.from(ConfigFactory.empty()), 3, Clock.systemUTC());
     }
 
     private static Views.RunAnswer ask(ActorTestKit kit, ActorRef<Coordinator.Command> coordinator,

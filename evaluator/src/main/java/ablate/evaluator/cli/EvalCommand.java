@@ -2,6 +2,7 @@ package ablate.evaluator.cli;
 
 import ablate.evaluator.run.Evaluation;
 import ablate.evaluator.run.HarnessResults;
+import ablate.evaluator.run.ResultsFile;
 import ablate.evaluator.run.SampleLog;
 import ablate.evaluator.run.TaskResult;
 import ablate.evaluator.scoring.GptLanguageModel;
@@ -15,9 +16,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -145,7 +144,7 @@ public final class EvalCommand implements Callable<Integer> {
                         new TokenScorer.Options(batchTokens, !noShareContexts))) {
             Path resultsFile = out != null ? out : defaultOut(checkpoint, pretrained);
             // read before scoring, so an unreadable file stops us before the work, not after
-            ObjectNode earlier = out == null && resultsFile != null && Files.exists(resultsFile) ? HarnessResults.read(resultsFile) : null;
+            ObjectNode earlier = out == null && resultsFile != null ? ResultsFile.earlier(resultsFile) : null;
             System.out.println("model: " + pretrained.source());
             long start = System.nanoTime();
             Evaluation.Outcome outcome = evaluation.run(prepared, lm);
@@ -163,11 +162,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
             System.out.printf("%.1f s%n", seconds);
             if (resultsFile != null) {
-                ObjectNode json = HarnessResults.toJson(outcome.results(), config(pretrained), extra(outcome, seconds));
-                if (earlier != null) {
-                    json = HarnessResults.merge(earlier, json); // earlier tasks of this checkpoint stay
-                }
-                HarnessResults.write(resultsFile, json);
+                ResultsFile.Setup setup = new ResultsFile.Setup(pretrained.source(), numFewShot, batchTokens, device, limit, bootstrapIters);
+                HarnessResults.write(resultsFile, ResultsFile.json(outcome, setup, seconds, earlier)); // earlier tasks of this checkpoint stay
                 System.out.println("results: " + resultsFile);
             }
             if (logSamples) {
@@ -193,34 +189,5 @@ public final class EvalCommand implements Callable<Integer> {
                 : dir.getParent() != null && dir.getParent().getFileName().toString().equals("checkpoints") ? dir.getParent().getParent() : null;
         Matcher step = CHECKPOINT_STEP.matcher(pretrained.source());
         return runDir != null && step.find() ? runDir.resolve("eval").resolve("step-" + Long.parseLong(step.group(1)) + ".json") : null;
-    }
-
-    private Map<String, Object> config(Pretrained pretrained) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("model", "ablate");
-        config.put("model_args", pretrained.source());
-        config.put("num_fewshot", numFewShot < 0 ? 0 : numFewShot);
-        config.put("batch_size", null);
-        config.put("batch_tokens", batchTokens);
-        config.put("device", device);
-        config.put("no_cache", true);
-        config.put("limit", limit == 0 ? null : limit);
-        config.put("bootstrap_iters", bootstrapIters);
-        config.put("description_dict", Map.of());
-        return config;
-    }
-
-    private static Map<String, Object> extra(Evaluation.Outcome outcome, double seconds) {
-        Map<String, Object> extra = new LinkedHashMap<>();
-        Map<String, Object> sources = new LinkedHashMap<>();
-        for (TaskResult r : outcome.results()) {
-            sources.put(r.task(), Map.of("documents", r.documents(), "source", r.source()));
-        }
-        extra.put("tasks", sources);
-        Map<String, String> skipped = new LinkedHashMap<>();
-        outcome.skipped().forEach(s -> skipped.put(s.task(), s.reason()));
-        extra.put("skipped", skipped);
-        extra.put("seconds", seconds);
-        return extra;
     }
 }

@@ -14,7 +14,15 @@ public final class BuiltinCorpus {
     /** First document index of the validation split; far beyond any training document count. */
     static final long VAL_INDEX_OFFSET = 1L << 40;
 
+    /** First document index of the held-out probe range (zero-shot probe tasks); beyond training and validation. */
+    static final long PROBE_INDEX_OFFSET = 1L << 41;
+
     private BuiltinCorpus() {}
+
+    /** Held-out document {@code index} for {@code seed}: never a training or validation document. */
+    public static String heldOut(long seed, long index) {
+        return document(seed, PROBE_INDEX_OFFSET + index);
+    }
 
     /** The text of document {@code index} for {@code seed}; a pure function of both. */
     public static String document(long seed, long index) {

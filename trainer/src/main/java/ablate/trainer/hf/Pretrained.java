@@ -174,6 +174,17 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         Files.copy(Files.isDirectory(file) ? file.resolve(TOKENIZER) : file, out.resolve(TOKENIZER), StandardCopyOption.COPY_ATTRIBUTES);
     }
 
+    /**
+     * The tokenizer of a run's checkpoint folder ({@code RUN_DIR/checkpoints/step-N}) as {@link
+     * #loadRun} finds it, without loading the weights: what planning a checkpoint's requests needs.
+     */
+    public static Tokenizer checkpointTokenizer(Path checkpointDir) {
+        RunConfig runConfig = Settings.parse(Settings.parseFile(checkpointDir.resolve(RunDirectory.CONFIG)));
+        Path runRoot = checkpointDir.getParent() != null && checkpointDir.getParent().getParent() != null
+                ? checkpointDir.getParent().getParent() : checkpointDir;
+        return runTokenizer(runConfig, checkpointDir, runRoot);
+    }
+
     private static Tokenizer runTokenizer(RunConfig run, Path weightsDir, Path runRoot) {
         for (Path dir : List.of(weightsDir, runRoot)) {
             if (Files.isRegularFile(dir.resolve(TOKENIZER))) {

@@ -1,4 +1,4 @@
-package ablate.cluster.trainer;
+package ablate.cluster.node;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -13,20 +13,20 @@ import java.util.concurrent.TimeUnit;
  * a replica is a task here, in order; the actor that schedules them stays on Pekko's dispatcher
  * and keeps answering messages while a step runs.
  */
-final class DjlThread implements AutoCloseable {
+public final class DjlThread implements AutoCloseable {
     private final ExecutorService executor = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("ablate-djl").daemon(false).factory());
 
     /** A running task: its result, and the handle that interrupts it. */
-    record Task<T>(CompletableFuture<T> result, Future<?> handle) {
+    public record Task<T>(CompletableFuture<T> result, Future<?> handle) {
         /** Interrupts the task (a collective it waits in fails at once); its result completes exceptionally. */
-        void cancel() {
+        public void cancel() {
             handle.cancel(true);
             result.completeExceptionally(new java.util.concurrent.CancellationException("cancelled")); // if it never started
         }
     }
 
-    <T> Task<T> submit(Callable<T> work) {
+    public <T> Task<T> submit(Callable<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Future<?> handle = executor.submit(() -> {
             try {
