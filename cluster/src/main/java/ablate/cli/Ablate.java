@@ -7,6 +7,8 @@ import ablate.cluster.console.NodesCommand;
 import ablate.cluster.console.RunActionCommand;
 import ablate.cluster.console.RunsCommand;
 import ablate.cluster.console.StatusCommand;
+import ablate.cluster.console.ResultsCommand;
+import ablate.cluster.console.StudyCommand;
 import ablate.cluster.console.SubmitCommand;
 import ablate.cluster.node.NodeCommand;
 import ablate.evaluator.cli.EvalBenchCommand;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
             ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, SubmitCommand.class, RunsCommand.class,
             StatusCommand.class, LogsCommand.class, RunActionCommand.Pause.class, RunActionCommand.Resume.class, RunActionCommand.Cancel.class,
-            RunActionCommand.Checkpoint.class, NodesCommand.class, ConsoleCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
+            RunActionCommand.Checkpoint.class, NodesCommand.class, StudyCommand.class, ResultsCommand.class, ConsoleCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
 public final class Ablate implements Runnable {
     @Override
     public void run() {

@@ -44,8 +44,12 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * validated here, before the coordinator sees it, with the same errors as `ablate train`.
  */
 public final class ApiRoutes extends AllDirectives {
-    /** Run names become folder and actor names: letters, digits, '.', '_' and '-'. */
+    /** Run and study names become folder and actor names: letters, digits, '.', '_' and '-'. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    /** A run's name: NAME, or STUDY/NAME for a run of a study (its folder inside the study's). */
+    public static final Pattern RUN = Pattern.compile(NAME.pattern() + "(/" + NAME.pattern() + ")?");
+    /** What follows a run's name in a path, so never the second part of a study run's name. */
+    private static final java.util.Set<String> RUN_PATHS = java.util.Set.of("logs", "pause", "resume", "cancel", "checkpoint");
 
     private final ActorSystem<?> system;
     private final ActorRef<Coordinator.Command> coordinator;
@@ -68,7 +72,13 @@ public final class ApiRoutes extends AllDirectives {
                 path("runs", () -> concat(
                         get(() -> answer(ask(Coordinator.ListRuns::new), (RunsFound r) -> ok(Json.runs(r.runs())))),
                         post(() -> entity(Unmarshaller.entityToString(), this::submit)))),
-                pathPrefix("runs", () -> pathPrefix(PathMatchers.segment(), this::oneRun)),
+                pathPrefix("runs", () -> pathPrefix(PathMatchers.segment(), first -> concat(
+                        pathPrefix(PathMatchers.segment(), second -> RUN_PATHS.contains(second) ? reject() : oneRun(first + "/" + second)),
+                        oneRun(first)))),
+                path("studies", () -> post(() -> entity(Unmarshaller.entityToString(), this::submitStudy))),
+                pathPrefix("studies", () -> pathPrefix(PathMatchers.segment(), study -> concat(
+                        pathEnd(() -> get(() -> answer(ask(Coordinator.ListRuns::new), (RunsFound r) -> studyRuns(study, r)))),
+                        path("results", () -> get(() -> results(study)))))),
                 path("nodes", () -> get(() -> answer(ask(Coordinator.ListNodes::new), (NodesFound n) -> ok(Json.nodes(n.nodes()))))));
     }
 
@@ -119,6 +129,58 @@ public final class ApiRoutes extends AllDirectives {
         return run(ask(replyTo -> new Coordinator.Submit(runName, rendered, replyTo)));
     }
 
+    /** A study: {"name": S, "base": B, "source": {"name", "text"}, "runs": [{"name": R, "config": resolved HOCON}]}. */
+    private Route submitStudy(String body) {
+        Coordinator.SubmitStudy message;
+        try {
+            JsonNode request = Json.MAPPER.readTree(body);
+            String name = request.path("name").asText("");
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("study name '" + name + "': use letters, digits, '.', '_' and '-' (at most 100)");
+            }
+            List<Coordinator.StudyRun> runs = new ArrayList<>();
+            for (JsonNode r : request.path("runs")) {
+                String run = r.path("name").asText("");
+                if (!NAME.matcher(run).matches() || RUN_PATHS.contains(run)) {
+                    throw new IllegalArgumentException("run name '" + run + "' in study " + name + ": letters, digits, '.', '_' and '-'"
+                            + " (not " + String.join(", ", RUN_PATHS) + ")");
+                }
+                Settings.parse(Settings.parseText(new Settings.Text(name + "/" + run + "/config.conf", r.path("config").asText(""))));
+                runs.add(new Coordinator.StudyRun(run, r.path("config").asText("")));
+            }
+            message = new Coordinator.SubmitStudy(name, request.path("base").asText(""), request.path("source").path("text").asText(""),
+                    runs, null);
+        } catch (SettingsException | IllegalArgumentException | IOException e) {
+            return respond(400, Json.error(e.getMessage()));
+        }
+        Coordinator.SubmitStudy m = message;
+        return answer(ask(replyTo -> new Coordinator.SubmitStudy(m.name(), m.base(), m.source(), m.runs(), replyTo)), (RunAnswer a) -> switch (a) {
+            case RunsFound found -> ok(Json.runs(found.runs()));
+            case RunFound found -> ok(Json.run(found.run()));
+            case Refused r -> respond(r.status(), Json.error(r.error()));
+        });
+    }
+
+    /** The runs of a study with their latest zero-shot figures. */
+    private Route studyRuns(String study, RunsFound all) {
+        List<ablate.cluster.coordinator.Views.RunView> runs = all.runs().stream().filter(r -> r.name().startsWith(study + "/")).toList();
+        if (runs.isEmpty()) {
+            return respond(404, Json.error("no study named " + study));
+        }
+        return ok(Studies.runs(runs));
+    }
+
+    /** The study's comparison, as `ablate report` computes it, read from the run folders. */
+    private Route results(String study) {
+        if (!NAME.matcher(study).matches() || !Files.isDirectory(storage.resolve(study))) {
+            return respond(404, Json.error("no study named " + study));
+        }
+        var blocking = system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+        return onComplete(java.util.concurrent.CompletableFuture.supplyAsync(() -> Studies.results(storage.resolve(study)), blocking),
+                result -> result.isSuccess() ? ok(result.get())
+                        : respond(500, Json.error("cannot read study " + study + ": " + result.failed().get().getMessage())));
+    }
+
     private Route control(String name, String action) {
         Coordinator.Action a;
         try {
@@ -131,7 +193,7 @@ public final class ApiRoutes extends AllDirectives {
 
     /** The run's metrics.jsonl from line {@code from} on, as {"lines": [...], "next": N}. */
     private Route logs(String name, String from) {
-        if (!NAME.matcher(name).matches()) {
+        if (!RUN.matcher(name).matches()) {
             return respond(404, Json.error("no run named " + name));
         }
         return run(ask(replyTo -> new Coordinator.GetRun(name, replyTo)), found -> {
@@ -171,6 +233,7 @@ public final class ApiRoutes extends AllDirectives {
     private Route run(CompletionStage<RunAnswer> answer, Function<RunFound, Route> then) {
         return answer(answer, a -> switch (a) {
             case RunFound found -> then.apply(found);
+            case RunsFound found -> ok(Json.runs(found.runs()));
             case Refused r -> respond(r.status(), Json.error(r.error()));
         });
     }

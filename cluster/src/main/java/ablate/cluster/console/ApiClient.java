@@ -86,8 +86,8 @@ public final class ApiClient implements AutoCloseable {
 
     /** The path of a run, refusing names that are no run's name (and could reach another route). */
     private static String runPath(String run) throws ApiException {
-        if (!ApiRoutes.NAME.matcher(run).matches()) {
-            throw ApiException.badInput("no run named '" + run + "' (run names are letters, digits, '.', '_' and '-')");
+        if (!ApiRoutes.RUN.matcher(run).matches()) {
+            throw ApiException.badInput("no run named '" + run + "' (run names are letters, digits, '.', '_' and '-'; a study's runs STUDY/RUN)");
         }
         return "/api/runs/" + run;
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ablate", subcommands = {SubmitCommand.class, RunsCommand.class, StatusCommand.class, LogsCommand.class,
     RunActionCommand.Pause.class, RunActionCommand.Resume.class, RunActionCommand.Cancel.class, RunActionCommand.Checkpoint.class,
-    NodesCommand.class})
+    NodesCommand.class, StudyCommand.class, ResultsCommand.class})
 final class ConsoleCommands {
     /** The console's own commands, with their help lines. */
     static final Map<String, String> BUILT_IN = Map.of(

@@ -76,6 +76,17 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     /** Accepts a validated run: {@code config} is its resolved config, rendered. */
     public record Submit(String name, String config, ActorRef<RunAnswer> replyTo) implements Command, ClusterMessage {}
 
+    /**
+     * Accepts a study: every run (its resolved config, rendered) as STUDY/RUN in the study folder,
+     * with study.conf naming the base and the study file as submitted; answered with every run or
+     * refused as a whole.
+     */
+    public record SubmitStudy(String name, String base, String source, List<StudyRun> runs, ActorRef<RunAnswer> replyTo)
+            implements Command, ClusterMessage {}
+
+    /** One run of a submitted study: its name in the study and its resolved config. */
+    public record StudyRun(String name, String config) implements ClusterMessage {}
+
     public record GetRun(String name, ActorRef<RunAnswer> replyTo) implements Command, ClusterMessage {}
 
     public record ListRuns(ActorRef<RunsFound> replyTo) implements Command, ClusterMessage {}
@@ -224,6 +235,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     private Effect<CoordinatorEvent, CoordinatorState> on(CoordinatorState state, Command command) {
         return switch (command) {
             case Submit s -> onSubmit(state, s);
+            case SubmitStudy s -> onSubmitStudy(state, s);
             case GetRun g -> Effect().reply(g.replyTo(), state.runs().containsKey(g.name())
                     ? new RunFound(view(state.runs().get(g.name()))) : unknownRun(g.name(), state));
             case ListRuns l -> Effect().reply(l.replyTo(), new RunsFound(state.runs().values().stream().map(this::view).toList()));
@@ -306,6 +318,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             return Effect().reply(s.replyTo(), new Refused(409, "a run named " + s.name() + " exists (" + state.runs().get(s.name()).state()
                     .name().toLowerCase() + "); choose another --name"));
         }
+        if (state.runs().keySet().stream().anyMatch(r -> r.startsWith(s.name() + "/"))) {
+            return Effect().reply(s.replyTo(), new Refused(409, s.name() + " is a study's folder; choose another --name"));
+        }
         RunConfig config;
         try {
             config = Settings.parse(Settings.parseText(new Settings.Text(s.name() + "/config.conf", s.config())));
@@ -319,6 +334,39 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         ctx.getLog().info("run {} submitted: {} steps on {} trainers", s.name(), event.steps(),
                 event.dataParallel() == 0 ? "auto" : event.dataParallel());
         return Effect().persist(event).thenRun(after -> place(after)).thenReply(s.replyTo(), after -> new RunFound(view(after.runs().get(s.name()))));
+    }
+
+    private Effect<CoordinatorEvent, CoordinatorState> onSubmitStudy(CoordinatorState state, SubmitStudy s) {
+        List<String> names = s.runs().stream().map(r -> s.name() + "/" + r.name()).toList();
+        if (state.runs().containsKey(s.name()) || state.runs().keySet().stream().anyMatch(r -> r.startsWith(s.name() + "/"))) {
+            return Effect().reply(s.replyTo(), new Refused(409, "a study or run named " + s.name() + " exists; give the study another name"));
+        }
+        if (s.runs().isEmpty() || s.runs().stream().noneMatch(r -> r.name().equals(s.base()))) {
+            return Effect().reply(s.replyTo(), new Refused(400, "the study's base " + s.base() + " is none of its runs"));
+        }
+        List<CoordinatorEvent> events = new ArrayList<>();
+        try {
+            for (int i = 0; i < names.size(); i++) {
+                String text = s.runs().get(i).config();
+                RunConfig config = Settings.parse(Settings.parseText(new Settings.Text(names.get(i) + "/config.conf", text)));
+                Evaluations.check(config, setup.dataDir());
+                events.add(new RunSubmitted(names.get(i), text, config.train().steps(), config.train().microBatches(),
+                        config.cluster().dataParallel(), now()));
+            }
+            Path folder = setup.storage().resolve(s.name());
+            java.nio.file.Files.createDirectories(folder);
+            java.nio.file.Files.writeString(folder.resolve("study-file.conf"), s.source());
+            java.nio.file.Files.writeString(folder.resolve(ablate.evaluator.report.Study.STUDY_CONF),
+                    "# written by the coordinator; the study file as submitted is study-file.conf\nbase = \"" + s.base() + "\"\n");
+            for (int i = 0; i < names.size(); i++) {
+                RunDirectory.create(setup.storage().resolve(names.get(i)), s.runs().get(i).config());
+            }
+        } catch (RuntimeException | IOException e) {
+            return Effect().reply(s.replyTo(), new Refused(400, e.getMessage()));
+        }
+        ctx.getLog().info("study {} submitted: {} runs, base {}", s.name(), names.size(), s.base());
+        return Effect().persist(events).thenRun(after -> place(after)).thenReply(s.replyTo(),
+                after -> new RunsFound(names.stream().map(n -> view(after.runs().get(n))).toList()));
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onControl(CoordinatorState state, Control c) {
@@ -606,7 +654,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                     run.committedStep(), setup.storage().resolve(run.name()),
                     run.dataParallel() > 0 ? run.dataParallel() : run.microBatches());
             ActorRef<RunSupervisor.Command> supervisor = ctx.spawn(RunSupervisor.create(plan, members, setup.training(), ctx.getSelf()),
-                    "run-" + run.name() + "-" + p.group().generation());
+                    "run-" + run.name().replace('/', '~') + "-" + p.group().generation());
             active.put(run.name(), new Active(p.group(), supervisor, p.trainers()));
         });
     }

@@ -29,14 +29,15 @@ public final class Views {
             Instant lastHeartbeat, boolean reachable) implements ClusterMessage {}
 
     /** The answer about one run: found (and, for a request, done), or refused with why. */
-    public sealed interface RunAnswer extends ClusterMessage permits RunFound, Refused {}
+    public sealed interface RunAnswer extends ClusterMessage permits RunFound, Refused, RunsFound {}
 
     public record RunFound(RunView run) implements RunAnswer {}
 
     /** A refusal the console prints as it is; {@code status} is the HTTP status it maps to. */
     public record Refused(int status, String error) implements RunAnswer {}
 
-    public record RunsFound(List<RunView> runs) implements ClusterMessage {
+    /** Several runs: every run (ListRuns), or those a study submit created. */
+    public record RunsFound(List<RunView> runs) implements RunAnswer {
         public RunsFound {
             runs = List.copyOf(runs);
         }

@@ -100,7 +100,10 @@ public final class Registrations {
             ablate.evaluator.scoring.TokenBatch.Segment.class,
             ablate.evaluator.scoring.Request.Generate.class,
             ablate.evaluator.scoring.Response.LogLikelihood.class,
-            ablate.evaluator.scoring.Response.Generated.class);
+            ablate.evaluator.scoring.Response.Generated.class,
+            // studies (appended)
+            Coordinator.SubmitStudy.class,
+            Coordinator.StudyRun.class);
 
     private Registrations() {}
 }

@@ -57,7 +57,43 @@ public final class Report {
         return out;
     }
 
-    String markdown() {
+    /**
+     * Per variant, the table's figures as values (NaN: not measured): what {@code ablate results --json}
+     * prints. Keys: name, base, avg_acc, avg_acc_stderr, delta, delta_stderr, p_value, verdict,
+     * significant, final_val_loss, tokens_per_s, mfu, tokens, tasks (task to acc).
+     */
+    public List<Map<String, Object>> summary() {
+        Map<String, Comparison> byName = new LinkedHashMap<>();
+        comparisons().forEach(c -> byName.put(c.variant(), c));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Variant v : study.variants()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", v.name());
+            row.put("base", v.name().equals(study.base()));
+            row.put("avg_acc", v.evaluated() ? v.last().average() : Double.NaN);
+            row.put("avg_acc_stderr", v.evaluated() ? v.last().averageStderr().orElse(Double.NaN) : Double.NaN);
+            Comparison c = byName.get(v.name());
+            row.put("delta", c == null ? Double.NaN : c.delta());
+            row.put("delta_stderr", c == null ? Double.NaN : c.stderr());
+            row.put("p_value", c == null ? Double.NaN : c.pValue());
+            row.put("verdict", c == null ? "" : c.verdict());
+            row.put("significant", c != null && c.significant());
+            row.put("final_val_loss", v.finalValidationLoss());
+            row.put("tokens_per_s", v.tokensPerSecond());
+            row.put("mfu", v.mfu());
+            row.put("tokens", v.evaluated() ? v.last().tokens() : Double.NaN);
+            Map<String, Double> tasks = new LinkedHashMap<>();
+            if (v.evaluated()) {
+                v.last().tasks().forEach((t, score) -> tasks.put(t, score.value()));
+            }
+            row.put("tasks", tasks);
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** The summary and per-task tables as markdown (report.md without its charts note). */
+    public String markdown() {
         StringBuilder md = new StringBuilder("# Study report\n\n");
         md.append("Base: `").append(study.base()).append("`. ").append(VERDICT_RULE).append("\n\n");
         md.append("| variant | avg acc (").append(taskCountNote()).append(") | ± stderr | Δ vs base | verdict | final val loss | tokens/s | MFU | tokens seen |\n");
