@@ -1,5 +1,6 @@
 package ablate.cluster;
 
+import ablate.cluster.demo.NodeJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.evaluator.cli.EvalCommand;
@@ -30,11 +31,11 @@ class ClusterEvaluationTest {
 
     @TempDir
     Path dir;
-    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<NodeJvm> nodes = new ArrayList<>();
 
     @AfterEach
     void stopCluster() throws Exception {
-        for (NodeProcess n : nodes.reversed()) {
+        for (NodeJvm n : nodes.reversed()) {
             n.close();
         }
     }
@@ -43,15 +44,15 @@ class ClusterEvaluationTest {
     void evaluatorsKilledMidStreamLoseNothingAndTheScoresEqualAblateEvalToTheLastDigit() throws Exception {
         Path probes = dir.resolve("probes");
         List<String> heldOut = IntStream.range(0, 200).mapToObj(i -> BuiltinCorpus.heldOut(1, i)).toList();
-        List<Integer> counts = ProbeTasks.write(probes, heldOut, 64, 40, 7);
-        assertThat(counts).allMatch(c -> c == 40);
+        assertThat(ProbeTasks.write(probes, heldOut, 64, 40, 7)).containsOnlyKeys(ProbeTasks.NAMES).allSatisfy((task, n) ->
+                assertThat(n).as(task).isEqualTo(40));
 
         List<String> env = List.of("ABLATE_TOKEN=" + TOKEN, "ABLATE_CHAOS_EVAL_UNIT_MS=150");
-        NodeProcess coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
+        NodeJvm coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
                 dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs"));
         start("trainer", env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir", dir.resolve("trainer").toString(),
                 "--set", "cluster.storage=" + dir.resolve("runs"));
-        List<NodeProcess> evaluators = new ArrayList<>();
+        List<NodeJvm> evaluators = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             evaluators.add(start("evaluator-" + i, env, "--role", "evaluator", "--seed", coordinator.address(), "--data-dir",
                     dir.resolve("evaluator-" + i).toString(), "--set", "cluster.storage=" + dir.resolve("runs"), "--set",
@@ -64,7 +65,7 @@ class ClusterEvaluationTest {
                 "eval.limit=40", "eval.batch-tokens=256", "eval.every-checkpoint=on"));
 
         // the first evaluation (checkpoint 10) streams while the run trains on; kill an evaluator once it scores
-        NodeProcess victim = evaluators.getFirst();
+        NodeJvm victim = evaluators.getFirst();
         awaitLine(victim.log(), "loaded checkpoint", Duration.ofMinutes(3));
         victim.signal("KILL");
 
@@ -90,8 +91,8 @@ class ClusterEvaluationTest {
         assertThat(Files.readString(coordinator.log())).contains("go to other evaluators");
     }
 
-    private NodeProcess start(String name, List<String> env, String... args) throws Exception {
-        NodeProcess node = NodeProcess.start(dir.resolve(name + ".log"), env, args);
+    private NodeJvm start(String name, List<String> env, String... args) throws Exception {
+        NodeJvm node = NodeProcess.start(dir.resolve(name + ".log"), env, args);
         nodes.add(node);
         return node;
     }

@@ -1,5 +1,6 @@
 package ablate.cluster;
 
+import ablate.cluster.demo.NodeJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.cli.Ablate;
@@ -36,11 +37,11 @@ class ClusterStudyTest {
 
     @TempDir
     Path dir;
-    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<NodeJvm> nodes = new ArrayList<>();
 
     @AfterEach
     void stopCluster() throws Exception {
-        for (NodeProcess n : nodes.reversed()) {
+        for (NodeJvm n : nodes.reversed()) {
             n.close();
         }
     }
@@ -62,7 +63,7 @@ class ClusterStudyTest {
                 """.formatted(probes, probes.resolve("tasks")));
 
         List<String> env = List.of("ABLATE_TOKEN=" + TOKEN);
-        NodeProcess coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
+        NodeJvm coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
                 dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs"));
         for (int i = 0; i < 2; i++) {
             start("trainer-" + i, env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir",
@@ -118,8 +119,8 @@ class ClusterStudyTest {
         return new Result(exit, out.toString(), err.toString());
     }
 
-    private NodeProcess start(String name, List<String> env, String... args) throws Exception {
-        NodeProcess node = NodeProcess.start(dir.resolve(name + ".log"), env, args);
+    private NodeJvm start(String name, List<String> env, String... args) throws Exception {
+        NodeJvm node = NodeProcess.start(dir.resolve(name + ".log"), env, args);
         nodes.add(node);
         return node;
     }

@@ -1,5 +1,6 @@
 package ablate.cluster;
 
+import ablate.cluster.demo.NodeJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.conf.RunConfig;
@@ -46,14 +47,14 @@ class ClusterTrainingTest {
 
     @TempDir
     static Path dir;
-    private static final List<NodeProcess> nodes = new ArrayList<>();
+    private static final List<NodeJvm> nodes = new ArrayList<>();
     private static String api;
 
     @BeforeAll
     static void startCluster() throws Exception {
         List<String> env = List.of("ABLATE_TOKEN=" + TOKEN);
         String storage = "cluster.storage=" + dir.resolve("runs");
-        NodeProcess coordinator = NodeProcess.start(dir.resolve("coordinator.log"), env, "--role", "coordinator", "--http-port", "0",
+        NodeJvm coordinator = NodeProcess.start(dir.resolve("coordinator.log"), env, "--role", "coordinator", "--http-port", "0",
                 "--data-dir", dir.resolve("coordinator").toString(), "--set", storage);
         nodes.add(coordinator);
         api = coordinator.api();
@@ -66,7 +67,7 @@ class ClusterTrainingTest {
 
     @AfterAll
     static void stopCluster() throws Exception {
-        for (NodeProcess n : nodes.reversed()) {
+        for (NodeJvm n : nodes.reversed()) {
             n.close();
         }
     }
@@ -109,7 +110,7 @@ class ClusterTrainingTest {
             assertThat(request("GET", route, "", "Bearer " + TOKEN).statusCode()).as(route).isEqualTo(200);
         }
         assertThat(request("POST", "/api/runs", "{\"preset\": \"debug\"}", "").statusCode()).isEqualTo(401);
-        for (NodeProcess n : nodes) {
+        for (NodeJvm n : nodes) {
             assertThat(Files.readString(n.log())).as("the token in %s", n.log()).doesNotContain(TOKEN);
         }
     }
@@ -132,7 +133,7 @@ class ClusterTrainingTest {
     /** SIGTERM makes a node leave the cluster and exit: the coordinator lists it as gone within seconds, not after a failure timeout. */
     @Test
     void aTrainerStopsCleanlyOnSigterm() throws Exception {
-        NodeProcess extra = NodeProcess.start(dir.resolve("trainer-extra.log"), List.of("ABLATE_TOKEN=" + TOKEN), "--role", "trainer",
+        NodeJvm extra = NodeProcess.start(dir.resolve("trainer-extra.log"), List.of("ABLATE_TOKEN=" + TOKEN), "--role", "trainer",
                 "--seed", nodes.getFirst().address(), "--data-dir", dir.resolve("trainer-extra").toString());
         try {
             String node = "pekko://ablate@" + extra.address();

@@ -1,5 +1,6 @@
 package ablate.cluster;
 
+import ablate.cluster.demo.NodeJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.conf.RunConfig;
@@ -36,11 +37,11 @@ class FaultToleranceTest {
 
     @TempDir
     Path dir;
-    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<NodeJvm> nodes = new ArrayList<>();
 
     @AfterEach
     void stopCluster() throws Exception {
-        for (NodeProcess n : nodes.reversed()) {
+        for (NodeJvm n : nodes.reversed()) {
             n.close();
         }
     }
@@ -51,7 +52,7 @@ class FaultToleranceTest {
 
     /** A coordinator and {@code trainers} trainers, each node with {@code env} (fault injection) added. */
     private ClusterApi startCluster(int trainers, List<String> env) throws Exception {
-        NodeProcess coordinator = startCoordinator(env);
+        NodeJvm coordinator = startCoordinator(env);
         for (int i = 0; i < trainers; i++) {
             startTrainer(i, env, coordinator.address());
         }
@@ -61,20 +62,20 @@ class FaultToleranceTest {
     }
 
     /** The coordinator; with seeds it joins their cluster (a restart), without it forms one. */
-    private NodeProcess startCoordinator(List<String> env, String... seeds) throws Exception {
+    private NodeJvm startCoordinator(List<String> env, String... seeds) throws Exception {
         List<String> args = new ArrayList<>(List.of("--role", "coordinator", "--http-port", "0", "--data-dir",
                 dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs")));
         for (String seed : seeds) {
             args.addAll(List.of("--seed", seed));
         }
-        NodeProcess coordinator = NodeProcess.start(dir.resolve("coordinator-" + nodes.size() + ".log"), environment(env),
+        NodeJvm coordinator = NodeProcess.start(dir.resolve("coordinator-" + nodes.size() + ".log"), environment(env),
                 args.toArray(String[]::new));
         nodes.add(coordinator);
         return coordinator;
     }
 
-    private NodeProcess startTrainer(int i, List<String> env, String seed) throws Exception {
-        NodeProcess trainer = NodeProcess.start(dir.resolve("trainer-" + i + "-" + nodes.size() + ".log"), environment(env), "--role",
+    private NodeJvm startTrainer(int i, List<String> env, String seed) throws Exception {
+        NodeJvm trainer = NodeProcess.start(dir.resolve("trainer-" + i + "-" + nodes.size() + ".log"), environment(env), "--role",
                 "trainer", "--seed", seed, "--data-dir", dir.resolve("trainer-" + i).toString(), "--set",
                 "cluster.storage=" + dir.resolve("runs"));
         nodes.add(trainer);
@@ -100,7 +101,7 @@ class FaultToleranceTest {
             JsonNode before = api.await("chaos", r -> r.path("step").asLong() >= killAt && r.path("trainers").asInt() == 3
                     || r.path("state").asText().matches("finished|failed"), Duration.ofMinutes(3));
             assertThat(before.path("state").asText()).as("running on 3 trainers when kill %d comes: %s", kill, before).isEqualTo("running");
-            NodeProcess victim = trainerOf(before, kill == 0 ? 1 : 0);
+            NodeJvm victim = trainerOf(before, kill == 0 ? 1 : 0);
             long killedAt = System.nanoTime();
             long stepAtKill = before.path("step").asLong();
             victim.signal("KILL");
@@ -234,10 +235,10 @@ class FaultToleranceTest {
         ClusterApi api = startCluster(2);
         submit(api, 2);
         JsonNode before = awaitRunning(api, r -> r.path("step").asLong() >= 40, Duration.ofMinutes(3));
-        NodeProcess old = nodes.getFirst();
+        NodeJvm old = nodes.getFirst();
         old.signal("KILL");
         assertThat(old.awaitExit(Duration.ofSeconds(10))).isNotEqualTo(-1);
-        NodeProcess coordinator = startCoordinator(List.of(), nodes.get(1).address());
+        NodeJvm coordinator = startCoordinator(List.of(), nodes.get(1).address());
         ClusterApi again = new ClusterApi(coordinator.api(), TOKEN);
 
         JsonNode end = again.awaitEnd("chaos", Duration.ofMinutes(4));
@@ -259,14 +260,14 @@ class FaultToleranceTest {
         submit(api, 2);
         Path checkpoints = dir.resolve("runs/chaos/checkpoints");
         awaitFile(checkpoints.resolve(".tmp-step-00000060").resolve(Checkpoint.MODEL), Duration.ofMinutes(3));
-        for (NodeProcess n : nodes) {
+        for (NodeJvm n : nodes) {
             n.signal("KILL");
         }
-        for (NodeProcess n : nodes) {
+        for (NodeJvm n : nodes) {
             assertThat(n.awaitExit(Duration.ofSeconds(10))).isNotEqualTo(-1);
         }
         nodes.clear();
-        NodeProcess coordinator = startCoordinator(List.of());
+        NodeJvm coordinator = startCoordinator(List.of());
         for (int i = 0; i < 2; i++) {
             startTrainer(i, List.of(), coordinator.address());
         }
@@ -288,7 +289,7 @@ class FaultToleranceTest {
         ClusterApi api = startCluster(3);
         submit(api, 3);
         JsonNode before = awaitRunning(api, r -> r.path("step").asLong() >= 12, Duration.ofMinutes(3));
-        NodeProcess frozen = trainerOf(before, 0);
+        NodeJvm frozen = trainerOf(before, 0);
         long stepAtStop = before.path("step").asLong();
         frozen.signal("STOP");
         awaitRunning(api, r -> r.path("trainers").asInt() == 2 && r.path("step").asLong() > stepAtStop + 1, Duration.ofMinutes(2));
@@ -316,7 +317,7 @@ class FaultToleranceTest {
         ClusterApi api = startCluster(3);
         submit(api, 3);
         JsonNode before = awaitRunning(api, r -> r.path("step").asLong() >= 12, Duration.ofMinutes(3));
-        NodeProcess drained = trainerOf(before, 2);
+        NodeJvm drained = trainerOf(before, 2);
         drained.signal("TERM");
         JsonNode after = awaitRunning(api, r -> r.path("trainers").asInt() == 2, Duration.ofMinutes(2));
         assertThat(after.path("committed_step").asLong()).as("checkpointed where the group went on without it: %s", after)
@@ -343,10 +344,10 @@ class FaultToleranceTest {
     }
 
     /** The trainer node of rank {@code rank} in the run's current placement. */
-    private NodeProcess trainerOf(JsonNode run, int rank) {
+    private NodeJvm trainerOf(JsonNode run, int rank) {
         String node = run.path("nodes").get(rank).asText().replaceFirst("^pekko://[^@]+@", "");
         return nodes.stream().filter(n -> n.address().equals(node)).findFirst()
-                .orElseThrow(() -> new AssertionError("no node " + node + " among " + nodes.stream().map(NodeProcess::address).toList()));
+                .orElseThrow(() -> new AssertionError("no node " + node + " among " + nodes.stream().map(NodeJvm::address).toList()));
     }
 
     private Map<Long, double[]> localRun() throws Exception {

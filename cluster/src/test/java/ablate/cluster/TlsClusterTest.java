@@ -1,5 +1,6 @@
 package ablate.cluster;
 
+import ablate.cluster.demo.NodeJvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,11 +34,11 @@ class TlsClusterTest {
 
     @TempDir
     Path dir;
-    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<NodeJvm> nodes = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (NodeProcess n : nodes.reversed()) {
+        for (NodeJvm n : nodes.reversed()) {
             n.close();
         }
     }
@@ -65,11 +66,11 @@ class TlsClusterTest {
                 "ABLATE_TLS_TRUST_STORE_PASSWORD=" + TRUST_PASSWORD);
     }
 
-    private NodeProcess node(boolean await, String name, String role, List<String> extra) throws Exception {
+    private NodeJvm node(boolean await, String name, String role, List<String> extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("--role", role, "--data-dir", dir.resolve(name).toString()));
         args.addAll(extra);
         Path log = dir.resolve(name + ".log");
-        NodeProcess n = await ? NodeProcess.start(log, env(), args.toArray(String[]::new))
+        NodeJvm n = await ? NodeProcess.start(log, env(), args.toArray(String[]::new))
                 : NodeProcess.spawn(log, env(), args.toArray(String[]::new));
         nodes.add(n);
         return n;
@@ -84,7 +85,7 @@ class TlsClusterTest {
 
         List<String> coordinatorArgs = new ArrayList<>(List.of("--http-port", "0"));
         coordinatorArgs.addAll(tlsArgs(certs, "coordinator"));
-        NodeProcess coordinator = node(true, "coordinator", "coordinator", coordinatorArgs);
+        NodeJvm coordinator = node(true, "coordinator", "coordinator", coordinatorArgs);
         assertThat(Files.readString(coordinator.log())).contains("api: https://").contains("Artery tls-tcp");
         List<String> trainerArgs = new ArrayList<>(List.of("--seed", coordinator.address()));
         trainerArgs.addAll(tlsArgs(certs, "trainer"));
@@ -93,8 +94,8 @@ class TlsClusterTest {
         // another CA's certificate, and no TLS at all: both knock for a while and stay out
         List<String> intruderArgs = new ArrayList<>(List.of("--seed", coordinator.address()));
         intruderArgs.addAll(tlsArgs(rogue, "intruder"));
-        NodeProcess intruder = node(false, "intruder", "trainer", intruderArgs);
-        NodeProcess plain = node(false, "plain", "trainer", List.of("--seed", coordinator.address()));
+        NodeJvm intruder = node(false, "intruder", "trainer", intruderArgs);
+        NodeJvm plain = node(false, "plain", "trainer", List.of("--seed", coordinator.address()));
 
         HttpClient https = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .sslContext(TlsSettings.trusting(certs.resolve("truststore.p12"), Secret.of(TRUST_PASSWORD), "test")).build();
