@@ -43,9 +43,9 @@ class ClusterEvaluationTest {
     @Test
     void evaluatorsKilledMidStreamLoseNothingAndTheScoresEqualAblateEvalToTheLastDigit() throws Exception {
         Path probes = dir.resolve("probes");
-        List<String> heldOut = IntStream.range(0, 200).mapToObj(i -> BuiltinCorpus.heldOut(1, i)).toList();
-        assertThat(ProbeTasks.write(probes, heldOut, 64, 40, 7)).containsOnlyKeys(ProbeTasks.NAMES).allSatisfy((task, n) ->
-                assertThat(n).as(task).isEqualTo(40));
+        List<String> heldOut = IntStream.range(0, 600).mapToObj(i -> BuiltinCorpus.heldOut(1, i)).toList();
+        assertThat(ProbeTasks.write(probes, heldOut, 64, 40, 7)).containsEntry("probe_cloze", 40).containsEntry("probe_word", 40)
+                .containsEntry("probe_order", 40);
 
         List<String> env = List.of("ABLATE_TOKEN=" + TOKEN, "ABLATE_CHAOS_EVAL_UNIT_MS=150");
         NodeJvm coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
@@ -61,7 +61,7 @@ class ClusterEvaluationTest {
         ClusterApi api = new ClusterApi(coordinator.api(), TOKEN);
         api.awaitTrainers(1);
         api.submit("scored", "debug", List.of("train.steps=20", "train.threads=1", "checkpoint.interval=10",
-                "eval.tasks=[probe_cloze, probe_order]", "eval.data-dir=" + probes, "eval.task-dir=" + probes.resolve("tasks"),
+                "eval.tasks=[probe_cloze, probe_word, probe_order]", "eval.data-dir=" + probes, "eval.task-dir=" + probes.resolve("tasks"),
                 "eval.limit=40", "eval.batch-tokens=256", "eval.every-checkpoint=on"));
 
         // the first evaluation (checkpoint 10) streams while the run trains on; kill an evaluator once it scores
@@ -77,7 +77,7 @@ class ClusterEvaluationTest {
             awaitFile(cluster, Duration.ofMinutes(3));
             Path local = dir.resolve("local-" + step + ".json");
             int code = new CommandLine(new EvalCommand()).execute("--checkpoint",
-                    runDir.resolve("checkpoints").resolve(String.format("step-%08d", step)).toString(), "--tasks", "probe_cloze,probe_order",
+                    runDir.resolve("checkpoints").resolve(String.format("step-%08d", step)).toString(), "--tasks", "probe_cloze,probe_word,probe_order",
                     "--task-dir", probes.resolve("tasks").toString(), "--data-dir", probes.toString(), "--limit", "40",
                     "--batch-tokens", "256", "--threads", "1", "--out", local.toString());
             assertThat(code).isZero();

@@ -16,14 +16,14 @@ import picocli.CommandLine.Option;
                 "Everything goes under --out: runs/STUDY (the study folder), report/ (report.html, report.md), probes/, logs/. "
                         + "Every node it started is stopped at the end, also on Ctrl-C."},
         footerHeading = "%nExamples:%n",
-        footer = {"  ablate demo                                  # about 8 minutes on 2 cores",
+        footer = {"  ablate demo                                  # about 4-5 minutes on 2 cores",
                 "  ablate demo --steps 40 --limit 50 --out /tmp/quick",
                 "  ablate demo --corpus my-text.txt             # the same study on your text (paragraphs = documents)"})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo", description = "Where the runs, report and logs go (must be new or empty). Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "250", description = "Training steps per variant. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "600", description = "Training steps per variant. Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "300", description = "Documents per probe task. Default: ${DEFAULT-VALUE}.")

@@ -18,12 +18,14 @@ import java.util.regex.Pattern;
 
 /**
  * Zero-shot probe tasks made from held-out text, for studies without downloaded benchmarks (the
- * demo, a user's own corpus). Four tasks in the harness's shapes, scored by the harness's code:
+ * demo, a user's own corpus). Five tasks in the harness's shapes, scored by the harness's code:
  *
  * <ul>
  *   <li>{@code probe_cloze} (LAMBADA's shape: {@code acc} = the last word of a sentence is the
  *       greedy continuation, and its {@code ppl}), after the text before it;
  *   <li>{@code probe_word} (a word of a sentence against three other words of the same document);
+ *   <li>{@code probe_copy} (the same, at a word that repeats what followed the same two words
+ *       earlier in the context: the induction a model needs positions for);
  *   <li>{@code probe_next} (a sentence against three sentences of other documents of similar length,
  *       after the text before it: StoryCloze's and HellaSwag's shape);
  *   <li>{@code probe_order} (a sentence against three reorderings of its words: the choices hold
@@ -36,7 +38,7 @@ import java.util.regex.Pattern;
  * DIR/probe/*.jsonl} (under {@code --data-dir DIR}) in the generic formats.
  */
 public final class ProbeTasks {
-    public static final List<String> NAMES = List.of("probe_cloze", "probe_word", "probe_next", "probe_order");
+    public static final List<String> NAMES = List.of("probe_cloze", "probe_word", "probe_copy", "probe_next", "probe_order");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SENTENCE = Pattern.compile("[^.!?]+[.!?]");
 
@@ -57,7 +59,8 @@ public final class ProbeTasks {
         Map<String, List<ObjectNode>> tasks = new LinkedHashMap<>();
         tasks.put("probe_cloze", cloze(sentences, count, random.split()));
         tasks.put("probe_word", word(sentences, documents, count, random.split()));
-        tasks.put("probe_next", next(sentences, count, random.split()));
+        tasks.put("probe_copy", copy(sentences, documents, count, random.split()));
+        tasks.put("probe_next", next(sentences, window, count, random.split()));
         tasks.put("probe_order", order(sentences, count, random.split()));
         Map<String, Integer> counts = new LinkedHashMap<>();
         try {
@@ -118,24 +121,69 @@ public final class ProbeTasks {
             if (truth.length() < 3 || !s.words()[at].equals(truth)) {
                 continue;
             }
-            LinkedHashSet<String> others = new LinkedHashSet<>();
-            List<String> pool = List.of(documents.get(s.doc()).split("[^\\p{L}\\p{N}]+"));
-            for (int attempt = 0; attempt < 50 && others.size() < 3; attempt++) {
-                String w = pool.get(random.nextInt(pool.size()));
-                if (w.length() >= 3 && !w.equalsIgnoreCase(truth)) {
-                    others.add(w);
-                }
-            }
+            List<String> others = otherWords(documents.get(s.doc()), truth, random);
             if (others.size() < 3) {
                 continue;
             }
             String query = s.before() + " " + String.join(" ", java.util.Arrays.copyOfRange(s.words(), 0, at));
-            out.add(choice(query, truth, new ArrayList<>(others), random));
+            out.add(choice(query, truth, others, random));
         }
         return out;
     }
 
-    private static List<ObjectNode> next(List<Sentence> sentences, int count, SplittableRandom random) {
+    private static List<ObjectNode> copy(List<Sentence> sentences, List<String> documents, int count, SplittableRandom random) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (Sentence s : shuffled(sentences, random)) {
+            if (out.size() == count) {
+                break;
+            }
+            String[] before = s.before().split(" ");
+            String[] words = concat(before, s.words());
+            for (int j = Math.max(2, before.length); j < words.length; j++) {
+                String truth = words[j].replaceAll("[^\\p{L}\\p{N}]+$", "");
+                if (truth.length() < 2 || !repeated(words, j)) {
+                    continue;
+                }
+                List<String> others = otherWords(documents.get(s.doc()), truth, random);
+                if (others.size() == 3) {
+                    out.add(choice(String.join(" ", java.util.Arrays.copyOfRange(words, 0, j)), truth, others, random));
+                }
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** Whether words j-2, j-1 and j occurred together before j (the last word compared without trailing punctuation). */
+    private static boolean repeated(String[] words, int j) {
+        String next = words[j].replaceAll("[^\\p{L}\\p{N}]+$", "");
+        for (int k = 2; k < j - 2; k++) {
+            if (words[k - 2].equals(words[j - 2]) && words[k - 1].equals(words[j - 1]) && words[k].replaceAll("[^\\p{L}\\p{N}]+$", "").equals(next)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<String> otherWords(String document, String truth, SplittableRandom random) {
+        LinkedHashSet<String> others = new LinkedHashSet<>();
+        List<String> pool = List.of(document.split("[^\\p{L}\\p{N}]+"));
+        for (int attempt = 0; attempt < 50 && others.size() < 3; attempt++) {
+            String w = pool.get(random.nextInt(pool.size()));
+            if (w.length() >= 2 && !w.equalsIgnoreCase(truth)) {
+                others.add(w);
+            }
+        }
+        return new ArrayList<>(others);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static List<ObjectNode> next(List<Sentence> sentences, int window, int count, SplittableRandom random) {
         List<ObjectNode> out = new ArrayList<>();
         for (Sentence s : shuffled(sentences, random)) {
             if (out.size() == count) {
@@ -150,7 +198,10 @@ public final class ProbeTasks {
                 }
             }
             if (others.size() == 3) {
-                out.add(choice(s.before(), s.text(), new ArrayList<>(others), random));
+                int longest = Math.max(s.text().length(), others.stream().mapToInt(String::length).max().orElse(0));
+                String before = s.before().substring(Math.max(0, s.before().length() - (window - longest - 2)));
+                before = before.length() < s.before().length() && before.contains(" ") ? before.substring(before.indexOf(' ') + 1) : before;
+                out.add(choice(before, s.text(), new ArrayList<>(others), random));
             }
         }
         return out;
@@ -205,6 +256,7 @@ public final class ProbeTasks {
         String header = switch (name) {
             case "probe_cloze" -> "the last word of a sentence after the text before it (LAMBADA's shape and metrics)";
             case "probe_word" -> "a word of a sentence against three other words of its document";
+            case "probe_copy" -> "a word that repeats what followed the same two words earlier, against three other words";
             case "probe_next" -> "a sentence against three sentences of other documents, after the text before it";
             default -> "a sentence against three reorderings of its words; only word order tells them apart";
         };
