@@ -105,7 +105,11 @@ final class Demo {
             heldOut = IntStream.range(0, 4 * plan.limit()).mapToObj(i -> BuiltinCorpus.heldOut(seed, i)).toList();
         }
         Map<String, Integer> probes = ProbeTasks.write(evalData, heldOut, WINDOW, plan.limit(), 20261201);
-        out.println("probe tasks from held-out text: " + probes);
+        out.println("probe tasks from held-out text (documents each): " + probes);
+        if (probes.values().stream().anyMatch(n -> n < Math.min(50, plan.limit()))) {
+            out.println("warning: few probe documents (the held-out text has few sentences of at most " + WINDOW / 2
+                    + " characters); the verdicts will be weak: give a longer --corpus");
+        }
         if (plan.dataDir() != null) {
             try (Stream<Path> entries = Files.list(plan.dataDir())) {
                 for (Path e : entries.toList()) {
