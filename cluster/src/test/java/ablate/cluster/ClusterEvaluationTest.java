@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -31,14 +31,8 @@ class ClusterEvaluationTest {
 
     @TempDir
     Path dir;
-    private final List<NodeJvm> nodes = new ArrayList<>();
-
-    @AfterEach
-    void stopCluster() throws Exception {
-        for (NodeJvm n : nodes.reversed()) {
-            n.close();
-        }
-    }
+    @AutoClose
+    final Nodes nodes = new Nodes();
 
     @Test
     void evaluatorsKilledMidStreamLoseNothingAndTheScoresEqualAblateEvalToTheLastDigit() throws Exception {
@@ -48,13 +42,13 @@ class ClusterEvaluationTest {
                 .containsEntry("probe_order", 40);
 
         List<String> env = List.of("ABLATE_TOKEN=" + TOKEN, "ABLATE_CHAOS_EVAL_UNIT_MS=150");
-        NodeJvm coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
+        NodeJvm coordinator = nodes.start(dir, "coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
                 dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs"));
-        start("trainer", env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir", dir.resolve("trainer").toString(),
+        nodes.start(dir, "trainer", env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir", dir.resolve("trainer").toString(),
                 "--set", "cluster.storage=" + dir.resolve("runs"));
         List<NodeJvm> evaluators = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            evaluators.add(start("evaluator-" + i, env, "--role", "evaluator", "--seed", coordinator.address(), "--data-dir",
+            evaluators.add(nodes.start(dir, "evaluator-" + i, env, "--role", "evaluator", "--seed", coordinator.address(), "--data-dir",
                     dir.resolve("evaluator-" + i).toString(), "--set", "cluster.storage=" + dir.resolve("runs"), "--set",
                     "cluster.evaluation.threads=1"));
         }
@@ -89,12 +83,6 @@ class ClusterEvaluationTest {
             assertThat(ours.path("results").path("probe_order").path("acc").isNumber()).isTrue();
         }
         assertThat(Files.readString(coordinator.log())).contains("go to other evaluators");
-    }
-
-    private NodeJvm start(String name, List<String> env, String... args) throws Exception {
-        NodeJvm node = NodeProcess.start(dir.resolve(name + ".log"), env, args);
-        nodes.add(node);
-        return node;
     }
 
     private static void awaitLine(Path log, String text, Duration within) throws Exception {

@@ -16,11 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -37,14 +36,8 @@ class ClusterStudyTest {
 
     @TempDir
     Path dir;
-    private final List<NodeJvm> nodes = new ArrayList<>();
-
-    @AfterEach
-    void stopCluster() throws Exception {
-        for (NodeJvm n : nodes.reversed()) {
-            n.close();
-        }
-    }
+    @AutoClose
+    final Nodes nodes = new Nodes();
 
     private record Result(int exit, String out, String err) {}
 
@@ -63,13 +56,13 @@ class ClusterStudyTest {
                 """.formatted(probes, probes.resolve("tasks")));
 
         List<String> env = List.of("ABLATE_TOKEN=" + TOKEN);
-        NodeJvm coordinator = start("coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
+        NodeJvm coordinator = nodes.start(dir, "coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
                 dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs"));
         for (int i = 0; i < 2; i++) {
-            start("trainer-" + i, env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir",
+            nodes.start(dir, "trainer-" + i, env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir",
                     dir.resolve("trainer-" + i).toString(), "--set", "cluster.storage=" + dir.resolve("runs"));
         }
-        start("evaluator", env, "--role", "evaluator", "--seed", coordinator.address(), "--data-dir", dir.resolve("evaluator").toString(),
+        nodes.start(dir, "evaluator", env, "--role", "evaluator", "--seed", coordinator.address(), "--data-dir", dir.resolve("evaluator").toString(),
                 "--set", "cluster.storage=" + dir.resolve("runs"));
         ClusterApi api = new ClusterApi(coordinator.api(), TOKEN);
         api.awaitTrainers(2);
@@ -117,11 +110,5 @@ class ClusterStudyTest {
         StringWriter err = new StringWriter();
         int exit = new CommandLine(new Ablate(), new ClientFactory(env)).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
         return new Result(exit, out.toString(), err.toString());
-    }
-
-    private NodeJvm start(String name, List<String> env, String... args) throws Exception {
-        NodeJvm node = NodeProcess.start(dir.resolve(name + ".log"), env, args);
-        nodes.add(node);
-        return node;
     }
 }

@@ -337,34 +337,17 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onSubmitStudy(CoordinatorState state, SubmitStudy s) {
-        List<String> names = s.runs().stream().map(r -> s.name() + "/" + r.name()).toList();
         if (state.runs().containsKey(s.name()) || state.runs().keySet().stream().anyMatch(r -> r.startsWith(s.name() + "/"))) {
             return Effect().reply(s.replyTo(), new Refused(409, "a study or run named " + s.name() + " exists; give the study another name"));
         }
-        if (s.runs().isEmpty() || s.runs().stream().noneMatch(r -> r.name().equals(s.base()))) {
-            return Effect().reply(s.replyTo(), new Refused(400, "the study's base " + s.base() + " is none of its runs"));
-        }
-        List<CoordinatorEvent> events = new ArrayList<>();
+        List<CoordinatorEvent> events;
         try {
-            for (int i = 0; i < names.size(); i++) {
-                String text = s.runs().get(i).config();
-                RunConfig config = Settings.parse(Settings.parseText(new Settings.Text(names.get(i) + "/config.conf", text)));
-                Evaluations.check(config, setup.dataDir());
-                events.add(new RunSubmitted(names.get(i), text, config.train().steps(), config.train().microBatches(),
-                        config.cluster().dataParallel(), now()));
-            }
-            Path folder = setup.storage().resolve(s.name());
-            java.nio.file.Files.createDirectories(folder);
-            java.nio.file.Files.writeString(folder.resolve("study-file.conf"), s.source());
-            java.nio.file.Files.writeString(folder.resolve(ablate.evaluator.report.Study.STUDY_CONF),
-                    "# written by the coordinator; the study file as submitted is study-file.conf\nbase = \"" + s.base() + "\"\n");
-            for (int i = 0; i < names.size(); i++) {
-                RunDirectory.create(setup.storage().resolve(names.get(i)), s.runs().get(i).config());
-            }
+            events = StudyFolder.create(s, setup.storage(), setup.dataDir(), now());
         } catch (RuntimeException | IOException e) {
             return Effect().reply(s.replyTo(), new Refused(400, e.getMessage()));
         }
-        ctx.getLog().info("study {} submitted: {} runs, base {}", s.name(), names.size(), s.base());
+        ctx.getLog().info("study {} submitted: {} runs, base {}", s.name(), events.size(), s.base());
+        List<String> names = s.runs().stream().map(r -> s.name() + "/" + r.name()).toList();
         return Effect().persist(events).thenRun(after -> place(after)).thenReply(s.replyTo(),
                 after -> new RunsFound(names.stream().map(n -> view(after.runs().get(n))).toList()));
     }
