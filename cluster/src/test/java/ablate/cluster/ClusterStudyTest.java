@@ -91,6 +91,9 @@ class ClusterStudyTest {
         assertThat(study).hasSize(2);
         assertThat(study.get(1).path("eval").path("tasks").has("probe_order")).isTrue();
         assertThat(ablate(client, "study", "pos").out()).contains("position-alibi").contains("avg acc");
+        Result logs = ablate(client, "logs", "pos/position-alibi");
+        assertThat(logs.exit()).as(logs.err()).isZero();
+        assertThat(logs.out()).contains("step 16");
 
         Result table = ablate(client, "results", "pos");
         assertThat(table.exit()).as(table.err()).isZero();

@@ -212,7 +212,7 @@ class ClientCommandsTest {
         assertThat(ablate("resume", "r1")).isEqualTo(new Result(1, "", "error: r1 is already running\n"));
         assertThat(ablate("status", "ghost")).isEqualTo(new Result(2, "", "error: no route /api/runs/ghost\n"));
         assertThat(ablate("cancel", "../nodes")).isEqualTo(new Result(2, "",
-                "error: no run named '../nodes' (run names are letters, digits, '.', '_' and '-')\n"));
+                "error: no run named '../nodes' (run names are letters, digits, '.', '_' and '-'; a study's runs STUDY/RUN)\n"));
     }
 
     @Test

@@ -118,7 +118,16 @@ public final class Report {
             }
         }
         md.append('\n').append(skippedNote()).append("\n\nCharts (loss curves, accuracy against tokens, per-task and throughput bars) are in report.html.\n");
+        md.append("\n").append(planNote()).append('\n');
         return md.toString();
+    }
+
+    /** How to carry this study's winners into the final model: `ablate plan --study` on the study's folder. */
+    private String planNote() {
+        String folder = java.nio.file.Path.of(study.baseVariant().source()).toAbsolutePath().getParent() == null ? "STUDY"
+                : java.nio.file.Path.of(study.baseVariant().source()).toAbsolutePath().getParent().toString();
+        return "Carry the winners into the model for your budget (each axis's choice where it beats the base beyond the noise and "
+                + "keeps 90% of its throughput): ablate plan --gpu-hours H --gpu a100-80gb --gpus N --study " + folder;
     }
 
     private static final String VERDICT_RULE = "A verdict is given only where the difference exceeds the noise: a paired "
@@ -153,6 +162,7 @@ public final class Report {
         charts(h);
         perTaskTable(h);
         scaling(h);
+        h.append("<h2>Next</h2>\n<p>").append(esc(planNote())).append("</p>\n");
         h.append("</body>\n</html>\n");
         return h.toString();
     }
