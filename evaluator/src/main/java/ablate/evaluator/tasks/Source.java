@@ -41,7 +41,9 @@ public record Source(Format format, List<String> files, Map<String, Template> fi
         HELLASWAG_TEXT("hellaswag-klosax", new HellaswagTextReader()),
         LOGIQA_TEXT("logiqa-original", new LogiqaTextReader()),
         PUBMEDQA("pubmedqa-original", new PubmedqaReader()),
-        WIKITEXT("wikitext", new WikitextReader());
+        WIKITEXT("wikitext", new WikitextReader()),
+        TSV("tsv", new TsvReader(false)),
+        TSV_QUOTED("tsv-quoted", new TsvReader(true));
 
         private final String configName;
         private final DocumentReader reader;

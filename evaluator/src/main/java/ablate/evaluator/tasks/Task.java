@@ -44,10 +44,11 @@ public final class Task {
     private final Kind kind;
 
     /** Everything a task file says apart from its kind. */
-    record Definition(String name, List<String> aliases, int version, String harness, String split, int fewShot,
-                      List<Metric> metrics, List<Source> sources, String definedIn) {
+    record Definition(String name, List<String> aliases, List<String> harnessNames, int version, String harness, String split,
+                      int fewShot, List<Metric> metrics, List<Source> sources, String definedIn) {
         Definition {
             aliases = List.copyOf(aliases);
+            harnessNames = List.copyOf(harnessNames);
             metrics = List.copyOf(metrics);
             sources = List.copyOf(sources);
             if (metrics.isEmpty()) throw new IllegalArgumentException("a task needs at least one metric");
@@ -66,8 +67,23 @@ public final class Task {
         return definition.name();
     }
 
+    /** The same task reported under another of its names (an alias the user asked for, as that harness version calls it). */
+    Task named(String name) {
+        Definition d = definition;
+        return name.equals(d.name()) ? this : new Task(new Definition(name, d.aliases(), d.harnessNames(), d.version(), d.harness(),
+                d.split(), d.fewShot(), d.metrics(), d.sources(), d.definedIn()), kind);
+    }
+
     public List<String> aliases() {
         return definition.aliases();
+    }
+
+    /**
+     * Other names of exactly this task in other harness versions (lambada in v0.2, lambada_openai in
+     * v0.3): accepted like aliases, but results carry the name asked for.
+     */
+    public List<String> harnessNames() {
+        return definition.harnessNames();
     }
 
     /** The harness's VERSION of the task, reported in the results' "versions". */

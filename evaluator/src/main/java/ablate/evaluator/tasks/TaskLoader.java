@@ -20,7 +20,7 @@ import java.util.Set;
  */
 final class TaskLoader {
 
-    private static final Set<String> COMMON = Set.of("name", "aliases", "version", "harness", "split", "few-shot", "kind", "metrics", "sources");
+    private static final Set<String> COMMON = Set.of("name", "aliases", "harness-names", "version", "harness", "split", "few-shot", "kind", "metrics", "sources");
     private static final Map<String, Set<String>> KIND_KEYS = Map.of(
             "multiple-choice", Set.of("text", "choices", "gold", "choice-prefix", "group", "stderr-group"),
             "cloze", Set.of("text", "target"),
@@ -56,7 +56,8 @@ final class TaskLoader {
         for (Config s : objects(c, "sources")) sources.add(source(s));
         Task.Definition def;
         try {
-            def = new Task.Definition(string(c, "name"), c.hasPath("aliases") ? strings(c, "aliases") : List.of(), integer(c, "version"),
+            def = new Task.Definition(string(c, "name"), c.hasPath("aliases") ? strings(c, "aliases") : List.of(),
+                    c.hasPath("harness-names") ? strings(c, "harness-names") : List.of(), integer(c, "version"),
                     string(c, "harness"), string(c, "split"), c.hasPath("few-shot") ? integer(c, "few-shot") : 0, metrics, sources, where);
         } catch (IllegalArgumentException e) {
             throw new TaskDefinitionException(where + ": " + e.getMessage());

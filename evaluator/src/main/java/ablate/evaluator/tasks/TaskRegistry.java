@@ -30,6 +30,7 @@ public final class TaskRegistry {
         this.tasks = Map.copyOf(tasks);
         this.aliases = new LinkedHashMap<>();
         for (Task t : tasks.values()) for (String a : t.aliases()) this.aliases.putIfAbsent(a, t.name());
+        for (Task t : tasks.values()) for (String a : t.harnessNames()) this.aliases.putIfAbsent(a, t.name());
         this.order = List.copyOf(tasks.keySet());
     }
 
@@ -99,7 +100,7 @@ public final class TaskRegistry {
             if (name.isEmpty()) continue;
             Task t = tasks.get(aliases.getOrDefault(name, name));
             if (t == null) unknown.add("'" + name + "'" + DidYouMean.suggest(name, known));
-            else out.add(t);
+            else out.add(t.harnessNames().contains(name) ? t.named(name) : t); // lambada (v0.2) or lambada_openai (v0.3), as asked
         }
         if (!unknown.isEmpty()) throw new IllegalArgumentException("unknown task " + String.join(", ", unknown) + " (known: " + String.join(", ", order) + ")");
         if (out.isEmpty()) throw new IllegalArgumentException("no task named in '" + spec + "'");

@@ -73,7 +73,7 @@ class FixturePromptsTest {
                 Arguments.of("race", 0, "Article: Tom lives in a small town. He likes reading.\n\nQuestion: Where does Tom live?\nAnswer: In a small town\n _  .reading\nWhat is the best title?",
                         List.of(" Tom", " A City", " Sports", " Music"), 0),
                 Arguments.of("race", 1, "Article: The sun is a star.\n\nThe sun is a  _  .", List.of(" planet", " moon", " comet", " star"), 3),
-                Arguments.of("rte", 0, "Dana Reeve, the widow of the actor Christopher Reeve, has died of lung cancer at age 44.\nQuestion: Christopher Reeve had an accident. True or False?\nAnswer:", List.of(" True", " False"), 1),
+                Arguments.of("rte", 0, "Dana Reeve, the widow of the actor Christopher Reeve, has died of lung cancer at age 44, according to the Christopher Reeve Foundation.\nQuestion: Christopher Reeve had an accident. True or False?\nAnswer:", List.of(" True", " False"), 1),
                 Arguments.of("sciq", 0, "Mesophiles grow best in moderate temperature. \nQuestion: What type of organism is commonly used in preparation of foods such as cheese and yogurt?\nAnswer:",
                         List.of(" protozoa", " gymnosperms", " viruses", " mesophilic organisms"), 3),
                 Arguments.of("sciq", 1, "Question: What is the least dangerous radioactive decay?\nAnswer:", List.of(" beta decay", " gamma decay", " zeta decay", " alpha decay"), 3),
@@ -184,5 +184,25 @@ class FixturePromptsTest {
         assertThat(ctx).isEqualTo("Question: Which is a renewable resource?\nAnswer: wind\n\n"
                 + "Question: Which factor will most likely cause a person to develop a fever?\nAnswer:");
         assertThat(t.context(docs.getFirst(), docs, 0, new PyRandom(1234))).isEqualTo(t.text(docs.getFirst()));
+    }
+
+    /** GLUE's RTE as the 2022 harness reads it, from each of its layouts: the same documents, quote marks kept. */
+    @Test
+    void rteReadsGlueFromItsHuggingFaceExportItsTsvAndGluesOwnFileAlike() throws TaskDataException {
+        Task rte = registry.resolve("rte").getFirst();
+        Task.Data hf = rte.documents(data);
+        Task.Data own = rte.documents(data.resolveSibling("glue")); // GLUE's release: RTE/dev.tsv, labels as words
+        assertThat(hf.source().files()).containsExactly("hf/glue/rte/validation.jsonl");
+        assertThat(hf.source().harnessExact()).isTrue();
+        Task.Data exported = rte.documents(originals); // glue_rte/dev.tsv as pandas writes it, before RTE/dev.tsv
+        assertThat(exported.source().files()).containsExactly("glue_rte/dev.tsv");
+        assertThat(own.source().files()).containsExactly("RTE/dev.tsv");
+        for (Task.Data d : List.of(hf, exported, own)) {
+            Document osbournes = d.documents().get(1);
+            assertThat(rte.text(osbournes)).endsWith("\nQuestion: \"The Osbournes\" is the name of a reality show starring Ozzy Osbourne."
+                    + " True or False?\nAnswer:");
+            assertThat(rte.gold(osbournes).intValue()).isZero();
+            assertThat(rte.gold(d.documents().get(0)).intValue()).isEqualTo(1);
+        }
     }
 }

@@ -44,7 +44,7 @@ class SharedDataTest {
             "logiqa, 651, logiqa/Test.txt",
             "pubmedqa, 1000, pubmedqa/ori_pqal.json",
             "webqs, 2032, webquestions/test.json",
-            "rte, 277, superglue_rte/val.jsonl",
+            "rte, 277, glue_rte/dev.tsv",
             "wsc, 104, superglue_wsc/val.jsonl",
             "arc_easy, 2376, arc/llmfoundry_arc_easy.jsonl",
             "arc_challenge, 1172, arc/llmfoundry_arc_challenge.jsonl",

@@ -92,6 +92,9 @@ class TemplateAndErrorsTest {
     void unknownTaskNamesGetSuggestionsAndAliasesResolve() {
         TaskRegistry r = TaskRegistry.builtIn();
         assertThat(r.resolve("headqa").getFirst().name()).isEqualTo("headqa_en");
+        // the 2022 harness called LAMBADA lambada (v0.2.0) and lambada_openai (v0.3.0): the same task, reported as asked
+        assertThat(r.resolve("lambada,lambada_openai")).extracting(Task::name).containsExactly("lambada", "lambada_openai");
+        assertThat(r.resolve("lambada_openai").getFirst().metrics()).isEqualTo(r.resolve("lambada").getFirst().metrics());
         assertThat(r.resolve("all")).hasSize(29);
         assertThatThrownBy(() -> r.resolve("piqa,hellaswg")).hasMessageContaining("'hellaswg'; did you mean 'hellaswag'?");
     }
