@@ -13,8 +13,10 @@ import java.util.List;
  * @param limit documents per task (0: all)
  * @param batchTokens tokens per forward pass
  * @param everyCheckpoint also evaluate every committed checkpoint, not only the final one
+ * @param encoding how context/continuation pairs become tokens: harness-2022 or harness-2023
  */
-public record EvalConfig(List<String> tasks, String dataDir, String taskDir, int limit, int batchTokens, boolean everyCheckpoint) {
+public record EvalConfig(List<String> tasks, String dataDir, String taskDir, int limit, int batchTokens, boolean everyCheckpoint,
+        String encoding) {
     public EvalConfig {
         tasks = List.copyOf(tasks);
         if (limit < 0) {
@@ -22,6 +24,9 @@ public record EvalConfig(List<String> tasks, String dataDir, String taskDir, int
         }
         if (batchTokens < 1) {
             throw SettingsException.of("eval.batch-tokens", "must be at least 1, got " + batchTokens);
+        }
+        if (!encoding.equals("harness-2022") && !encoding.equals("harness-2023")) {
+            throw SettingsException.of("eval.encoding", "'" + encoding + "' is not one of: harness-2022 | harness-2023");
         }
         if (!tasks.isEmpty() && dataDir.isBlank()) {
             throw SettingsException.of("eval.data-dir", "eval.tasks names " + tasks.size() + " task(s) but no data-dir says where their files are");

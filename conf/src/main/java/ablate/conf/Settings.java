@@ -189,7 +189,7 @@ public final class Settings {
         ClusterConfig cluster = read(resolved, () -> readCluster(resolved, train));
         EvalConfig eval = read(resolved, () -> new EvalConfig(resolved.getStringList("eval.tasks"), resolved.getString("eval.data-dir"),
                 resolved.getString("eval.task-dir"), resolved.getInt("eval.limit"), resolved.getInt("eval.batch-tokens"),
-                resolved.getBoolean("eval.every-checkpoint")));
+                resolved.getBoolean("eval.every-checkpoint"), resolved.getString("eval.encoding")));
         Config kept = resolved.withOnlyPath("model");
         for (String section : SECTIONS.subList(1, SECTIONS.size())) {
             kept = kept.withFallback(resolved.withOnlyPath(section));

@@ -9,6 +9,7 @@ import ablate.evaluator.run.ResultsFile;
 import ablate.evaluator.run.TaskResult;
 import ablate.evaluator.scoring.BatchRunner;
 import ablate.evaluator.scoring.GptLanguageModel;
+import ablate.evaluator.scoring.HarnessEncoding;
 import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
 import ablate.evaluator.tasks.TaskRegistry;
@@ -66,8 +67,9 @@ final class CheckpointEvaluation {
         RunConfig config = Settings.parse(Settings.parseFile(checkpoint.resolve(RunDirectory.CONFIG)));
         try (Tokenizer tokenizer = Pretrained.checkpointTokenizer(checkpoint)) {
             Evaluation.Prepared prepared = evaluation.prepare(tasks, order.dataDir().resolve(eval.dataDir()));
+            HarnessEncoding.Rule rule = HarnessEncoding.Rule.of(eval.encoding());
             GptLanguageModel lm = new GptLanguageModel(tokenizer, config.model().seqLen(),
-                    new TokenScorer.Options(eval.batchTokens(), true), runner);
+                    new TokenScorer.Options(eval.batchTokens(), true), rule, runner);
             Evaluation.Outcome outcome = evaluation.run(prepared, lm);
             double seconds = (System.nanoTime() - start) / 1e9;
             List<String> skipped = outcome.skipped().stream().map(s -> s.task() + ": " + s.reason()).toList();
@@ -75,7 +77,7 @@ final class CheckpointEvaluation {
                 return new Result(Map.of(), skipped, "no task could run; nothing written", seconds);
             }
             ResultsFile.Setup setup = new ResultsFile.Setup("run " + checkpoint, -1, eval.batchTokens(), "cluster", eval.limit(),
-                    order.bootstrapIters());
+                    order.bootstrapIters(), rule);
             HarnessResults.write(order.resultsFile(), ResultsFile.json(outcome, setup, seconds, earlier));
             Map<String, Double> scores = new LinkedHashMap<>();
             for (TaskResult r : outcome.results()) {

@@ -6,6 +6,8 @@ import ablate.evaluator.run.ResultsFile;
 import ablate.evaluator.run.SampleLog;
 import ablate.evaluator.run.TaskResult;
 import ablate.evaluator.scoring.GptLanguageModel;
+import ablate.evaluator.scoring.HarnessEncoding;
+import ablate.evaluator.scoring.ModelRunner;
 import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
 import ablate.evaluator.tasks.TaskRegistry;
@@ -72,6 +74,12 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Tokens per forward pass (rows x padded length). Default: ${DEFAULT-VALUE}, best on CPU (see ops/bench/README.md); GPUs want more.")
     int batchTokens;
 
+    @Option(names = "--encoding", paramLabel = "RULE", defaultValue = "harness-2022",
+            description = "How a context/continuation pair becomes tokens: harness-2022 (v0.2/v0.3, what the BigScience study used: "
+                    + "each encoded separately) or harness-2023 (v0.4's _encode_pair: a trailing context space moves to the continuation, "
+                    + "the pair encoded jointly). With the byte tokenizer they differ only where a context ends in whitespace. Default: ${DEFAULT-VALUE}.")
+    String encoding;
+
     @Option(names = "--no-share-contexts", description = "Score every request in its own row instead of computing a shared context once.")
     boolean noShareContexts;
 
@@ -103,6 +111,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private int evaluate() throws Exception {
+        HarnessEncoding.Rule.of(encoding); // an unknown rule fails before anything loads
         if (!Files.isDirectory(dataDir)) {
             throw new IllegalArgumentException("--data-dir " + dataDir + " is not a directory");
         }
@@ -140,8 +149,9 @@ public final class EvalCommand implements Callable<Integer> {
     private int evaluate(Path checkpoint, Evaluation evaluation, Evaluation.Prepared prepared) throws Exception {
         try (NDManager manager = NDManager.newBaseManager(Torch.device(device));
                 Pretrained pretrained = model.hf != null ? Pretrained.loadHf(model.hf, manager) : Pretrained.loadRun(checkpoint, manager);
-                GptLanguageModel lm = new GptLanguageModel(pretrained.model(), pretrained.tokenizer(),
-                        new TokenScorer.Options(batchTokens, !noShareContexts))) {
+                GptLanguageModel lm = new GptLanguageModel(pretrained.tokenizer(), pretrained.model().config().seqLen(),
+                        new TokenScorer.Options(batchTokens, !noShareContexts), HarnessEncoding.Rule.of(encoding),
+                        new ModelRunner(pretrained.model(), pretrained.tokenizer()))) {
             Path resultsFile = out != null ? out : defaultOut(checkpoint, pretrained);
             // read before scoring, so an unreadable file stops us before the work, not after
             ObjectNode earlier = out == null && resultsFile != null ? ResultsFile.earlier(resultsFile) : null;
@@ -162,7 +172,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
             System.out.printf("%.1f s%n", seconds);
             if (resultsFile != null) {
-                ResultsFile.Setup setup = new ResultsFile.Setup(pretrained.source(), numFewShot, batchTokens, device, limit, bootstrapIters);
+                ResultsFile.Setup setup = new ResultsFile.Setup(pretrained.source(), numFewShot, batchTokens, device, limit, bootstrapIters,
+                        HarnessEncoding.Rule.of(encoding));
                 HarnessResults.write(resultsFile, ResultsFile.json(outcome, setup, seconds, earlier)); // earlier tasks of this checkpoint stay
                 System.out.println("results: " + resultsFile);
             }

@@ -1,5 +1,6 @@
 package ablate.evaluator.run;
 
+import ablate.evaluator.scoring.HarnessEncoding;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +15,9 @@ import java.util.Map;
 public final class ResultsFile {
     private ResultsFile() {}
 
-    /** What the harness's config block records about an evaluation. */
-    public record Setup(String modelArgs, int numFewShot, int batchTokens, String device, int limit, int bootstrapIters) {}
+    /** What the harness's config block records about an evaluation ({@code encoding}: the tokenization rule of its pairs). */
+    public record Setup(String modelArgs, int numFewShot, int batchTokens, String device, int limit, int bootstrapIters,
+            HarnessEncoding.Rule encoding) {}
 
     /**
      * The file already at {@code file}, read before any scoring so that an unreadable one stops the
@@ -43,6 +45,7 @@ public final class ResultsFile {
         config.put("limit", setup.limit() == 0 ? null : setup.limit());
         config.put("bootstrap_iters", setup.bootstrapIters());
         config.put("description_dict", Map.of());
+        config.put("encoding", setup.encoding().configName());
         return config;
     }
 

@@ -16,18 +16,23 @@ public final class GptLanguageModel implements LanguageModel {
     private final Tokenizer tokenizer;
     private final int maxLength;
     private final TokenScorer.Options options;
+    private final HarnessEncoding.Rule rule;
     private final BatchRunner runner;
 
-    /** Runs on {@code model} in this process. */
+    /** Runs on {@code model} in this process, with the 2022 harness's tokenization rule. */
     public GptLanguageModel(Gpt model, Tokenizer tokenizer, TokenScorer.Options options) {
-        this(tokenizer, model.config().seqLen(), options, new ModelRunner(model, tokenizer));
+        this(tokenizer, model.config().seqLen(), options, HarnessEncoding.Rule.HARNESS_2022, new ModelRunner(model, tokenizer));
     }
 
-    /** Plans for a model with window {@code maxLength} and tokenizer {@code tokenizer}, and runs the work on {@code runner}. */
-    public GptLanguageModel(Tokenizer tokenizer, int maxLength, TokenScorer.Options options, BatchRunner runner) {
+    /**
+     * Plans for a model with window {@code maxLength} and tokenizer {@code tokenizer}, pairs
+     * tokenized by {@code rule}, and runs the work on {@code runner}.
+     */
+    public GptLanguageModel(Tokenizer tokenizer, int maxLength, TokenScorer.Options options, HarnessEncoding.Rule rule, BatchRunner runner) {
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         this.options = options;
+        this.rule = rule;
         this.runner = runner;
     }
 
@@ -45,7 +50,7 @@ public final class GptLanguageModel implements LanguageModel {
     public List<TokenRequest> tokenize(List<Request.LogLikelihood> requests) {
         List<TokenRequest> tokens = new ArrayList<>(requests.size());
         for (Request.LogLikelihood r : requests) {
-            tokens.add(HarnessEncoding.encodePair(tokenizer, r.context(), r.continuation()));
+            tokens.add(rule.encode(tokenizer, r.context(), r.continuation()));
         }
         return tokens;
     }

@@ -6,13 +6,62 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * How lm-evaluation-harness turns text requests into tokens: context/continuation pairs encoded
- * jointly so that a trailing space moves from the context to the continuation (so " yes" is
- * tokenized as it would be in running text), and whole documents cut into the disjoint rolling
- * windows of {@code loglikelihood_rolling}.
+ * How lm-evaluation-harness turns text requests into tokens: context/continuation pairs by one of
+ * its two rules ({@link Rule}), and whole documents cut into the disjoint rolling windows of
+ * {@code loglikelihood_rolling} (the same in every version).
  */
 public final class HarnessEncoding {
     private HarnessEncoding() {}
+
+    /**
+     * How a context/continuation pair becomes tokens. The rules differ when the context ends in
+     * whitespace (any tokenizer) and, with BPE or SentencePiece, when a token would span the
+     * boundary.
+     */
+    public enum Rule {
+        /**
+         * v0.2.0 and v0.3.0 (2022, what the BigScience study used), {@code BaseLM.loglikelihood}:
+         * the context and the continuation are encoded separately, whitespace stays where it is;
+         * an empty context is the end-of-text token.
+         */
+        HARNESS_2022("harness-2022"),
+        /** v0.4 (2023), {@code _encode_pair}: see {@link #encodePair}. */
+        HARNESS_2023("harness-2023");
+
+        private final String configName;
+
+        Rule(String configName) {
+            this.configName = configName;
+        }
+
+        /** The name settings and results files use: harness-2022, harness-2023. */
+        public String configName() {
+            return configName;
+        }
+
+        public static Rule of(String name) {
+            for (Rule r : values()) {
+                if (r.configName.equals(name)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("'" + name + "' is not a tokenization rule: harness-2022 (v0.2/v0.3, the study's) or harness-2023 (v0.4)");
+        }
+
+        public TokenRequest encode(Tokenizer tokenizer, String context, String continuation) {
+            return this == HARNESS_2022 ? encodeSeparately(tokenizer, context, continuation) : encodePair(tokenizer, context, continuation);
+        }
+    }
+
+    /** The 2022 rule: {@code context_enc = tok_encode(context)} (or [eot] when empty), {@code continuation_enc = tok_encode(continuation)}. */
+    public static TokenRequest encodeSeparately(Tokenizer tokenizer, String context, String continuation) {
+        int[] contextIds = context.isEmpty() ? new int[0] : tokenizer.encode(context);
+        int[] continuationIds = tokenizer.encode(continuation);
+        if (continuationIds.length == 0) {
+            throw new IllegalArgumentException("continuation '" + continuation + "' encodes to no tokens");
+        }
+        return new TokenRequest(contextIds.length == 0 ? new int[] {tokenizer.eosId()} : contextIds, continuationIds);
+    }
 
     /**
      * The harness's {@code _encode_pair}: trailing whitespace of the context moves to the start of

@@ -41,6 +41,7 @@ class EvalCommandTest {
         assertThat(json.get("results").get("piqa").fieldNames()).toIterable().containsExactly("acc", "acc_norm");
         assertThat(json.get("versions").get("rte").asInt()).isZero();
         assertThat(json.get("config").get("bootstrap_iters").asInt()).isEqualTo(100);
+        assertThat(json.get("config").get("encoding").asText()).isEqualTo("harness-2022");
         assertThat(json.get("ablate").get("skipped").get("no_such_data").asText()).contains("nowhere.jsonl");
         List<String> samples = Files.readAllLines(dir.resolve("results.samples/samples_piqa.jsonl"));
         JsonNode first = new ObjectMapper().readTree(samples.getFirst());

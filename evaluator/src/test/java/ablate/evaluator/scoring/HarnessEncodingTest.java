@@ -20,6 +20,60 @@ class HarnessEncodingTest {
     }
 
     @Test
+    void the2022RuleEncodesContextAndContinuationSeparatelyAndMovesNoSpace() {
+        TokenRequest r = HarnessEncoding.Rule.HARNESS_2022.encode(bytes, "Answer: ", "yes");
+        assertThat(r.context()).containsExactly(bytes.encode("Answer: "));
+        assertThat(r.continuation()).containsExactly(bytes.encode("yes"));
+        assertThat(HarnessEncoding.Rule.HARNESS_2022.encode(bytes, "", "Hello").context()).containsExactly(bytes.eosId());
+        // without a trailing context space, bytes give the same tokens under both rules
+        assertThat(HarnessEncoding.Rule.HARNESS_2022.encode(bytes, "Answer:", " yes"))
+                .isEqualTo(HarnessEncoding.Rule.HARNESS_2023.encode(bytes, "Answer:", " yes"));
+    }
+
+    /**
+     * A real byte-level BPE (GPT-2's first 3,000 merges, ops/hf/small_bpe.py): the rules differ when
+     * the context ends in a space (2022 scores "yes" after a lone space token, 2023 scores " yes")
+     * and when a word spans the boundary (2023 encodes the pair jointly, so "t|he world" loses "he").
+     */
+    @Test
+    void onABpeTokenizerTheRulesDifferWhereTheHarnessVersionsDo() throws Exception {
+        try (var bpe = ablate.trainer.data.Tokenizers.load(java.nio.file.Path.of(
+                HarnessEncodingTest.class.getResource("/tokenizers/gpt2-3k/tokenizer.json").toURI()).toString())) {
+            TokenRequest old = HarnessEncoding.Rule.HARNESS_2022.encode(bpe, "Answer: ", "yes");
+            TokenRequest now = HarnessEncoding.Rule.HARNESS_2023.encode(bpe, "Answer: ", "yes");
+            assertThat(bpe.decode(old.continuation())).isEqualTo("yes");
+            assertThat(bpe.decode(now.continuation())).isEqualTo(" yes");
+            assertThat(bpe.decode(old.context())).isEqualTo("Answer: ");
+            assertThat(old.context()).hasSize(now.context().length + 1); // the lone space token
+            assertThat(bpe.decode(now.context())).isEqualTo("Answer:");
+
+            TokenRequest split2022 = HarnessEncoding.Rule.HARNESS_2022.encode(bpe, "in t", "he world");
+            TokenRequest split2023 = HarnessEncoding.Rule.HARNESS_2023.encode(bpe, "in t", "he world");
+            assertThat(bpe.decode(split2022.continuation())).isEqualTo("he world");
+            assertThat(bpe.decode(split2023.continuation())).isEqualTo(" world");
+
+            assertThat(HarnessEncoding.Rule.HARNESS_2022.encode(bpe, "The capital of France is", " Paris"))
+                    .isEqualTo(HarnessEncoding.Rule.HARNESS_2023.encode(bpe, "The capital of France is", " Paris"));
+        }
+    }
+
+    /** GPT-2's own tokenizer (../shared/data/tokenizers/gpt2), with its real ids. */
+    @Test
+    void onGpt2ItselfTheTrailingSpaceCaseHasTheseIds() {
+        java.nio.file.Path gpt2 = java.nio.file.Path.of(System.getProperty("ablate.shared", "../../shared"), "data/tokenizers/gpt2/tokenizer.json");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(gpt2),
+                "SKIPPED LOUDLY: GPT-2's tokenizer not found at " + gpt2.toAbsolutePath() + " (set -Dablate.shared)");
+        try (var tok = ablate.trainer.data.Tokenizers.load(gpt2.toString())) {
+            TokenRequest old = HarnessEncoding.Rule.HARNESS_2022.encode(tok, "Answer: ", "yes");
+            TokenRequest now = HarnessEncoding.Rule.HARNESS_2023.encode(tok, "Answer: ", "yes");
+            assertThat(old.context()).containsExactly(33706, 25, 220);
+            assertThat(old.continuation()).containsExactly(8505);
+            assertThat(now.context()).containsExactly(33706, 25);
+            assertThat(now.continuation()).containsExactly(3763);
+        }
+    }
+
+    @Test
     void anEmptyContextBecomesTheEndOfTextToken() {
         TokenRequest r = HarnessEncoding.encodePair(bytes, "", "Hello");
         assertThat(r.context()).containsExactly(bytes.eosId());
