@@ -54,14 +54,19 @@ def randomize(model, seed):
                 p.copy_(torch.randn(p.shape, generator=g) * 0.1)
 
 
-def save(model, ids, out, **kwargs):
+def save(cls, model, ids, out, **kwargs):
+    """Saves the checkpoint, then takes the reference logits from what transformers loads back from
+    disk in fp32 -- exactly what ablate's import must match. For a bf16 checkpoint this differs from
+    model.float(): that keeps the bf16-rounded rotary buffers (inv_freq), while loading the bf16 file
+    with torch_dtype=float32 computes them afresh in fp32 (1.9e-3 apart on gpt_neox), as ablate does."""
     shutil.rmtree(out, ignore_errors=True)
     model.save_pretrained(out, safe_serialization=True, **kwargs)
     shutil.copy(os.path.join(ROOT, "data", "tokenizer", "tokenizer.json"), os.path.join(out, "tokenizer.json"))
+    loaded = cls.from_pretrained(out, torch_dtype=torch.float32).eval()
     with torch.no_grad():
-        logits = model.float()(ids).logits
+        logits = loaded(ids).logits
     save_file({"tokens": ids.float(), "logits": logits.contiguous()}, os.path.join(out, "reference.safetensors"),
-              metadata={"source": "ops/hf/make_fixtures.py (transformers)"})
+              metadata={"source": "ops/hf/make_fixtures.py (transformers, the saved checkpoint loaded in fp32)"})
 
 
 def main():
@@ -73,10 +78,10 @@ def main():
         torch.manual_seed(seed)
         model = cls(config).eval()
         randomize(model, seed)
-        save(model, ids, os.path.join(args.out, name), **({"max_shard_size": "60KB"} if name == "llama" else {}))
+        save(cls, model, ids, os.path.join(args.out, name), **({"max_shard_size": "60KB"} if name == "llama" else {}))
         if name == "gpt_neox":
-            # bf16 on disk; its reference is the bf16 weights widened to fp32, as ablate reads them.
-            save(model.to(torch.bfloat16), ids, os.path.join(args.out, "gpt_neox-bf16"))
+            # bf16 on disk; its reference is that file loaded by transformers in fp32, as ablate reads it.
+            save(cls, model.to(torch.bfloat16), ids, os.path.join(args.out, "gpt_neox-bf16"))
 
 
 if __name__ == "__main__":
