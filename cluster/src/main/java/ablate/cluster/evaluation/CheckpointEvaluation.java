@@ -63,7 +63,7 @@ final class CheckpointEvaluation {
         Path checkpoint = order.checkpoint();
         List<Task> tasks = tasks(eval, order.dataDir());
         Evaluation evaluation = new Evaluation(new Evaluation.Options(eval.limit(), -1, order.bootstrapIters()));
-        ObjectNode earlier = ResultsFile.earlier(order.resultsFile());
+        ObjectNode earlier = ResultsFile.earlier(order.resultsFile(), null);
         RunConfig config = Settings.parse(Settings.parseFile(checkpoint.resolve(RunDirectory.CONFIG)));
         try (Tokenizer tokenizer = Pretrained.checkpointTokenizer(checkpoint)) {
             Evaluation.Prepared prepared = evaluation.prepare(tasks, order.dataDir().resolve(eval.dataDir()));

@@ -348,6 +348,12 @@ public final class GroupTraining implements AutoCloseable {
         /** @param restart whether the run restarts from {@code order.resumeStep()} (a placement), or goes on from memory (a regroup) */
         static RunWriter open(RunDirectory runDir, RunConfig config, Prepare order, List<String> metricsSoFar, boolean restart)
                 throws IOException {
+            String local = ablate.trainer.run.RunLock.holder(runDir.path());
+            if (!local.isEmpty()) {
+                // the cluster fences its own writers by group; a process outside it must never share the folder
+                throw new IllegalArgumentException(runDir.path() + " is being written by " + local + " outside the cluster; stop it"
+                        + " before the cluster trains this run");
+            }
             Checkpoints checkpoints = new Checkpoints(runDir.checkpoints(), config.checkpoint().keep());
             checkpoints.setAsideAfter(order.resumeStep());
             MetricsLog metrics = MetricsLog.open(runDir.path(), metricsSoFar);

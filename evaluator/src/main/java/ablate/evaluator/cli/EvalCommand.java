@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
                         + "or malformed is reported and skipped; the others run. Exit code 2 when no task could run (then "
                         + "nothing is written).",
                 "Results of a run's checkpoint go to RUN_DIR/eval/step-N.json unless --out is given; tasks already in that "
-                        + "file and not scored again are kept."},
+                        + "file (or in --out's, when it holds this model's results) and not scored again are kept; any other existing "
+                        + "file is refused before scoring."},
         footerHeading = "%nExamples:%n",
         footer = {"  ablate eval --checkpoint runs/debug --tasks piqa,hellaswag --data-dir ../shared/data --limit 200",
                 "  ablate eval --hf ~/models/pythia-160m --tasks all --data-dir ~/eval-data --out results.json --log-samples"})
@@ -154,7 +155,7 @@ public final class EvalCommand implements Callable<Integer> {
                         new ModelRunner(pretrained.model(), pretrained.tokenizer()))) {
             Path resultsFile = out != null ? out : defaultOut(checkpoint, pretrained);
             // read before scoring, so an unreadable file stops us before the work, not after
-            ObjectNode earlier = out == null && resultsFile != null ? ResultsFile.earlier(resultsFile) : null;
+            ObjectNode earlier = resultsFile != null ? ResultsFile.earlier(resultsFile, out != null ? pretrained.source() : null) : null;
             System.out.println("model: " + pretrained.source());
             long start = System.nanoTime();
             Evaluation.Outcome outcome = evaluation.run(prepared, lm);

@@ -21,10 +21,51 @@ public final class ResultsFile {
 
     /**
      * The file already at {@code file}, read before any scoring so that an unreadable one stops the
-     * work before it starts; null when there is none.
+     * work before it starts; null when there is none. A file that is not a results file, or holds
+     * another model's results ({@code modelArgs} differs; null: the file's path already says whose
+     * it is, RUN_DIR/eval/step-N.json), is refused: nothing is ever overwritten that is not this
+     * model's results, whose other tasks are kept.
      */
-    public static ObjectNode earlier(Path file) {
-        return Files.exists(file) ? HarnessResults.read(file) : null;
+    public static ObjectNode earlier(Path file, String modelArgs) {
+        checkWritable(file);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        ObjectNode existing = HarnessResults.read(file);
+        if (!existing.path("results").isObject()) {
+            throw new IllegalArgumentException(file + " exists and is not a results file (no \"results\" object); choose another"
+                    + " output or move it aside (nothing was written)");
+        }
+        String theirs = existing.path("config").path("model_args").asText("");
+        if (modelArgs != null && !sameModel(theirs, modelArgs)) {
+            throw new IllegalArgumentException(file + " holds the results of " + (theirs.isEmpty() ? "another model" : theirs)
+                    + ", not of " + modelArgs + "; choose another output or move it aside (nothing was written)");
+        }
+        return existing;
+    }
+
+    /** "run PATH" sources name the same checkpoint whatever the working directory; others must be equal. */
+    private static boolean sameModel(String a, String b) {
+        if (a.startsWith("run ") && b.startsWith("run ")) {
+            return Path.of(a.substring(4)).toAbsolutePath().normalize().equals(Path.of(b.substring(4)).toAbsolutePath().normalize());
+        }
+        return a.equals(b);
+    }
+
+    /** Fails before any work when {@code file} could not be written (its folder is made if missing). */
+    public static void checkWritable(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot write " + file + ": cannot make its folder (" + e.getMessage() + ")");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a folder; give a file for the results");
+        }
+        if (!Files.isWritable(parent) || (Files.exists(file) && !Files.isWritable(file))) {
+            throw new IllegalArgumentException("cannot write " + file + ": permission denied (nothing was scored)");
+        }
     }
 
     /** The JSON for {@code outcome}, with {@code earlier}'s tasks that were not scored again (null: none). */

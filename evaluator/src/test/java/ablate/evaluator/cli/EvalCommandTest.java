@@ -52,6 +52,44 @@ class EvalCommandTest {
     }
 
     /**
+     * --out never loses anything: onto this model's earlier results it keeps the tasks not scored
+     * again; onto a file that is not a results file, or another model's, it refuses before scoring
+     * and leaves the file as it was.
+     */
+    @Test
+    void outMergesThisModelsEarlierResultsAndRefusesAnyOtherFile() throws Exception {
+        Path out = dir.resolve("results.json");
+        String[] common = {"--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--bootstrap-iters", "0", "--threads", "1"};
+        assertThat(run(concat(common, "--tasks", "piqa", "--out", out.toString())).code).isZero();
+        assertThat(run(concat(common, "--tasks", "copa", "--out", out.toString())).code).isZero();
+        JsonNode merged = new ObjectMapper().readTree(out.toFile());
+        assertThat(merged.get("results").fieldNames()).toIterable().containsExactlyInAnyOrder("piqa", "copa");
+
+        Path notes = Files.writeString(dir.resolve("notes.json"), "{\"my\": \"notes\"}");
+        Run refused = run(concat(common, "--tasks", "copa", "--out", notes.toString()));
+        assertThat(refused.code).isEqualTo(2);
+        assertThat(refused.err).contains("notes.json exists and is not a results file").doesNotContain("\tat ");
+        assertThat(Files.readString(notes)).isEqualTo("{\"my\": \"notes\"}");
+
+        String before = Files.readString(out);
+        Run other = run("--hf", GPT2.getParent().resolve("bloom").toString(), "--data-dir", fixtures().toString(), "--tasks", "copa",
+                "--threads", "1", "--out", out.toString());
+        assertThat(other.code).isEqualTo(2);
+        assertThat(other.err).contains("holds the results of hf gpt2");
+        assertThat(Files.readString(out)).isEqualTo(before);
+
+        Run folder = run(concat(common, "--tasks", "copa", "--out", dir.toString()));
+        assertThat(folder.code).isEqualTo(2);
+        assertThat(folder.err).contains("is a folder");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /**
      * Readers never touch a run: evaluating a run over and over while it trains (a checkpoint
      * every step, two kept, so pruning and in-flight .tmp folders happen throughout) neither breaks
      * the training nor hands the evaluator a half-written or vanished checkpoint without saying so.

@@ -46,6 +46,10 @@ public record Checkpoint(Path dir, long step) {
             }
         }
         manifest.verify(dir);
+        long stateStep = state().step();
+        if (stateStep != step) {
+            throw new IOException(STATE + " says step " + stateStep + " in the folder of step " + step);
+        }
     }
 
     public TrainingState state() throws IOException {

@@ -146,8 +146,11 @@ public final class Checkpoints {
                 return Optional.of(c);
             } catch (IOException e) {
                 Path aside = c.dir().resolveSibling(c.dir().getFileName() + ".corrupt");
+                for (int n = 2; Files.exists(aside); n++) {
+                    aside = c.dir().resolveSibling(c.dir().getFileName() + ".corrupt-" + n); // an earlier one stays for inspection too
+                }
                 log.error("checkpoint {} is damaged: {}; moved to {}, trying the previous one", c.dir(), e.getMessage(), aside);
-                Files.move(c.dir(), aside, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(c.dir(), aside);
             }
         }
         return Optional.empty();

@@ -7,6 +7,7 @@ import ablate.trainer.run.LoopPolicy;
 import ablate.trainer.run.ResumePolicy;
 import ablate.trainer.run.Run;
 import ablate.trainer.run.RunDirectory;
+import ablate.trainer.run.RunLock;
 import ablate.trainer.run.Torch;
 import ablate.trainer.run.TrainingData;
 import com.typesafe.config.Config;
@@ -31,6 +32,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run-dir", paramLabel = "DIR", description = "The run's folder (default: runs/NAME-TIMESTAMP for a new run).")
     Path runDir;
 
+    @Option(names = "--restart", description = "Train the run in --run-dir again from step 0 when it logged steps but has no valid "
+            + "checkpoint left (without it such a run is refused and nothing changes); its metrics.jsonl is kept as metrics.jsonl.before-restart.")
+    boolean restart;
+
     @Override
     public Integer call() {
         return Cli.guard(this::train);
@@ -40,9 +45,22 @@ public final class TrainCommand implements Callable<Integer> {
         RunConfig run;
         RunDirectory dir;
         boolean resuming = runDir != null && new RunDirectory(runDir).holdsRun();
+        if (restart && !resuming) {
+            throw new IllegalArgumentException("--restart applies to a --run-dir that holds a run; " + (runDir == null ? "give --run-dir" : runDir + " holds none"));
+        }
         if (resuming) {
             dir = new RunDirectory(runDir);
+            String writer = RunLock.holder(dir.path());
+            if (!writer.isEmpty()) {
+                throw new IllegalArgumentException(dir.path() + " is being written by " + writer + "; a run folder has one writer at a time:"
+                        + " wait for it to finish, or stop it (nothing was changed)");
+            }
             Config saved = Settings.parseFile(dir.config());
+            var newest = new ablate.trainer.checkpoint.Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).latestCommitted();
+            if (newest.isPresent()) {
+                ResumePolicy.checkUnedited(saved, dir.config(), Settings.parseText(new Settings.Text(
+                        newest.get().dir().resolve("config.conf").toString(), newest.get().config())), newest.get().dir());
+            }
             Config requested = config.chosen() ? Settings.compose(config.sources()) : Settings.compose(
                     new Settings.Sources("", java.util.List.of(), config.overrides));
             run = ResumePolicy.merge(saved, requested, config.chosen(), dir.config());
@@ -57,21 +75,31 @@ public final class TrainCommand implements Callable<Integer> {
         Torch.device(run.train().device()); // fails before anything is read or written when the device is not there
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
             LoopPolicy.checkVocabulary(run, data);
-            if (resuming) {
-                dir.writeConfig(run.render());
-            } else {
+            if (!resuming) {
                 Path path = runDir != null ? runDir : Path.of("runs", name() + "-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
                 dir = RunDirectory.create(path, run.render());
             }
-            System.out.println("run " + dir.path().toAbsolutePath() + " | " + run.model().layers() + " layers, d="
-                    + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
-                    + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
-            Run.Outcome outcome = new Run(run, dir, data).execute(System.out::println);
-            System.out.printf("done: %d steps, loss %.4f, val loss %.4f, checkpoints in %s%n", outcome.steps(),
-                    outcome.loss(), outcome.valLoss(), dir.checkpoints());
+            try (RunLock lock = RunLock.acquire(dir.path(), "ablate train")) {
+                Run training = new Run(run, dir, data);
+                training = restart ? training.restartingWhenNoCheckpointIsLeft() : training;
+                training.checkFolder(System.out::println); // before anything in the folder changes
+                if (resuming) {
+                    dir.writeConfig(run.render());
+                }
+                train(run, dir, training);
+            }
         }
         return Cli.OK;
+    }
+
+    private static void train(RunConfig run, RunDirectory dir, Run training) throws Exception {
+        System.out.println("run " + dir.path().toAbsolutePath() + " | " + run.model().layers() + " layers, d="
+                + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
+                + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
+        Run.Outcome outcome = training.execute(System.out::println);
+        System.out.printf("done: %d steps, loss %.4f, val loss %.4f, checkpoints in %s%n", outcome.steps(),
+                outcome.loss(), outcome.valLoss(), dir.checkpoints());
     }
 
     private String name() {

@@ -14,12 +14,16 @@ import java.util.Set;
 /**
  * What may change when a run is resumed. Anything that changes the model, the data or the
  * numerics would make the resumed run a different run, so only these keys may differ from the
- * saved config.conf: more steps, evaluation and checkpoint cadence, the device and MFU peak.
+ * saved config.conf: more steps, evaluation and checkpoint cadence, the device and MFU peak, the
+ * zero-shot evaluation block. The run's config.conf must itself still be the config its newest
+ * checkpoint was trained with ({@link #checkUnedited}), so that editing the file cannot change a
+ * resumed run behind the rules.
  */
 public final class ResumePolicy {
     public static final Set<String> CHANGEABLE = Set.of("train.steps", "train.eval-interval", "train.eval-sequences",
             "train.peak-tflops", "train.threads", "train.device", "checkpoint.interval", "checkpoint.keep",
-            "cluster.data-parallel");
+            "cluster.data-parallel", "eval.tasks", "eval.data-dir", "eval.task-dir", "eval.limit", "eval.batch-tokens",
+            "eval.every-checkpoint", "eval.encoding");
 
     private ResumePolicy() {}
 
@@ -48,5 +52,19 @@ public final class ResumePolicy {
                             + " may change:\n  " + String.join("\n  ", differences));
         }
         return requestedRun;
+    }
+
+    /**
+     * Fails when the run's config.conf differs, outside {@link #CHANGEABLE}, from the config its
+     * newest checkpoint saved (someone edited the file): the checkpoint's own config is the truth.
+     */
+    public static void checkUnedited(Config runFile, Path runFilePath, Config checkpointConfig, Path checkpointDir) {
+        try {
+            merge(checkpointConfig, runFile, true, checkpointDir.resolve("config.conf"));
+        } catch (SettingsException e) {
+            throw new SettingsException(e.key(), runFilePath.toString(), runFilePath + " differs from the config checkpoint "
+                    + checkpointDir.getFileName() + " was trained with (was it edited?); put it back, or start a new run:\n  "
+                    + e.problem().substring(e.problem().indexOf('\n') + 1).strip());
+        }
     }
 }

@@ -24,16 +24,32 @@ public final class Run {
     private final RunConfig config;
     private final RunDirectory dir;
     private final TrainingData data;
+    private final boolean restart;
+    private boolean guarded;
 
     public Run(RunConfig config, RunDirectory dir, TrainingData data) {
+        this(config, dir, data, false);
+    }
+
+    private Run(RunConfig config, RunDirectory dir, TrainingData data, boolean restart) {
         this.config = config;
         this.dir = dir;
         this.data = data;
+        this.restart = restart;
+    }
+
+    /**
+     * The same run, allowed to start again from step 0 when its checkpoints are lost or all damaged
+     * ({@code ablate train --restart}); its metrics.jsonl is kept under another name.
+     */
+    public Run restartingWhenNoCheckpointIsLeft() {
+        return new Run(config, dir, data, true);
     }
 
     /** Trains to the configured step count; {@code progress} receives one line per report. */
     public Outcome execute(Consumer<String> progress) throws IOException {
         Checkpoints checkpoints = new Checkpoints(dir.checkpoints(), config.checkpoint().keep());
+        checkFolder(progress);
         LoopPolicy policy = new LoopPolicy(config);
         try (Trainer trainer = new Trainer(config, data)) {
             Optional<Checkpoint> latest = checkpoints.recover();
@@ -80,5 +96,63 @@ public final class Run {
             }
             return new Outcome(trainer.state().step(), loss, valLoss, resumedFrom);
         }
+    }
+
+    /**
+     * A run that logged steps past its first checkpoint but has no valid checkpoint left (the folder
+     * was deleted, replaced by a file, or every checkpoint is damaged) is not started over silently:
+     * nothing is changed unless {@code --restart} asked for it, and then its metrics are kept. A run
+     * killed before its first checkpoint starts again from step 0 as before (nothing is lost).
+     * {@link #execute} checks first; a caller that writes into the folder before training (a resumed
+     * config) calls this before it writes.
+     */
+    public void checkFolder(Consumer<String> progress) throws IOException {
+        if (guarded) {
+            return;
+        }
+        guarded = true;
+        Checkpoints checkpoints = new Checkpoints(dir.checkpoints(), config.checkpoint().keep());
+        java.nio.file.Path folder = dir.checkpoints();
+        if (java.nio.file.Files.exists(folder) && !java.nio.file.Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(folder + " is a file, not the run's checkpoints folder; move it aside (nothing was changed)");
+        }
+        Optional<Checkpoint> valid = checkpoints.latestCommitted();
+        if (valid.isPresent()) {
+            if (restart) {
+                throw new IllegalArgumentException("--restart: " + dir.path() + " has a valid checkpoint of step " + valid.get().step()
+                        + " and resumes from it; drop --restart (or move checkpoints/ aside to train it again from step 0)");
+            }
+            return;
+        }
+        java.nio.file.Path metricsFile = dir.path().resolve(MetricsLog.FILE);
+        long logged;
+        try (var lines = java.nio.file.Files.exists(metricsFile) ? java.nio.file.Files.lines(metricsFile) : java.util.stream.Stream.<String>empty()) {
+            logged = lines.filter(l -> !l.isBlank()).count();
+        }
+        List<String> damaged = new java.util.ArrayList<>();
+        if (java.nio.file.Files.isDirectory(folder)) {
+            try (var children = java.nio.file.Files.list(folder)) {
+                children.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d+(\\.corrupt.*)?")).sorted().forEach(damaged::add);
+            }
+        }
+        long interval = config.checkpoint().interval();
+        long firstCheckpoint = interval > 0 ? Math.min(interval, config.train().steps()) : config.train().steps();
+        if (damaged.isEmpty() && logged < firstCheckpoint) {
+            return; // stopped before its first checkpoint: starting from step 0 repeats exactly what it logged
+        }
+        String why = !java.nio.file.Files.exists(folder) ? "its checkpoints/ folder is gone"
+                : damaged.isEmpty() ? "checkpoints/ holds none" : "every checkpoint is damaged: " + String.join(", ", damaged);
+        if (!restart) {
+            throw new IllegalArgumentException(dir.path() + " logged " + logged + " steps but has no valid checkpoint (" + why
+                    + "); nothing was changed. To train it again from step 0, rerun with --restart (its metrics.jsonl is kept)");
+        }
+        java.nio.file.Path kept = metricsFile.resolveSibling(MetricsLog.FILE + ".before-restart");
+        for (int n = 2; java.nio.file.Files.exists(kept); n++) {
+            kept = metricsFile.resolveSibling(MetricsLog.FILE + ".before-restart-" + n);
+        }
+        if (java.nio.file.Files.exists(metricsFile)) {
+            java.nio.file.Files.move(metricsFile, kept);
+        }
+        progress.accept("--restart: " + why + "; training again from step 0 (the earlier metrics are in " + kept.getFileName() + ")");
     }
 }

@@ -1,0 +1,159 @@
+package ablate.trainer.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ablate.trainer.cli.TrainCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Nothing a user does by mistake to a run folder costs the run: a second writer is refused while
+ * the first trains (a real second JVM), a run whose checkpoints are gone or all damaged is not
+ * started over without --restart, an edited config.conf cannot change a resumed run, and a damaged
+ * checkpoint whose .corrupt name is taken does not block resuming. Every refusal leaves every file
+ * byte for byte as it was and prints no stack trace.
+ */
+class RunFolderSafetyTest {
+    private static final List<String> DEBUG = List.of("--preset", "debug", "--set", "train.threads=1", "--set", "train.steps=12",
+            "--set", "checkpoint.interval=4");
+
+    @TempDir
+    Path tmp;
+
+    private record Result(int exit, String out, String err) {}
+
+    private static Result train(List<String> args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(e);
+            int exit = new CommandLine(new TrainCommand()).execute(args.toArray(String[]::new));
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+    }
+
+    private static List<String> with(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    /** Every file under the folder and its bytes' hash, to prove a refusal changed nothing. */
+    private static Map<String, Integer> snapshot(Path dir) throws Exception {
+        Map<String, Integer> files = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.filter(Files::isRegularFile).toList()) {
+                files.put(dir.relativize(p).toString(), java.util.Arrays.hashCode(Files.readAllBytes(p)));
+            }
+        }
+        return files;
+    }
+
+    private static void assertRefusedWithoutTrace(Result r, String... mentions) {
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(mentions).doesNotContain("\tat ").doesNotContain("Exception");
+    }
+
+    @Test
+    void aSecondWriterIsRefusedNamingTheFirstAndALockLeftByAKilledWriterIsTakenOver() throws Exception {
+        Path run = tmp.resolve("run");
+        Process first = TrainProcess.start(tmp.resolve("first.log"), with(List.of("--preset", "debug", "--set", "train.threads=1",
+                "--set", "train.steps=100000", "--set", "checkpoint.interval=50"), "--run-dir", run.toString()));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (!(Files.exists(run.resolve(MetricsLog.FILE)) && Files.size(run.resolve(MetricsLog.FILE)) > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(RunLock.holder(run)).contains("ablate train").contains("pid " + first.pid());
+            Result second = train(List.of("--run-dir", run.toString(), "--set", "train.steps=100001"));
+            assertRefusedWithoutTrace(second, "is being written by ablate train (pid " + first.pid(), "nothing was changed");
+        } finally {
+            first.destroyForcibly().waitFor();
+        }
+        assertThat(RunLock.holder(run)).as("the OS released the killed writer's lock").isEmpty();
+        Result resumed = train(List.of("--run-dir", run.toString(), "--set", "train.steps=60"));
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(Files.readString(run.resolve(RunLock.FILE))).as("released on exit").isEmpty();
+    }
+
+    @Test
+    void aRunWhoseCheckpointsAreGoneIsNotStartedOverWithoutRestartAndKeepsItsMetrics() throws Exception {
+        Path run = tmp.resolve("run");
+        assertThat(train(with(DEBUG, "--run-dir", run.toString())).exit()).isZero();
+        // every checkpoint damaged: the run refuses and nothing changes
+        try (Stream<Path> steps = Files.list(run.resolve("checkpoints"))) {
+            for (Path step : steps.toList()) {
+                Files.writeString(step.resolve("model.safetensors"), "garbage");
+            }
+        }
+        Map<String, Integer> before = snapshot(run);
+        assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--set", "train.steps=16")), "logged 12 steps",
+                "every checkpoint is damaged", "--restart");
+        assertThat(snapshot(run)).isEqualTo(before);
+
+        // the checkpoints folder replaced by a file: refused, even with --restart
+        Path moved = tmp.resolve("checkpoints-aside");
+        Files.move(run.resolve("checkpoints"), moved);
+        Files.writeString(run.resolve("checkpoints"), "not a folder");
+        Map<String, Integer> withFile = snapshot(run);
+        assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--restart")), "is a file");
+        assertThat(snapshot(run)).isEqualTo(withFile);
+
+        // gone: refused without --restart; with it, trained again and the old metrics kept
+        Files.delete(run.resolve("checkpoints"));
+        String metrics = Files.readString(run.resolve(MetricsLog.FILE));
+        assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString())), "its checkpoints/ folder is gone");
+        Result restarted = train(List.of("--run-dir", run.toString(), "--restart"));
+        assertThat(restarted.exit()).as(restarted.err()).isZero();
+        assertThat(restarted.out()).contains("--restart: its checkpoints/ folder is gone; training again from step 0");
+        assertThat(Files.readString(run.resolve(MetricsLog.FILE + ".before-restart"))).isEqualTo(metrics);
+        assertThat(Files.readAllLines(run.resolve(MetricsLog.FILE))).hasSize(12);
+
+        // --restart on a run that has a valid checkpoint is refused: it resumes from it
+        assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--restart", "--set", "train.steps=16")),
+                "has a valid checkpoint of step 12");
+    }
+
+    @Test
+    void anEditedConfigCannotChangeAResumedRunAndATakenCorruptNameDoesNotBlockResuming() throws Exception {
+        Path run = tmp.resolve("run");
+        assertThat(train(with(DEBUG, "--run-dir", run.toString())).exit()).isZero();
+        Path config = run.resolve(RunDirectory.CONFIG);
+        String original = Files.readString(config);
+        Files.writeString(config, original.replaceFirst("lr\\s*=\\s*[0-9.e-]+", "lr = 0.5"));
+        Map<String, Integer> before = snapshot(run);
+        assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--set", "train.steps=16")), "train.lr",
+                "differs from the config checkpoint step-00000012 was trained with");
+        assertThat(snapshot(run)).isEqualTo(before);
+        Files.writeString(config, original);
+
+        // the newest checkpoint damaged while an earlier step-12.corrupt exists: it goes to .corrupt-2, step 8 resumes
+        Path newest = run.resolve("checkpoints/step-00000012");
+        Files.createDirectories(run.resolve("checkpoints/step-00000012.corrupt"));
+        Files.writeString(run.resolve("checkpoints/step-00000012.corrupt/note"), "an earlier damaged copy");
+        Files.writeString(newest.resolve("optimizer.safetensors"), "garbage");
+        Result resumed = train(List.of("--run-dir", run.toString(), "--set", "train.steps=16"));
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resumed from").contains("step 8");
+        assertThat(run.resolve("checkpoints/step-00000012.corrupt-2")).isDirectory();
+        assertThat(run.resolve("checkpoints/step-00000012.corrupt/note")).hasContent("an earlier damaged copy");
+    }
+}
