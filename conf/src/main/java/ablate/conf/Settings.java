@@ -6,7 +6,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
@@ -114,11 +116,22 @@ public final class Settings {
         if (eq <= 0) {
             throw new SettingsException("--set", "", "expected key=value, got '" + override + "'");
         }
+        ConfigParseOptions options = ConfigParseOptions.defaults().setOriginDescription("--set " + override);
         try {
-            return ConfigFactory.parseString(override,
-                    ConfigParseOptions.defaults().setOriginDescription("--set " + override));
+            return ConfigFactory.parseString(override, options);
         } catch (ConfigException e) {
-            throw new SettingsException(override.substring(0, eq).strip(), "--set " + override, "cannot parse: " + e.getMessage());
+            // a plain value HOCON cannot read unquoted (cuda:0, a path with ':' or '#'): take it as the string typed
+            String value = override.substring(eq + 1).strip();
+            if (!value.isEmpty() && !value.startsWith("[") && !value.startsWith("{") && !value.startsWith("\"")) {
+                try {
+                    return ConfigFactory.parseString(override.substring(0, eq) + "=" + ConfigValueFactory.fromAnyRef(value)
+                            .render(ConfigRenderOptions.concise()), options);
+                } catch (ConfigException again) {
+                    // fall through to the first error
+                }
+            }
+            throw new SettingsException(override.substring(0, eq).strip(), "--set " + override, "cannot parse: " + e.getMessage()
+                    + " (quote a value with special characters: --set 'key=\"value\"')");
         }
     }
 
@@ -339,6 +352,7 @@ public final class Settings {
     private static void checkKnownKeys(Config user, Config reference) {
         for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
             String key = entry.getKey();
+            checkNumber(key, entry.getValue(), reference);
             if (reference.hasPath(key) || key.startsWith("data.corpora")) {
                 continue;
             }
@@ -353,6 +367,39 @@ public final class Settings {
                 known.addAll(SECTIONS);
             }
             throw unknownKey(key, describe(entry.getValue().origin()), known);
+        }
+    }
+
+    /** The numeric settings that take fractions (read as doubles); every other number is a count and must be whole. */
+    private static final java.util.Set<String> FRACTIONAL = java.util.Set.of("model.rotary-fraction", "model.rotary-base",
+            "model.layernorm-epsilon", "model.init-std", "model.dropout", "train.lr", "train.min-lr", "train.beta1", "train.beta2",
+            "train.eps", "train.weight-decay", "train.grad-clip", "train.peak-tflops", "train.loss-scale.initial",
+            "train.loss-scale.min");
+
+    /**
+     * A number where the reference has a whole number must be whole (train.steps = 10.5 would
+     * otherwise become 10), and no number may be NaN or infinite.
+     */
+    private static void checkNumber(String key, ConfigValue value, Config reference) {
+        boolean numeric = reference.hasPath(key) && reference.getValue(key).valueType() == com.typesafe.config.ConfigValueType.NUMBER;
+        double v;
+        if (value.valueType() == com.typesafe.config.ConfigValueType.NUMBER) {
+            v = ((Number) value.unwrapped()).doubleValue();
+        } else if (numeric && value.valueType() == com.typesafe.config.ConfigValueType.STRING) {
+            try {
+                v = Double.parseDouble(value.unwrapped().toString().strip()); // HOCON reads "Infinity" or "1e3" given as text as numbers too
+            } catch (NumberFormatException e) {
+                return; // not a number at all: the reference check names the key
+            }
+        } else {
+            return;
+        }
+        if (!Double.isFinite(v)) {
+            throw new SettingsException(key, describe(value.origin()), "must be a finite number, got " + value.render());
+        }
+        boolean whole = numeric && !FRACTIONAL.contains(key);
+        if (whole && v != Math.rint(v)) {
+            throw new SettingsException(key, describe(value.origin()), "must be a whole number, got " + value.render());
         }
     }
 

@@ -191,4 +191,24 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "train.loss-scale.window=0")))
                 .hasMessageContaining("train.loss-scale.window");
     }
+
+    @Test
+    void countsRefuseFractionsAndNoNumberMayBeInfinite() {
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "train.steps=10.5")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("train.steps").hasMessageContaining("--set train.steps=10.5")
+                .hasMessageContaining("whole number");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "model.d-model=64.0001")))
+                .hasMessageContaining("model.d-model").hasMessageContaining("whole number");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "train.lr=Infinity")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("train.lr");
+        assertThat(Settings.load(Settings.Sources.ofPreset("debug", "train.steps=12.0")).train().steps()).isEqualTo(12);
+        assertThat(Settings.load(Settings.Sources.ofPreset("debug", "train.peak-tflops=312.5")).train().peakTflops()).isEqualTo(312.5);
+    }
+
+    @Test
+    void aValueTypedAsUsersTypeItIsAcceptedWithoutQuotes() {
+        assertThat(Settings.load(Settings.Sources.ofPreset("debug", "train.device=cuda:0")).train().device()).isEqualTo("cuda:0");
+        assertThatThrownBy(() -> Settings.parseOverride("train.steps=[1,")).isInstanceOf(SettingsException.class)
+                .hasMessageContaining("train.steps").hasMessageContaining("quote");
+    }
 }

@@ -30,9 +30,28 @@ public final class Cli {
             System.err.println("error: " + e.getMessage());
             return FAILED;
         } catch (Exception e) {
-            log.error("unexpected failure", e);
-            System.err.println("error: " + e);
+            System.err.println("error: " + unexpected(e));
             return FAILED;
+        }
+    }
+
+    /**
+     * A failure that is not the user's (a bug): one line saying so and where its full trace was
+     * written, never the trace on the terminal unless ABLATE_DEBUG=1 asks for it.
+     */
+    public static String unexpected(Throwable e) {
+        if ("1".equals(System.getenv("ABLATE_DEBUG"))) {
+            log.error("unexpected failure", e);
+        }
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("ablate-error-", ".log");
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            java.nio.file.Files.writeString(file, trace.toString());
+            return "unexpected failure (a bug, not your input): " + e + "; the full trace is in " + file
+                    + " (ABLATE_DEBUG=1 prints it); please report it";
+        } catch (IOException | RuntimeException writeFailed) {
+            return "unexpected failure (a bug, not your input): " + e + " (its trace could not be written: " + writeFailed + ")";
         }
     }
 }
