@@ -59,21 +59,45 @@ public final class DataPrepare {
                     listing.files().size(), listing.skipped().size(), out, tokenizer.spec(), o.threads());
             Path parent = out.getParent();
             Files.createDirectories(parent);
-            Path temp = Files.createTempDirectory(parent, "." + out.getFileName() + ".tmp-");
-            try {
-                var rejections = new Rejections.Log();
-                CorpusInfo info = write(o, listing, tokenizer, temp, rejections);
-                info.write(temp);
-                var summary = new PrepareSummary(out, info.train(), info.val(), rejections.toRecord(),
-                        listing.skipped(), (System.nanoTime() - started) / 1e9);
-                summary.write(temp);
-                publish(temp, out);
-                log.info("prepared {} documents, {} tokens into {}", summary.documents(), summary.tokens(), out);
-                return summary;
-            } catch (IOException | RuntimeException | Error e) {
-                deleteRecursively(temp, e);
-                throw e;
+            removeLeftovers(parent, out);
+            return prepare(o, listing, tokenizer, out, started);
+        }
+    }
+
+    /**
+     * Temporary folders of earlier runs on the same output whose process is gone (its PID is in the
+     * folder's name): a killed run's half-written corpus. A live run's folder is left alone.
+     */
+    private static void removeLeftovers(Path parent, Path out) throws IOException {
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote("." + out.getFileName() + ".tmp-")
+                + "(\\d+)-.*");
+        try (Stream<Path> siblings = Files.list(parent)) {
+            for (Path p : siblings.toList()) {
+                java.util.regex.Matcher m = name.matcher(p.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) {
+                    log.warn("removing {}, left by an earlier data prepare of {} that was stopped", p, out);
+                    deleteRecursively(p, new IOException("leftover " + p));
+                }
             }
+        }
+    }
+
+    private static PrepareSummary prepare(PrepareOptions o, InputFile.Listing listing, Tokenizer tokenizer, Path out, long started)
+            throws IOException {
+        Path temp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-");
+        try {
+            var rejections = new Rejections.Log();
+            CorpusInfo info = write(o, listing, tokenizer, temp, rejections);
+            info.write(temp);
+            var summary = new PrepareSummary(out, info.train(), info.val(), rejections.toRecord(),
+                    listing.skipped(), (System.nanoTime() - started) / 1e9);
+            summary.write(temp);
+            publish(temp, out);
+            log.info("prepared {} documents, {} tokens into {}", summary.documents(), summary.tokens(), out);
+            return summary;
+        } catch (IOException | RuntimeException | Error e) {
+            deleteRecursively(temp, e);
+            throw e;
         }
     }
 

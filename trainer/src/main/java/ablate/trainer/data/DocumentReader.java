@@ -35,7 +35,10 @@ final class DocumentReader {
 
     private final String textField;
     private final Rejections.Log rejections;
-    private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** No limit on a text's length beyond the JVM's (Jackson's default stops at 20M characters: a long book is one valid line). */
+    private final ObjectMapper json = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build()).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);

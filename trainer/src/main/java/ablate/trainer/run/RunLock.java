@@ -50,7 +50,7 @@ public final class RunLock implements AutoCloseable {
             String who = read(channel);
             channel.close();
             throw new IllegalArgumentException(runDir + " is being written by " + (who.isBlank() ? "another process" : who)
-                    + "; a run folder has one writer at a time: wait for it to finish, or stop it (its lock goes with its process)");
+                    + "; a folder has one writer at a time: wait for it to finish, or stop it (its lock goes with its process)");
         }
         String before = read(channel);
         if (!before.isBlank()) {

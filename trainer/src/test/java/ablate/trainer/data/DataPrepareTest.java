@@ -41,6 +41,22 @@ class DataPrepareTest {
         }
     }
 
+    /** A stopped earlier run's temporary folder is removed by the next run; a 21-million-character line is a document. */
+    @Test
+    void aKilledRunsLeftoversGoAndAVeryLongValidLineIsADocument() throws IOException {
+        Path inputs = Files.createDirectories(dir.resolve("inputs"));
+        String book = "a".repeat(21_000_000);
+        Files.writeString(inputs.resolve("long.jsonl"), "{\"text\": \"" + book + "\"}\n{\"text\": \"short\"}\n");
+        long gone = ProcessHandle.current().pid() + 1_000_000_000L; // no such process
+        Path leftover = Files.createDirectories(dir.resolve(".out.tmp-" + gone + "-123/train"));
+        Files.writeString(leftover.resolve("tokens.bin"), "half written");
+        PrepareSummary summary = DataPrepare.run(options(inputs, "out"));
+        assertThat(summary.documents()).isEqualTo(2);
+        assertThat(summary.rejected().total()).isZero();
+        assertThat(dir.resolve(".out.tmp-" + gone + "-123")).doesNotExist();
+        assertThat(train(dir.resolve("out"))).hasSize(21_000_000 + 5 + 2); // two documents, each followed by EOS
+    }
+
     @Test
     void readsTextJsonlGzipAndZstdInputsInPathOrder() throws IOException {
         Path inputs = dir.resolve("inputs");
