@@ -26,7 +26,7 @@ public final class Cli {
         } catch (SettingsException | DataException | IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return BAD_INPUT;
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | ablate.trainer.run.RunFailed e) {
             System.err.println("error: " + e.getMessage());
             return FAILED;
         } catch (Exception e) {

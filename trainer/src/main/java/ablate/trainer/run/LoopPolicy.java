@@ -60,7 +60,7 @@ public final class LoopPolicy {
     public void checkFinite(StepMetrics m) {
         boolean badGradient = !m.scaling().enabled() && !Double.isFinite(m.gradNorm());
         if (!Double.isFinite(m.loss()) || badGradient) {
-            throw new IllegalStateException((badGradient ? "the gradient norm is " + m.gradNorm() : "loss is " + m.loss())
+            throw new RunFailed((badGradient ? "the gradient norm is " + m.gradNorm() : "loss is " + m.loss())
                     + " at step " + m.step() + "; lower train.lr or raise train.warmup-steps (the last checkpoint is intact)");
         }
     }

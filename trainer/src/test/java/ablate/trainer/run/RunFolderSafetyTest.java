@@ -156,4 +156,15 @@ class RunFolderSafetyTest {
         assertThat(run.resolve("checkpoints/step-00000012.corrupt-2")).isDirectory();
         assertThat(run.resolve("checkpoints/step-00000012.corrupt/note")).hasContent("an earlier damaged copy");
     }
+
+    @Test
+    void aLossThatStopsBeingFiniteEndsTheRunInOneLineWithItsLastCheckpointIntact() throws Exception {
+        Path run = tmp.resolve("run");
+        Result diverged = train(with(DEBUG, "--run-dir", run.toString(), "--set", "train.lr=1e6", "--set", "train.warmup-steps=0",
+                "--set", "train.grad-clip=0", "--set", "train.steps=200", "--set", "checkpoint.interval=1"));
+        assertThat(diverged.exit()).as(diverged.out() + diverged.err()).isEqualTo(1);
+        assertThat(diverged.err()).contains("lower train.lr").contains("the last checkpoint is intact").doesNotContain("\tat ")
+                .doesNotContain("unexpected failure");
+        assertThat(new ablate.trainer.checkpoint.Checkpoints(run.resolve("checkpoints"), 3).latestCommitted()).isPresent();
+    }
 }
