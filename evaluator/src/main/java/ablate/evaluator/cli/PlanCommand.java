@@ -33,15 +33,15 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--gpu", required = true, description = "GPU type from the catalog: a100-40gb, a100-80gb, h100-80gb, ...")
     String gpu;
 
-    @Option(names = "--gpus", defaultValue = "0", description = "GPUs to train on (for the layout and wall time)")
-    int gpus;
+    @Option(names = "--gpus", description = "GPUs to train on (for the layout and wall time; default: none, no layout)")
+    Integer gpus;
 
     static final class Rate {
         @Option(names = "--tflops-per-gpu", description = "achieved TFLOP/s per GPU as Megatron-DeepSpeed logs it (recomputation counted)")
-        double tflops;
+        Double tflops;
 
-        @Option(names = "--mfu", description = "model FLOPs utilization, model FLOP/s over the GPU's peak")
-        double mfu;
+        @Option(names = "--mfu", description = "model FLOPs utilization, model FLOP/s over the GPU's peak; default: planner.conf's")
+        Double mfu;
     }
 
     @ArgGroup(exclusive = true)
@@ -79,12 +79,22 @@ public final class PlanCommand implements Callable<Integer> {
                             base.name(), base.device());
                 }
             }
-            if (rate != null && rate.tflops > 0) {
+            if (gpus != null && gpus < 1) {
+                throw new IllegalArgumentException("--gpus must be at least 1, got " + gpus + " (leave it out for no layout)");
+            }
+            if (rate != null && rate.tflops != null) {
+                double peak = settings.gpu(gpu).peakTflops();
+                if (!(rate.tflops > 0) || !Double.isFinite(rate.tflops) || rate.tflops > peak * 1.5) {
+                    // Megatron's count includes recomputation (up to 4/3 of the model's FLOPs), so a rate a little above
+                    // the peak can be real; half again above it cannot
+                    throw new IllegalArgumentException("--tflops-per-gpu must be positive and at most 1.5 x the " + gpu + "'s peak of "
+                            + peak + " TFLOP/s (Megatron counts recomputation), got " + rate.tflops);
+                }
                 throughput = new Throughput.Tflops(rate.tflops);
-            } else if (rate != null && rate.mfu > 0) {
+            } else if (rate != null && rate.mfu != null) {
                 throughput = new Throughput.Mfu(rate.mfu, "--mfu");
             }
-            PlanRequest request = new PlanRequest(gpuHours, gpu, gpus, throughput, minTokens, zero == 1, choices);
+            PlanRequest request = new PlanRequest(gpuHours, gpu, gpus == null ? 0 : gpus, throughput, minTokens, zero == 1, choices);
             Plan plan = new Planner(settings).plan(request);
             System.out.print(PlanText.render(plan));
             return Cli.OK;

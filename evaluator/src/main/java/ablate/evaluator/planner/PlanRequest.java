@@ -12,14 +12,14 @@ import java.util.List;
 public record PlanRequest(double gpuHours, String gpu, int gpus, Throughput throughput, double minTokens, boolean zero1,
                           List<AxisChoice> choices) {
     public PlanRequest {
-        if (!(gpuHours > 0)) {
-            throw new IllegalArgumentException("--gpu-hours must be positive, got " + gpuHours);
+        if (!(gpuHours > 0) || !Double.isFinite(gpuHours)) {
+            throw new IllegalArgumentException("--gpu-hours must be a positive, finite number, got " + gpuHours);
         }
         if (gpus < 0) {
             throw new IllegalArgumentException("--gpus must be positive, got " + gpus);
         }
-        if (!(minTokens >= 0)) {
-            throw new IllegalArgumentException("--min-tokens must be >= 0, got " + minTokens);
+        if (!(minTokens >= 0) || !Double.isFinite(minTokens)) {
+            throw new IllegalArgumentException("--min-tokens must be >= 0 and finite, got " + minTokens);
         }
         choices = List.copyOf(choices);
     }
