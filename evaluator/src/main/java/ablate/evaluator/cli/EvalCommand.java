@@ -113,6 +113,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     private int evaluate() throws Exception {
         HarnessEncoding.Rule.of(encoding); // an unknown rule fails before anything loads
+        if (threads < 0 || threads > 4096) {
+            throw new IllegalArgumentException("--threads must be between 0 (every core) and 4096, got " + threads);
+        }
         if (!Files.isDirectory(dataDir)) {
             throw new IllegalArgumentException("--data-dir " + dataDir + " is not a directory");
         }

@@ -81,6 +81,13 @@ class EvalCommandTest {
         Run folder = run(concat(common, "--tasks", "copa", "--out", dir.toString()));
         assertThat(folder.code).isEqualTo(2);
         assertThat(folder.err).contains("is a folder");
+
+        Run threads = run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--threads", "-1");
+        assertThat(threads.code).isEqualTo(2);
+        assertThat(threads.err).contains("--threads must be between 0");
+        Run encoding = run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--encoding", "2022");
+        assertThat(encoding.code).isEqualTo(2);
+        assertThat(encoding.err).contains("'2022' is not a tokenization rule");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -28,6 +28,9 @@ public final class ImportHfCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return Cli.guard(() -> {
+            if (seqLen < 0 || seqLen > 1 << 20) {
+                throw new IllegalArgumentException("--seq-len must be between 0 (config.json's) and " + (1 << 20) + ", got " + seqLen);
+            }
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
             try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(hfDir, m, seqLen)) {
                 p.saveRun(out);
