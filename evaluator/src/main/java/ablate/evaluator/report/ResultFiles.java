@@ -31,7 +31,12 @@ public final class ResultFiles {
     }
 
     public static JsonNode parse(Path file) throws IOException {
-        JsonNode root = JSON.readTree(file.toFile());
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ":" + e.getLocation().getLineNr() + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
         if (root == null || !root.path("results").isObject()) {
             throw new IOException(file + " is neither lm-evaluation-harness nor BigScience results: no \"results\" object");
         }

@@ -50,8 +50,12 @@ public record Study(List<Variant> variants, String base) {
             } else if (Files.isDirectory(p)) {
                 Path conf = p.resolve(STUDY_CONF);
                 if (base.isEmpty() && Files.isRegularFile(conf)) {
-                    Config c = ConfigFactory.parseFile(conf.toFile());
-                    base = c.hasPath("base") ? c.getString("base") : "";
+                    try {
+                        Config c = ConfigFactory.parseFile(conf.toFile());
+                        base = c.hasPath("base") ? c.getString("base") : "";
+                    } catch (com.typesafe.config.ConfigException e) {
+                        throw new IOException(conf + ": " + e.getMessage());
+                    }
                 }
                 try (Stream<Path> children = Files.list(p)) {
                     for (Path child : children.sorted().toList()) {
@@ -103,11 +107,21 @@ public record Study(List<Variant> variants, String base) {
         List<Double> mfu = new ArrayList<>();
         Path metrics = dir.resolve("metrics.jsonl");
         if (Files.isRegularFile(metrics)) {
-            for (String line : Files.readAllLines(metrics)) {
+            List<String> lines = Files.readAllLines(metrics);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode n = JSON.readTree(line);
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    if (i == lines.size() - 1) {
+                        break; // the last line of a run that is writing it, or was killed while it did
+                    }
+                    throw new IOException(metrics + ":" + (i + 1) + ": not a metrics line (" + e.getOriginalMessage() + ")");
+                }
                 double tokens = n.path("tokens").asDouble();
                 train.add(new double[] {tokens, n.path("loss").asDouble()});
                 if (n.has("val_loss")) {
