@@ -158,6 +158,14 @@ class RunFolderSafetyTest {
     }
 
     @Test
+    void aModelThatCannotFitThisMachineIsRefusedWithItsEstimateBeforeAnythingIsWritten() throws Exception {
+        Path run = tmp.resolve("huge");
+        Result huge = train(List.of("--preset", "176b", "--set", "train.device=cpu", "--run-dir", run.toString()));
+        assertRefusedWithoutTrace(huge, "this model needs about", "176,247,271,424 parameters", "this machine has");
+        assertThat(run).doesNotExist();
+    }
+
+    @Test
     void aLossThatStopsBeingFiniteEndsTheRunInOneLineWithItsLastCheckpointIntact() throws Exception {
         Path run = tmp.resolve("run");
         Result diverged = train(with(DEBUG, "--run-dir", run.toString(), "--set", "train.lr=1e6", "--set", "train.warmup-steps=0",
