@@ -72,6 +72,36 @@ final class HfCheckpoint {
         }
     }
 
+    /**
+     * Fails, before any model is built, when config.json describes another model than the weights
+     * hold: a different number of layers (the block index in tensor names) or parameters off by
+     * more than the vocabulary padding could explain.
+     */
+    void checkMatches(Path configJson, int layers, long parameters) {
+        java.util.regex.Pattern block = java.util.regex.Pattern.compile("\\.(?:h|layers)\\.(\\d+)\\.");
+        Set<Integer> blocks = new java.util.TreeSet<>();
+        long stored = 0;
+        for (Map.Entry<String, Safetensors.Entry> e : entries.entrySet()) {
+            java.util.regex.Matcher m = block.matcher(e.getKey());
+            if (m.find()) {
+                blocks.add(Integer.parseInt(m.group(1)));
+            }
+            long n = 1;
+            for (long d : e.getValue().shape()) {
+                n = Math.multiplyExact(n, d);
+            }
+            stored = Math.addExact(stored, n);
+        }
+        if (!blocks.isEmpty() && blocks.size() != layers) {
+            throw new IllegalArgumentException(configJson + " describes " + layers + " layers but the weights hold " + blocks.size()
+                    + "; the config does not belong to these weights");
+        }
+        if (stored > 0 && (parameters > 2 * stored || stored > 2 * parameters)) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s describes a model of %,d parameters but the"
+                    + " weights hold %,d values; the config does not belong to these weights", configJson, parameters, stored));
+        }
+    }
+
     /** Tensor names, in file order. */
     Set<String> names() {
         return fileOf.keySet();

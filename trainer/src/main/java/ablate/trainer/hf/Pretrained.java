@@ -64,6 +64,7 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         }
         ModelConfig config = parseModel(settings);
         HfCheckpoint checkpoint = HfCheckpoint.open(hfDir);
+        checkpoint.checkMatches(configJson, config.layers(), new ablate.trainer.model.ModelSize(config).total());
         Tokenizer tokenizer = Tokenizers.load(tokenizerJson.toString());
         Gpt gpt = new Gpt(m, config, 0, false);
         try {

@@ -114,7 +114,18 @@ class HfImportTest {
             assertThat(p.config().tiedOutput()).isTrue();
         }
         editConfig(dir, c -> c.put("num_hidden_layers", 3));
-        assertThatThrownBy(() -> load(dir)).hasMessageContaining("model.layers.2.");
+        assertThatThrownBy(() -> load(dir)).hasMessageContaining("describes 3 layers but the weights hold 2");
+    }
+
+    /** A config.json of a million layers beside weights for two fails on the mismatch before anything is allocated. */
+    @Test
+    void aConfigThatDoesNotBelongToTheWeightsFailsBeforeTheModelIsBuilt() throws Exception {
+        Path dir = copy("gpt2", "huge");
+        editConfig(dir, c -> c.put("n_layer", 1_000_000));
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("config.json describes 1000000 layers but the weights hold 2");
+        editConfig(dir, c -> c.put("n_layer", 2).put("n_embd", 4096).put("n_head", 32));
+        assertThatThrownBy(() -> load(dir)).hasMessageContaining("parameters but the weights hold");
     }
 
     @Test
