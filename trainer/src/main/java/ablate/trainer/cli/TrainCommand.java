@@ -88,19 +88,51 @@ public final class TrainCommand implements Callable<Integer> {
                 if (resuming) {
                     dir.writeConfig(run.render());
                 }
-                train(run, dir, training);
+                return train(run, dir, training);
             }
         }
-        return Cli.OK;
     }
 
-    private static void train(RunConfig run, RunDirectory dir, Run training) throws Exception {
+    /** Exit code of a run stopped by SIGINT or SIGTERM after its checkpoint was written (128 + SIGINT, as shells count). */
+    static final int INTERRUPTED = 130;
+
+    private static int train(RunConfig run, RunDirectory dir, Run training) throws Exception {
         System.out.println("run " + dir.path().toAbsolutePath() + " | " + run.model().layers() + " layers, d="
                 + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
                 + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
-        Run.Outcome outcome = training.execute(System.out::println);
+        Run.Outcome outcome;
+        try (Interrupts interrupts = Interrupts.install()) {
+            outcome = training.stoppingWhen(interrupts::requested).execute(System.out::println);
+        }
+        if (outcome.interrupted()) {
+            System.out.printf("interrupted at step %d; checkpoint written; rerun the same command to resume%n", outcome.steps());
+            return INTERRUPTED;
+        }
+        if (outcome.resumedFrom() == outcome.steps()) {
+            double[] last = lastLosses(dir);
+            System.out.printf("the run is already complete at step %d (loss %.4f, val loss %.4f, its last logged values); raise"
+                    + " train.steps (--set train.steps=N) to train it further%n", outcome.steps(), last[0], last[1]);
+            return Cli.OK;
+        }
         System.out.printf("done: %d steps, loss %.4f, val loss %.4f, checkpoints in %s%n", outcome.steps(),
                 outcome.loss(), outcome.valLoss(), dir.checkpoints());
+        return Cli.OK;
+    }
+
+    /** The last logged loss and validation loss of a run folder's metrics.jsonl (NaN where none). */
+    private static double[] lastLosses(RunDirectory dir) throws java.io.IOException {
+        double loss = Double.NaN;
+        double val = Double.NaN;
+        java.nio.file.Path file = dir.path().resolve(ablate.trainer.run.MetricsLog.FILE);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            if (!line.isBlank()) {
+                var n = json.readTree(line);
+                loss = n.path("loss").asDouble(Double.NaN);
+                val = n.has("val_loss") ? n.path("val_loss").asDouble(Double.NaN) : val;
+            }
+        }
+        return new double[] {loss, val};
     }
 
     /**

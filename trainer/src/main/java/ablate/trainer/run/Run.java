@@ -18,14 +18,24 @@ import org.slf4j.LoggerFactory;
 public final class Run {
     private static final Logger log = LoggerFactory.getLogger(Run.class);
 
-    /** How the run ended. */
-    public record Outcome(long steps, double loss, double valLoss, long resumedFrom) {}
+    /**
+     * How the run ended: at {@code steps} (train.steps, or earlier when {@code interrupted}, then
+     * with a checkpoint of that step written).
+     */
+    public record Outcome(long steps, double loss, double valLoss, long resumedFrom, boolean interrupted) {}
 
     private final RunConfig config;
     private final RunDirectory dir;
     private final TrainingData data;
     private final boolean restart;
     private boolean guarded;
+    private java.util.function.BooleanSupplier stopRequested = () -> false;
+
+    /** Checked after every step: when true the run writes a checkpoint of the step it finished and returns, interrupted. */
+    public Run stoppingWhen(java.util.function.BooleanSupplier stop) {
+        this.stopRequested = stop;
+        return this;
+    }
 
     public Run(RunConfig config, RunDirectory dir, TrainingData data) {
         this(config, dir, data, false);
@@ -88,13 +98,17 @@ public final class Run {
                     metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), measured);
                     ledger.step(m, config.train().globalBatchSize(), config.train().microBatchSize(), "local");
                     report.step(step, loss, measured, speed.tokensPerSecond(), speed.mfu(), m.seconds());
-                    if (policy.checkpointsAfter(step)) {
+                    boolean stop = stopRequested.getAsBoolean() && !policy.finished(step);
+                    if (policy.checkpointsAfter(step) || stop) {
                         Checkpoint saved = checkpoints.save(trainer.checkpointContents(config.render(), metrics.lines()));
                         log.info("checkpoint {}", saved.dir());
                     }
+                    if (stop) {
+                        return new Outcome(step, loss, valLoss, resumedFrom, true);
+                    }
                 }
             }
-            return new Outcome(trainer.state().step(), loss, valLoss, resumedFrom);
+            return new Outcome(trainer.state().step(), loss, valLoss, resumedFrom, false);
         }
     }
 

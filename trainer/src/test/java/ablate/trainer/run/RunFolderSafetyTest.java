@@ -157,6 +157,36 @@ class RunFolderSafetyTest {
         assertThat(run.resolve("checkpoints/step-00000012.corrupt/note")).hasContent("an earlier damaged copy");
     }
 
+    /** Ctrl-C (SIGINT) finishes the step, writes its checkpoint, says so and exits 130; the same command resumes there. */
+    @Test
+    void anInterruptCheckpointsTheStepItFinishedAndTheSameCommandResumesThere() throws Exception {
+        Path run = tmp.resolve("run");
+        List<String> args = with(List.of("--preset", "debug", "--set", "train.threads=1", "--set", "train.steps=100000",
+                "--set", "checkpoint.interval=100000"), "--run-dir", run.toString());
+        Path log = tmp.resolve("interrupted.log");
+        Process p = TrainProcess.start(log, args);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(run.resolve(MetricsLog.FILE)) && Files.readAllLines(run.resolve(MetricsLog.FILE)).size() >= 5)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = Files.readString(log);
+        assertThat(p.exitValue()).as(out).isEqualTo(130);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("interrupted at step (\\d+); checkpoint written; rerun the same command to resume")
+                .matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        long step = Long.parseLong(m.group(1));
+        assertThat(new ablate.trainer.checkpoint.Checkpoints(run.resolve("checkpoints"), 3).latestCommitted()).get()
+                .extracting(ablate.trainer.checkpoint.Checkpoint::step).isEqualTo(step);
+        assertThat(Files.readAllLines(run.resolve(MetricsLog.FILE))).hasSize((int) step);
+
+        Result finished = train(List.of("--run-dir", run.toString(), "--set", "train.steps=" + step));
+        assertThat(finished.exit()).as(finished.err()).isZero();
+        assertThat(finished.out()).contains("resumed from").contains("the run is already complete at step " + step + " (loss ");
+    }
+
     @Test
     void aModelThatCannotFitThisMachineIsRefusedWithItsEstimateBeforeAnythingIsWritten() throws Exception {
         Path run = tmp.resolve("huge");
