@@ -113,7 +113,7 @@ public final class Run {
     }
 
     /**
-     * A run that logged steps past its first checkpoint but has no valid checkpoint left (the folder
+     * A run that logged steps past its first checkpoint (so one was committed) but has no valid checkpoint left (the folder
      * was deleted, replaced by a file, or every checkpoint is damaged) is not started over silently:
      * nothing is changed unless {@code --restart} asked for it, and then its metrics are kept. A run
      * killed before its first checkpoint starts again from step 0 as before (nothing is lost).
@@ -151,8 +151,10 @@ public final class Run {
         }
         long interval = config.checkpoint().interval();
         long firstCheckpoint = interval > 0 ? Math.min(interval, config.train().steps()) : config.train().steps();
-        if (damaged.isEmpty() && logged < firstCheckpoint) {
-            return; // stopped before its first checkpoint: starting from step 0 repeats exactly what it logged
+        if (damaged.isEmpty() && logged <= firstCheckpoint) {
+            // stopped before its first checkpoint was committed (also while writing it, after logging its step):
+            // starting from step 0 repeats exactly what it logged
+            return;
         }
         String why = !java.nio.file.Files.exists(folder) ? "its checkpoints/ folder is gone"
                 : damaged.isEmpty() ? "checkpoints/ holds none" : "every checkpoint is damaged: " + String.join(", ", damaged);
