@@ -97,7 +97,7 @@ public final class Run {
                     }
                     metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), measured);
                     ledger.step(m, config.train().globalBatchSize(), config.train().microBatchSize(), "local");
-                    report.step(step, loss, measured, speed.tokensPerSecond(), speed.mfu(), m.seconds());
+                    report.step(m, measured, speed.tokensPerSecond(), speed.mfu());
                     boolean stop = stopRequested.getAsBoolean() && !policy.finished(step);
                     if (policy.checkpointsAfter(step) || stop) {
                         Checkpoint saved = checkpoints.save(trainer.checkpointContents(config.render(), metrics.lines()));
