@@ -39,6 +39,30 @@ public final class Ablate implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Ablate()).execute(args));
+        System.exit(execute(args));
     }
+
+    /** Runs the command line; its exit code. */
+    public static int execute(String... args) {
+        CommandLine line = new CommandLine(new Ablate());
+        versionEverywhere(line, line.getCommandSpec().version());
+        if (args.length > 0 && !args[0].startsWith("-") && !line.getSubcommands().containsKey(args[0])) {
+            // picocli would print the top-level help and exit 0 for `ablate nod --help`
+            String nearest = line.getSubcommands().keySet().stream()
+                    .min(java.util.Comparator.comparingInt(c -> ablate.conf.Settings.distance(c, args[0]))).orElse("");
+            System.err.println("error: unknown command '" + args[0] + "'" + (ablate.conf.Settings.distance(nearest, args[0]) <= 2 ? "; did you mean '"
+                    + nearest + "'?" : "") + " (`ablate --help` lists the commands)");
+            return 2;
+        }
+        return line.execute(args);
+    }
+
+    /** `ablate CMD --version` prints the version too, not nothing. */
+    private static void versionEverywhere(CommandLine line, String[] version) {
+        for (CommandLine sub : line.getSubcommands().values()) {
+            sub.getCommandSpec().version(version);
+            versionEverywhere(sub, version);
+        }
+    }
+
 }

@@ -426,7 +426,8 @@ public final class Settings {
         return d.startsWith("--set ") ? d.replaceFirst(": \\d+$", "") : d.replaceFirst(": (\\d+)$", ":$1");
     }
 
-    private static int distance(String a, String b) {
+    /** Levenshtein distance, for "did you mean" suggestions. */
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
