@@ -97,6 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
     static final int INTERRUPTED = 130;
 
     private static int train(RunConfig run, RunDirectory dir, Run training) throws Exception {
+        System.out.println(header(run));
         System.out.println("run " + dir.path().toAbsolutePath() + " | " + run.model().layers() + " layers, d="
                 + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
                 + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
@@ -117,6 +118,23 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("done: %d steps, loss %.4f, val loss %.4f, checkpoints in %s%n", outcome.steps(),
                 outcome.loss(), outcome.valLoss(), dir.checkpoints());
         return Cli.OK;
+    }
+
+    /** What runs the run: ablate, Java, libtorch, device and threads, the model's size and FLOPs per token. */
+    private static String header(RunConfig run) {
+        String version = java.util.Optional.ofNullable(TrainCommand.class.getPackage().getImplementationVersion()).orElse("0.1.0");
+        String libtorch;
+        try {
+            libtorch = "libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion();
+        } catch (RuntimeException e) {
+            libtorch = "libtorch (version unknown: " + e.getMessage() + ")";
+        }
+        ablate.trainer.model.ModelSize size = new ablate.trainer.model.ModelSize(run.model());
+        int threads = run.train().threads() > 0 ? run.train().threads() : Runtime.getRuntime().availableProcessors();
+        return String.format(java.util.Locale.ROOT, "ablate %s | Java %s (%s) | %s (DJL %s) | %s, %d threads | %,d parameters"
+                        + " (%,d non-embedding) | %.3g FLOPs/token", version, Runtime.version(), System.getProperty("java.vendor"),
+                libtorch, ai.djl.engine.Engine.getDjlVersion(), run.train().device(), threads, size.total(), size.nonEmbedding(),
+                size.flopsPerToken());
     }
 
     /** The last logged loss and validation loss of a run folder's metrics.jsonl (NaN where none). */
