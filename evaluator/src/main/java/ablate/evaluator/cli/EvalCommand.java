@@ -53,13 +53,14 @@ public final class EvalCommand implements Callable<Integer> {
         Path hf;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     ModelSource model;
 
-    @Option(names = "--tasks", required = true, paramLabel = "LIST", description = "Comma-separated task names, or `all`.")
+    @Option(names = "--tasks", required = true, paramLabel = "LIST",
+            description = "Comma-separated task names, or `all`; `list` prints every task (with --task-dir's), its metrics and data sources.")
     String tasks;
 
-    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "Where the tasks' data files are (paths in the task files are relative to it).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the tasks' data files are (paths in the task files are relative to it).")
     Path dataDir;
 
     @Option(names = "--task-dir", paramLabel = "DIR", description = "Extra task definitions (*.conf) beside the built-in ones.")
@@ -112,6 +113,15 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private int evaluate() throws Exception {
+        if (tasks.strip().equals("list")) {
+            return list();
+        }
+        if (model == null) {
+            throw new IllegalArgumentException("give the model: --checkpoint RUN_DIR or --hf DIR");
+        }
+        if (dataDir == null) {
+            throw new IllegalArgumentException("give --data-dir DIR: where the tasks' data files are (`--tasks list` shows what each reads)");
+        }
         HarnessEncoding.Rule.of(encoding); // an unknown rule fails before anything loads
         if (threads < 0 || threads > 4096) {
             throw new IllegalArgumentException("--threads must be between 0 (every core) and 4096, got " + threads);
@@ -129,6 +139,20 @@ public final class EvalCommand implements Callable<Integer> {
             code = Math.max(code, evaluate(checkpoint, evaluation, prepared));
         }
         return code;
+    }
+
+    /** `--tasks list`: every task, what it reproduces, its metrics and the files it reads (in order), and whether present. */
+    private int list() {
+        for (Task t : TaskRegistry.load(taskDirs).all()) {
+            System.out.printf("%s%s: %s; metrics %s%n", t.name(), t.aliases().isEmpty() && t.harnessNames().isEmpty() ? ""
+                    : " (also " + String.join(", ", java.util.stream.Stream.concat(t.aliases().stream(), t.harnessNames().stream()).toList()) + ")",
+                    t.harness(), t.metrics().stream().map(Task.Metric::name).toList());
+            for (var source : t.sources()) {
+                boolean present = dataDir != null && source.presentIn(dataDir);
+                System.out.printf("    %s%s%n", source.describe(), dataDir == null ? "" : present ? "  [found]" : "  [missing]");
+            }
+        }
+        return Cli.OK;
     }
 
     /** Every checkpoint folder of a run, oldest first; for --all-checkpoints. */

@@ -90,6 +90,17 @@ class EvalCommandTest {
         assertThat(encoding.err).contains("'2022' is not a tokenization rule");
     }
 
+    @Test
+    void tasksListShowsEveryTaskItsMetricsAndWhichOfItsSourcesAreFound() throws Exception {
+        Run listed = run("--tasks", "list", "--data-dir", fixtures().toString());
+        assertThat(listed.code).as(listed.err).isZero();
+        assertThat(listed.out).contains("lambada (also lambada_openai): lm-evaluation-harness v0.3").contains("metrics [ppl, acc]")
+                .contains("rte: lm-evaluation-harness v0.3 lm_eval/tasks/glue.py (RTE, VERSION 0); metrics [acc]")
+                .contains("jsonl hf/glue/rte/validation.jsonl (harness-exact)  [found]")
+                .contains("tsv-quoted glue_rte/dev.tsv (harness-exact)  [missing]");
+        assertThat(run("--tasks", "copa", "--data-dir", fixtures().toString()).err).contains("give the model: --checkpoint RUN_DIR or --hf DIR");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
