@@ -1,9 +1,10 @@
 package ablate.cluster.api;
 
 import ablate.cluster.coordinator.Views.RunView;
+import ablate.evaluator.report.CheckpointScores;
 import ablate.evaluator.report.Report;
+import ablate.evaluator.report.ResultFiles;
 import ablate.evaluator.report.Study;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -76,21 +77,13 @@ final class Studies {
             if (newest == null) {
                 return;
             }
-            JsonNode results = Json.MAPPER.readTree(newest.toFile()).path("results");
+            // the report's own reading of a results file: the same tasks and average as `ablate results`
+            CheckpointScores scores = ResultFiles.harness(ResultFiles.parse(newest), Double.NaN);
             eval.put("step", step);
             ObjectNode tasks = eval.putObject("tasks");
-            double sum = 0;
-            int n = 0;
-            for (var e : results.properties()) {
-                JsonNode acc = e.getValue().get("acc");
-                if (acc != null && acc.isNumber()) {
-                    tasks.put(e.getKey(), acc.asDouble());
-                    sum += acc.asDouble();
-                    n++;
-                }
-            }
-            if (n > 0) {
-                eval.put("avg_acc", sum / n);
+            scores.tasks().forEach((task, score) -> tasks.put(task, score.value()));
+            if (!scores.tasks().isEmpty()) {
+                eval.put("avg_acc", scores.average());
             }
         } catch (IOException e) {
             eval.put("error", "cannot read " + dir + ": " + e.getMessage());

@@ -318,7 +318,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
             return Effect().reply(s.replyTo(), new Refused(409, "a run named " + s.name() + " exists (" + state.runs().get(s.name()).state()
                     .name().toLowerCase() + "); choose another --name"));
         }
-        if (state.runs().keySet().stream().anyMatch(r -> r.startsWith(s.name() + "/"))) {
+        if (isStudy(state, s.name())) {
             return Effect().reply(s.replyTo(), new Refused(409, s.name() + " is a study's folder; choose another --name"));
         }
         RunConfig config;
@@ -337,7 +337,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onSubmitStudy(CoordinatorState state, SubmitStudy s) {
-        if (state.runs().containsKey(s.name()) || state.runs().keySet().stream().anyMatch(r -> r.startsWith(s.name() + "/"))) {
+        if (state.runs().containsKey(s.name()) || isStudy(state, s.name())) {
             return Effect().reply(s.replyTo(), new Refused(409, "a study or run named " + s.name() + " exists; give the study another name"));
         }
         List<CoordinatorEvent> events;
@@ -350,6 +350,11 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         List<String> names = s.runs().stream().map(r -> s.name() + "/" + r.name()).toList();
         return Effect().persist(events).thenRun(after -> place(after)).thenReply(s.replyTo(),
                 after -> new RunsFound(names.stream().map(n -> view(after.runs().get(n))).toList()));
+    }
+
+    /** Whether {@code name} is the folder of a study (runs named NAME/RUN exist). */
+    private static boolean isStudy(CoordinatorState state, String name) {
+        return state.runs().keySet().stream().anyMatch(r -> r.startsWith(name + "/"));
     }
 
     private Effect<CoordinatorEvent, CoordinatorState> onControl(CoordinatorState state, Control c) {
@@ -686,9 +691,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
     /** The trainer's node address (pekko://ablate@host:port), from its reference. */
     private String nodeOf(ActorRef<?> ref) {
-        String full = refs.toSerializationFormat(ref);
-        int path = full.indexOf('/', full.indexOf("//") + 2);
-        return path < 0 ? full : full.substring(0, path);
+        return ablate.cluster.protocol.NodeAddress.of(refs, ref);
     }
 
     private Instant now() {

@@ -43,6 +43,6 @@ final class Evaluations {
 
     /** Whether a finished run asks for scores and its last checkpoint has no results file yet. */
     static boolean finalResultsMissing(RunRecord run, Path storage) {
-        return of(run).enabled() && !Files.exists(storage.resolve(run.name()).resolve("eval").resolve("step-" + run.committedStep() + ".json"));
+        return of(run).enabled() && !Files.exists(ablate.evaluator.run.ResultsFile.of(storage.resolve(run.name()), run.committedStep()));
     }
 }

@@ -267,7 +267,7 @@ final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command> {
                 return onStep(s.rank(), s.report());
             }
             case CheckpointWritten w when w.group().equals(group) && phase == Phase.CHECKPOINTING -> {
-                Path dir = plan.runDir().resolve("checkpoints").resolve(String.format("step-%08d", w.step()));
+                Path dir = new ablate.trainer.run.RunDirectory(plan.runDir()).checkpoint(w.step());
                 await("the checkpoint's verification", settings.checkpointTimeout());
                 CompletableFuture<Void> verified = CompletableFuture.runAsync(() -> {
                     try {

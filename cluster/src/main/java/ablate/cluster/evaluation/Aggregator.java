@@ -329,8 +329,6 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     }
 
     private String nodeOf(ActorRef<?> ref) {
-        String full = refs.toSerializationFormat(ref);
-        int path = full.indexOf('/', full.indexOf("//") + 2);
-        return path < 0 ? full : full.substring(0, path);
+        return ablate.cluster.protocol.NodeAddress.of(refs, ref);
     }
 }

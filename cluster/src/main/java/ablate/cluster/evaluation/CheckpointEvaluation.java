@@ -44,7 +44,7 @@ final class CheckpointEvaluation {
         }
 
         Path resultsFile() {
-            return runDir().resolve("eval").resolve("step-" + step + ".json");
+            return ResultsFile.of(runDir(), step);
         }
     }
 

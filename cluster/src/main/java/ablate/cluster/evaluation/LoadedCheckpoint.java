@@ -27,7 +27,7 @@ final class LoadedCheckpoint implements AutoCloseable {
 
     /** RUN/checkpoints/step-N under {@code storage}, as a run folder names its checkpoints. */
     static Path of(Path storage, String run, long step) {
-        return storage.resolve(run).resolve("checkpoints").resolve(String.format("step-%08d", step));
+        return new ablate.trainer.run.RunDirectory(storage.resolve(run)).checkpoint(step);
     }
 
     /** The runner for checkpoint {@code step} of {@code run}, loading it when it is not the one held. */

@@ -119,7 +119,7 @@ public final class GroupTraining implements AutoCloseable {
 
     /** The checkpoint the coordinator committed, verified; never a newer one found on disk. */
     private static Checkpoint committed(RunDirectory runDir, long step) throws IOException {
-        Checkpoint c = new Checkpoint(runDir.checkpoints().resolve(String.format("step-%08d", step)), step);
+        Checkpoint c = new Checkpoint(runDir.checkpoint(step), step);
         try {
             c.verify();
         } catch (IOException e) {

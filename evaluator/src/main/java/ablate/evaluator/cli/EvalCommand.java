@@ -227,6 +227,6 @@ public final class EvalCommand implements Callable<Integer> {
         Path runDir = Files.isDirectory(dir.resolve("checkpoints")) ? dir
                 : dir.getParent() != null && dir.getParent().getFileName().toString().equals("checkpoints") ? dir.getParent().getParent() : null;
         Matcher step = CHECKPOINT_STEP.matcher(pretrained.source());
-        return runDir != null && step.find() ? runDir.resolve("eval").resolve("step-" + Long.parseLong(step.group(1)) + ".json") : null;
+        return runDir != null && step.find() ? ResultsFile.of(runDir, Long.parseLong(step.group(1))) : null;
     }
 }

@@ -15,6 +15,11 @@ import java.util.Map;
 public final class ResultsFile {
     private ResultsFile() {}
 
+    /** Where the results of checkpoint {@code step} of a run go: RUN_DIR/eval/step-N.json, where `ablate report` reads them. */
+    public static Path of(Path runDir, long step) {
+        return runDir.resolve("eval").resolve("step-" + step + ".json");
+    }
+
     /** What the harness's config block records about an evaluation ({@code encoding}: the tokenization rule of its pairs). */
     public record Setup(String modelArgs, int numFewShot, int batchTokens, String device, int limit, int bootstrapIters,
             HarnessEncoding.Rule encoding) {}

@@ -190,7 +190,8 @@ public final class Checkpoints {
         return found;
     }
 
-    static String name(long step) {
+    /** The folder name of checkpoint {@code step}: step-NNNNNNNN. */
+    public static String name(long step) {
         return String.format("step-%08d", step);
     }
 

@@ -50,11 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (resuming) {
             dir = new RunDirectory(runDir);
-            String writer = RunLock.holder(dir.path());
-            if (!writer.isEmpty()) {
-                throw new IllegalArgumentException(dir.path() + " is being written by " + writer + "; a run folder has one writer at a time:"
-                        + " wait for it to finish, or stop it (nothing was changed)");
-            }
+            RunLock.checkFree(dir.path()); // before reading data or comparing configs; acquire() below takes it
             Config saved = Settings.parseFile(dir.config());
             var newest = new ablate.trainer.checkpoint.Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).latestCommitted();
             if (newest.isPresent()) {
@@ -110,9 +106,8 @@ public final class TrainCommand implements Callable<Integer> {
             return INTERRUPTED;
         }
         if (outcome.resumedFrom() == outcome.steps()) {
-            double[] last = lastLosses(dir);
             System.out.printf("the run is already complete at step %d (loss %.4f, val loss %.4f, its last logged values); raise"
-                    + " train.steps (--set train.steps=N) to train it further%n", outcome.steps(), last[0], last[1]);
+                    + " train.steps (--set train.steps=N) to train it further%n", outcome.steps(), outcome.loss(), outcome.valLoss());
             return Cli.OK;
         }
         System.out.printf("done: %d steps, loss %.4f, val loss %.4f, checkpoints in %s%n", outcome.steps(),
@@ -135,22 +130,6 @@ public final class TrainCommand implements Callable<Integer> {
                         + " (%,d non-embedding) | %.3g FLOPs/token", version, Runtime.version(), System.getProperty("java.vendor"),
                 libtorch, ai.djl.engine.Engine.getDjlVersion(), run.train().device(), threads, size.total(), size.nonEmbedding(),
                 size.flopsPerToken());
-    }
-
-    /** The last logged loss and validation loss of a run folder's metrics.jsonl (NaN where none). */
-    private static double[] lastLosses(RunDirectory dir) throws java.io.IOException {
-        double loss = Double.NaN;
-        double val = Double.NaN;
-        java.nio.file.Path file = dir.path().resolve(ablate.trainer.run.MetricsLog.FILE);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (String line : java.nio.file.Files.readAllLines(file)) {
-            if (!line.isBlank()) {
-                var n = json.readTree(line);
-                loss = n.path("loss").asDouble(Double.NaN);
-                val = n.has("val_loss") ? n.path("val_loss").asDouble(Double.NaN) : val;
-            }
-        }
-        return new double[] {loss, val};
     }
 
     /**

@@ -77,6 +77,22 @@ public final class MetricsLog implements AutoCloseable {
         return List.copyOf(lines);
     }
 
+    /** The last logged loss and the last measured validation loss of metrics lines (NaN where there is none). */
+    public record Last(double loss, double valLoss) {
+        public static Last of(List<String> lines) throws IOException {
+            double loss = Double.NaN;
+            double val = Double.NaN;
+            for (String line : lines) {
+                if (!line.isBlank()) {
+                    var n = JSON.readTree(line);
+                    loss = n.path("loss").asDouble(Double.NaN);
+                    val = n.has("val_loss") ? n.path("val_loss").asDouble(Double.NaN) : val;
+                }
+            }
+            return new Last(loss, val);
+        }
+    }
+
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
     }

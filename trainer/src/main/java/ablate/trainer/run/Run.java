@@ -20,7 +20,7 @@ public final class Run {
 
     /**
      * How the run ended: at {@code steps} (train.steps, or earlier when {@code interrupted}, then
-     * with a checkpoint of that step written).
+     * with a checkpoint of that step written); {@code loss} and {@code valLoss} are the last logged and last measured.
      */
     public record Outcome(long steps, double loss, double valLoss, long resumedFrom, boolean interrupted) {}
 
@@ -72,8 +72,9 @@ public final class Run {
                 progress.accept("resumed from " + latest.get().dir() + " (step " + resumedFrom + ")");
             }
             long total = config.train().steps();
-            double loss = Double.NaN;
-            double valLoss = Double.NaN;
+            MetricsLog.Last last = MetricsLog.Last.of(metricsSoFar); // what the outcome says when no step is left to train
+            double loss = last.loss();
+            double valLoss = last.valLoss();
             Progress report = new Progress(total, trainer.state().step(), progress);
             java.nio.file.Path ledgerFile = dir.path().resolve(SampleLedger.FILE);
             boolean history = java.nio.file.Files.exists(ledgerFile) && java.nio.file.Files.size(ledgerFile) > 0;

@@ -23,6 +23,11 @@ public record RunDirectory(Path path) {
         return path.resolve("checkpoints");
     }
 
+    /** The folder of checkpoint {@code step} (whether or not it exists). */
+    public Path checkpoint(long step) {
+        return checkpoints().resolve(ablate.trainer.checkpoint.Checkpoints.name(step));
+    }
+
     /** True when the folder holds a run (its config.conf). */
     public boolean holdsRun() {
         return Files.isRegularFile(config());

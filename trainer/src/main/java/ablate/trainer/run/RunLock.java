@@ -49,8 +49,7 @@ public final class RunLock implements AutoCloseable {
         if (lock == null) {
             String who = read(channel);
             channel.close();
-            throw new IllegalArgumentException(runDir + " is being written by " + (who.isBlank() ? "another process" : who)
-                    + "; a folder has one writer at a time: wait for it to finish, or stop it (its lock goes with its process)");
+            throw held(runDir, who.isBlank() ? "another process" : who);
         }
         String before = read(channel);
         if (!before.isBlank()) {
@@ -61,6 +60,19 @@ public final class RunLock implements AutoCloseable {
         channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
         channel.force(true);
         return new RunLock(channel, lock);
+    }
+
+    /** Fails, changing nothing, when another writer holds the folder: before a command does any work for it. */
+    public static void checkFree(Path runDir) throws IOException {
+        String who = holder(runDir);
+        if (!who.isEmpty()) {
+            throw held(runDir, who);
+        }
+    }
+
+    private static IllegalArgumentException held(Path runDir, String who) {
+        return new IllegalArgumentException(runDir + " is being written by " + who + "; a run folder has one writer at a time:"
+                + " wait for it to finish, or stop it (its lock goes with its process); nothing was changed");
     }
 
     /** Who holds the folder's lock now ("" when nobody does), without taking it for long. */
