@@ -28,7 +28,7 @@ import picocli.CommandLine.Command;
 /** The {@code ablate} command line; the ./ablate launcher runs this. */
 @Command(name = "ablate", mixinStandardHelpOptions = true, version = "ablate 0.1.0",
         description = "Which language model should we train with our compute budget? Train ablations, score them zero-shot, import and export Hugging Face checkpoints, inspect shapes, measure throughput, report studies, plan a run for a GPU budget, run nodes of a training cluster and drive it (submit, runs, status, logs, console, ...).",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
+        subcommands = {DemoCommand.class, ablate.cluster.dashboard.DashboardCommand.class, TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
             ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, SubmitCommand.class, RunsCommand.class,
             StatusCommand.class, LogsCommand.class, RunActionCommand.Pause.class, RunActionCommand.Resume.class, RunActionCommand.Cancel.class,
             RunActionCommand.Checkpoint.class, NodesCommand.class, StudyCommand.class, ResultsCommand.class, ConsoleCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})

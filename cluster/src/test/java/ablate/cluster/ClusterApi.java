@@ -66,7 +66,7 @@ public record ClusterApi(String address, String token) {
             if (r.statusCode() == 200) {
                 int idle = 0;
                 for (JsonNode n : JSON.readTree(r.body())) {
-                    idle += n.path("reachable").asBoolean() && !n.path("host").asText().isEmpty() ? 1 : 0;
+                    idle += n.path("role").asText().equals("trainer") && n.path("reachable").asBoolean() && !n.path("host").asText().isEmpty() ? 1 : 0;
                 }
                 if (idle >= count) {
                     return;

@@ -206,8 +206,14 @@ class ClusterTrainingTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             HttpResponse<String> r = request("GET", "/api/nodes", "", "Bearer " + TOKEN);
-            if (r.statusCode() == 200 && JSON.readTree(r.body()).size() >= count) {
-                return;
+            if (r.statusCode() == 200) {
+                int trainers = 0;
+                for (JsonNode n : JSON.readTree(r.body())) {
+                    trainers += n.path("role").asText().equals("trainer") ? 1 : 0;
+                }
+                if (trainers >= count) {
+                    return;
+                }
             }
             Thread.sleep(250);
         }

@@ -6,6 +6,8 @@ import ablate.cluster.coordinator.Views.Refused;
 import ablate.cluster.coordinator.Views.RunAnswer;
 import ablate.cluster.coordinator.Views.RunFound;
 import ablate.cluster.coordinator.Views.RunsFound;
+import ablate.cluster.dashboard.DashboardRoutes;
+import ablate.cluster.dashboard.LiveSource;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
@@ -23,6 +25,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -49,7 +52,7 @@ public final class ApiRoutes extends AllDirectives {
     /** A run's name: NAME, or STUDY/NAME for a run of a study (its folder inside the study's). */
     public static final Pattern RUN = Pattern.compile(NAME.pattern() + "(/" + NAME.pattern() + ")?");
     /** What follows a run's name in a path, so never the second part of a study run's name. */
-    private static final java.util.Set<String> RUN_PATHS = java.util.Set.of("logs", "pause", "resume", "cancel", "checkpoint");
+    private static final java.util.Set<String> RUN_PATHS = java.util.Set.of("logs", "pause", "resume", "cancel", "checkpoint", "details");
 
     private final ActorSystem<?> system;
     private final ActorRef<Coordinator.Command> coordinator;
@@ -63,8 +66,15 @@ public final class ApiRoutes extends AllDirectives {
         this.storage = storage;
     }
 
+    /** The API, /metrics, and the dashboard's page and feed (ablate.cluster.dashboard). */
     public Route routes() {
-        return concat(pathPrefix("api", this::api), path("metrics", () -> get(this::metrics)));
+        var blocking = system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+        DashboardRoutes dashboard = new DashboardRoutes(new LiveSource(system, coordinator, timeout),
+                run -> RUN.matcher(run).matches() && Files.isDirectory(storage.resolve(run)) ? Optional.of(storage.resolve(run)) : Optional.empty(),
+                study -> NAME.matcher(study).matches() && Files.isDirectory(storage.resolve(study)) ? Optional.of(storage.resolve(study))
+                        : Optional.empty(),
+                blocking);
+        return concat(dashboard.routes(), pathPrefix("api", this::api), path("metrics", () -> get(this::metrics)));
     }
 
     private Route api() {

@@ -40,7 +40,7 @@ public final class ApiServer {
         if (!api.serve()) {
             throw new IllegalArgumentException("this node does not serve the HTTP API (cluster.api.enabled = off or not a coordinator)");
         }
-        Route protectedRoutes = BearerAuth.create(api.token()).protect(routes);
+        Route protectedRoutes = BearerAuth.create(api.token(), ablate.cluster.dashboard.DashboardRoutes.publicPaths()).protect(routes);
         var server = Http.get(system).newServerAt(host, api.httpPort());
         if (tls.isPresent()) {
             server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(tls.get()));

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** The API's JSON about studies: their runs with zero-shot figures, and the report's comparison. */
-final class Studies {
+public final class Studies {
     private static final Pattern STEP = Pattern.compile("step-(\\d+)\\.json");
 
     private Studies() {}
@@ -35,7 +35,7 @@ final class Studies {
     }
 
     /** {"base", "variants": [...], "table": markdown} for a study folder, as `ablate report` computes them. */
-    static ObjectNode results(Path folder) {
+    public static ObjectNode results(Path folder) {
         try {
             Study study = Study.load(List.of(folder));
             Report report = new Report(study);

@@ -686,6 +686,16 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
                 out.add(new NodeView(n.node(), "trainer", n.host(), 0, n.device(), "gone", "", 0, n.firstSeen(), false));
             }
         }
+        // the other members (coordinators, evaluators) as the cluster's gossip knows them: no heartbeat of ours, no device
+        for (org.apache.pekko.cluster.Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
+            String address = m.address().toString();
+            if (out.stream().noneMatch(v -> v.node().equals(address))) {
+                String roles = String.join("+", m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
+                boolean reachable = !unreachable.contains(address);
+                out.add(new NodeView(address, roles, m.address().getHost().orElse(""), 0, "", reachable
+                        ? m.status().toString().toLowerCase(java.util.Locale.ROOT) : "unreachable", "", 0, now(), reachable));
+            }
+        }
         return out;
     }
 

@@ -7,13 +7,11 @@ import ablate.evaluator.planner.PlanText;
 import ablate.evaluator.planner.Planner;
 import ablate.evaluator.planner.PlannerSettings;
 import ablate.evaluator.planner.Throughput;
-import ablate.evaluator.report.Findings;
+import ablate.evaluator.planner.StudyFindings;
 import ablate.evaluator.report.Study;
-import ablate.evaluator.report.Variant;
 import ablate.trainer.cli.Cli;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -69,14 +67,11 @@ public final class PlanCommand implements Callable<Integer> {
             List<AxisChoice> choices = List.of();
             Throughput throughput = new Throughput.Mfu(settings.defaultMfu(), "planner.conf throughput.default-mfu");
             if (study != null) {
-                Study s = Study.load(List.of(study));
-                choices = Findings.of(s);
-                Variant base = s.baseVariant();
-                if (base.device().startsWith("cuda") && !Double.isNaN(base.mfu())) {
-                    throughput = new Throughput.Mfu(base.mfu(), "measured by " + base.name() + " in " + study);
-                } else if (!base.device().isEmpty()) {
-                    System.out.printf(Locale.ROOT, "note: %s trained on %s; its throughput is not carried to GPUs%n",
-                            base.name(), base.device());
+                StudyFindings findings = StudyFindings.of(Study.load(List.of(study)), study.toString(), throughput);
+                choices = findings.choices();
+                throughput = findings.throughput();
+                if (!findings.note().isEmpty()) {
+                    System.out.println(findings.note());
                 }
             }
             if (gpus != null && gpus < 1) {

@@ -134,7 +134,8 @@ public final class Report {
             + "t-test over the tasks both variants report (per-task differences in acc, two-sided, 5%). The ± on an "
             + "average is sqrt(sum of the tasks' squared standard errors) / tasks.";
 
-    String html() {
+    /** The self-contained report.html (inline styles and SVG charts, no script, nothing fetched). */
+    public String html() {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>ablate study report</title>\n<style>\n")
                 .append("body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}")

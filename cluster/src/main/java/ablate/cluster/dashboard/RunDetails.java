@@ -1,0 +1,115 @@
+package ablate.cluster.dashboard;
+
+import ablate.cluster.api.Json;
+import ablate.evaluator.report.CheckpointScores;
+import ablate.evaluator.report.ResultFiles;
+import ablate.trainer.checkpoint.Checkpoint;
+import ablate.trainer.checkpoint.Checkpoints;
+import ablate.trainer.run.MetricsLog;
+import ablate.trainer.run.RunDirectory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * What a run's page shows besides its curves, read from the run folder without disturbing its writer:
+ * the resolved config, the committed checkpoints, and the zero-shot results of each evaluated
+ * checkpoint (read as `ablate report` reads them), with the tokens seen at that step.
+ */
+final class RunDetails {
+    private static final Pattern RESULTS = Pattern.compile("step-(\\d+)\\.json");
+
+    private RunDetails() {}
+
+    static ObjectNode of(Path runDir) throws IOException {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        RunDirectory dir = new RunDirectory(runDir);
+        out.put("config", Files.isRegularFile(dir.config()) ? Files.readString(dir.config(), StandardCharsets.UTF_8) : "");
+        Map<Long, Long> tokens = tokensByStep(runDir.resolve(MetricsLog.FILE));
+        ArrayNode checkpoints = out.putArray("checkpoints");
+        for (Checkpoint c : new Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).committed()) {
+            ObjectNode n = checkpoints.addObject();
+            n.put("step", c.step());
+            n.put("tokens", tokens.getOrDefault(c.step(), 0L));
+            long bytes = 0;
+            java.nio.file.attribute.FileTime written = null;
+            try (Stream<Path> files = Files.list(c.dir())) {
+                for (Path f : files.toList()) {
+                    bytes += Files.size(f);
+                    written = written == null || Files.getLastModifiedTime(f).compareTo(written) > 0 ? Files.getLastModifiedTime(f) : written;
+                }
+            } catch (java.nio.file.NoSuchFileException pruned) {
+                continue; // pruned by its run (checkpoint.keep) while being listed
+            }
+            n.put("bytes", bytes);
+            n.put("written", written == null ? "" : written.toInstant().toString());
+        }
+        out.set("evals", evals(runDir.resolve("eval"), tokens));
+        return out;
+    }
+
+    /** The results files of a run's checkpoints, oldest step first: step, tokens, tasks (metric, value, stderr) and avg_acc. */
+    private static ArrayNode evals(Path dir, Map<Long, Long> tokens) throws IOException {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        TreeMap<Long, Path> byStep = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(f -> {
+                Matcher m = RESULTS.matcher(f.getFileName().toString());
+                if (m.matches()) {
+                    byStep.put(Long.parseLong(m.group(1)), f);
+                }
+            });
+        }
+        for (Map.Entry<Long, Path> e : byStep.entrySet()) {
+            ObjectNode n = out.addObject();
+            n.put("step", e.getKey());
+            n.put("tokens", tokens.getOrDefault(e.getKey(), 0L));
+            try {
+                CheckpointScores scores = ResultFiles.harness(ResultFiles.parse(e.getValue()), Double.NaN);
+                ObjectNode tasks = n.putObject("tasks");
+                scores.tasks().forEach((task, score) -> tasks.putObject(task).put("metric", score.metric())
+                        .put("value", score.value()).put("stderr", score.stderr()));
+                if (!scores.tasks().isEmpty()) {
+                    n.put("avg_acc", scores.average());
+                    scores.averageStderr().ifPresent(s -> n.put("avg_acc_stderr", s));
+                }
+            } catch (IOException | RuntimeException bad) {
+                n.put("error", "cannot read " + e.getValue() + ": " + bad.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Cumulative tokens at each logged step. */
+    private static Map<Long, Long> tokensByStep(Path metrics) throws IOException {
+        Map<Long, Long> out = new HashMap<>();
+        if (!Files.isRegularFile(metrics)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                JsonNode n = Json.MAPPER.readTree(line);
+                out.put(n.path("step").asLong(), n.path("tokens").asLong());
+            } catch (IOException partial) {
+                // the line being written
+            }
+        }
+        return out;
+    }
+}
