@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +80,12 @@ public final class HarnessResults {
         }
     }
 
-    /** Writes the JSON atomically (temp file, then rename), so a crash never leaves half a file. */
+    /**
+     * Writes the JSON atomically (temp file, then rename), so a crash never leaves half a file.
+     * When the file is a run checkpoint's results (RUN_DIR/eval/step-N.json) their TensorBoard
+     * scalars follow ({@link EvalEvents}); this is the one place both {@code ablate eval} and the
+     * cluster's evaluator nodes write results through.
+     */
     public static void write(Path file, ObjectNode json) {
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -89,6 +95,15 @@ public final class HarnessResults {
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write results to " + file + ": " + e.getMessage(), e);
+        }
+        var at = ResultsFile.runStepOf(file);
+        if (at.isPresent()) {
+            try {
+                EvalEvents.write(at.get().runDir(), at.get().step(), json, InstantSource.system());
+            } catch (IOException e) {
+                throw new UncheckedIOException("wrote " + file + " but not its TensorBoard events in " + EvalEvents.folder(at.get().runDir())
+                        + ": " + e.getMessage(), e);
+            }
         }
     }
 

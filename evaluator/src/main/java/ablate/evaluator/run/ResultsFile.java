@@ -1,11 +1,15 @@
 package ablate.evaluator.run;
 
 import ablate.evaluator.scoring.HarnessEncoding;
+import ablate.trainer.run.RunDirectory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A checkpoint's results file as {@code ablate eval} and the cluster's aggregator both write it:
@@ -13,11 +17,32 @@ import java.util.Map;
  * tasks of an earlier file for the same checkpoint that were not scored again.
  */
 public final class ResultsFile {
+    private static final Pattern STEP_FILE = Pattern.compile("step-(\\d{1,18})\\.json");
+
     private ResultsFile() {}
 
     /** Where the results of checkpoint {@code step} of a run go: RUN_DIR/eval/step-N.json, where `ablate report` reads them. */
     public static Path of(Path runDir, long step) {
         return runDir.resolve("eval").resolve("step-" + step + ".json");
+    }
+
+    /** A run folder and the step of one of its checkpoints. */
+    public record RunStep(Path runDir, long step) {}
+
+    /**
+     * The run and checkpoint step whose results {@code file} holds, when it is a run's
+     * RUN_DIR/eval/step-N.json ({@link #of}) and RUN_DIR holds a run (its config.conf); empty for a
+     * results file anywhere else ({@code ablate eval --out FILE}).
+     */
+    public static Optional<RunStep> runStepOf(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        Matcher name = STEP_FILE.matcher(abs.getFileName().toString());
+        Path eval = abs.getParent();
+        if (!name.matches() || eval == null || eval.getFileName() == null || !eval.getFileName().toString().equals("eval")
+                || eval.getParent() == null || !new RunDirectory(eval.getParent()).holdsRun()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RunStep(eval.getParent(), Long.parseLong(name.group(1))));
     }
 
     /** What the harness's config block records about an evaluation ({@code encoding}: the tokenization rule of its pairs). */

@@ -1,5 +1,6 @@
 package ablate.trainer.run;
 
+import ablate.trainer.tensorboard.TensorBoardLog;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
@@ -10,13 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * RUN_DIR/metrics.jsonl: one JSON object per step, appended and flushed as the step ends. The
  * lines are also kept in memory so each checkpoint can hold the metrics so far; on resume the file
- * is reset to the checkpoint's lines (steps after it are recomputed identically).
+ * is reset to the checkpoint's lines (steps after it are recomputed identically). Each line is also
+ * written to the run's TensorBoard folder ({@link TensorBoardLog}), which is reset with it; a line
+ * always reaches metrics.jsonl before TensorBoard's copy, so a failure there never costs a line here.
  */
 public final class MetricsLog implements AutoCloseable {
     public static final String FILE = "metrics.jsonl";
@@ -24,18 +28,32 @@ public final class MetricsLog implements AutoCloseable {
 
     private final List<String> lines;
     private final BufferedWriter out;
+    private final TensorBoardLog tensorBoard;
 
-    private MetricsLog(Path file, List<String> lines) throws IOException {
+    private MetricsLog(List<String> lines, BufferedWriter out, TensorBoardLog tensorBoard) {
         this.lines = new ArrayList<>(lines);
+        this.out = out;
+        this.tensorBoard = tensorBoard;
+    }
+
+    /** Opens the log of a run holding exactly {@code lines} (empty for a new run), and its TensorBoard copy. */
+    public static MetricsLog open(Path runDir, List<String> lines) throws IOException {
+        return open(runDir, lines, InstantSource.system());
+    }
+
+    /** As {@link #open(Path, List)}, with the clock that stamps the TensorBoard events. */
+    public static MetricsLog open(Path runDir, List<String> lines, InstantSource clock) throws IOException {
+        Path file = runDir.resolve(FILE);
         Path tmp = file.resolveSibling(FILE + ".tmp");
         Files.write(tmp, lines, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-    }
-
-    /** Opens the log of a run holding exactly {@code lines} (empty for a new run). */
-    public static MetricsLog open(Path runDir, List<String> lines) throws IOException {
-        return new MetricsLog(runDir.resolve(FILE), lines);
+        BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        try {
+            return new MetricsLog(lines, out, TensorBoardLog.open(runDir, lines, clock));
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
     }
 
     /** Appends one step's record. {@code valLoss} is NaN when not measured at this step. */
@@ -71,6 +89,12 @@ public final class MetricsLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + FILE, e);
         }
+        try {
+            tensorBoard.append(n);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append step " + m.step() + " to " + TensorBoardLog.FOLDER + "/ (" + FILE
+                    + " has it)", e);
+        }
     }
 
     public List<String> lines() {
@@ -99,6 +123,10 @@ public final class MetricsLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        out.close();
+        try {
+            out.close();
+        } finally {
+            tensorBoard.close();
+        }
     }
 }
