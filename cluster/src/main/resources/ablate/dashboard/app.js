@@ -185,7 +185,7 @@
 
   // ---- pages ----------------------------------------------------------------------------------------
   function clusterPage() {
-    main.innerHTML = `<h1>Cluster</h1><p id="mode" class="muted"></p><h2>Nodes</h2><table id="nodes"></table><h2>Runs</h2><table id="runs"></table><p id="notice" class="muted"></p>`;
+    main.innerHTML = `<h1>Cluster</h1><p id="mode" class="muted"></p><h2>Nodes</h2><div class="scroll"><table id="nodes"></table></div><h2>Runs</h2><div class="scroll"><table id="runs"></table></div><p id="notice" class="muted"></p>`;
     return {
       feed: {},
       update(event) {
@@ -221,7 +221,7 @@
   }
 
   function runsPage() {
-    main.innerHTML = `<h1>Runs</h1><table id="runs"></table><p id="notice" class="muted"></p>`;
+    main.innerHTML = `<h1>Runs</h1><div class="scroll"><table id="runs"></table></div><p id="notice" class="muted"></p>`;
     return {
       feed: {},
       update(event) {
@@ -238,7 +238,7 @@
       <h2>Checkpoints</h2><table id="checkpoints"></table><h2>Zero-shot results</h2><div id="evals"></div><h2>Config (resolved)</h2><pre id="config"></pre>`;
     const curves = new Charts.RunCurves();
     const charts = {
-      loss: new Charts.LineChart(document.getElementById("chart-loss"), "loss", "step", ["train", "validation"], { colors: ["#2e62c9", "#d9480f"], points: false }),
+      loss: new Charts.LineChart(document.getElementById("chart-loss"), "loss", "step", ["train", "validation"], { colors: ["#2e62c9", "#d9480f"], points: [false, true] }),
       lr: new Charts.LineChart(document.getElementById("chart-lr"), "learning rate", "step", ["lr"]),
       grad_norm: new Charts.LineChart(document.getElementById("chart-grad_norm"), "gradient norm (before clipping)", "step", ["grad norm"]),
       tokens_per_s: new Charts.LineChart(document.getElementById("chart-tokens_per_s"), "tokens/s", "step", ["tokens/s"]),
@@ -264,7 +264,7 @@
         const d = await apiJson(`/api/runs/${runPath(name)}/details`);
         document.getElementById("config").textContent = d.config;
         document.getElementById("checkpoints").innerHTML = "<tr><th class=num>step</th><th class=num>tokens</th><th class=num>size</th><th>written</th></tr>"
-          + d.checkpoints.map(c => `<tr><td class=num>${c.step}</td><td class=num>${big(c.tokens)}</td><td class=num>${(c.bytes / 1048576).toFixed(1)} MiB</td><td>${esc(c.written)}</td></tr>`).join("")
+          + d.checkpoints.map(c => `<tr><td class=num>${c.step}</td><td class=num>${big(c.tokens)}</td><td class=num>${(c.bytes / 1048576).toFixed(1)} MiB</td><td>${esc(c.written ? new Date(c.written).toLocaleString() : "-")}</td></tr>`).join("")
           + (d.checkpoints.length === 0 ? "<tr><td colspan=4 class=muted>none committed yet</td></tr>" : "");
         document.getElementById("evals").innerHTML = evalTable(d.evals);
       } catch (e) {
@@ -320,7 +320,7 @@
       <form class="inline" id="plan-form">plan for <input id="plan-hours" value="1000000" size="9" aria-label="GPU-hours"> GPU-hours of
       <select id="plan-gpu"><option>a100-80gb</option><option>a100-40gb</option><option>h100-80gb</option><option>h200-141gb</option><option>v100-32gb</option><option>l40s-48gb</option></select>
       <button type="submit">ablate plan --study</button></form></p><p id="notice" class="muted"></p>
-      <table id="runs"></table>
+      <div class="scroll"><table id="runs"></table></div>
       <div class="charts" style="margin-top:14px"><div class="chart" id="chart-loss"></div><div class="chart" id="chart-val"></div><div class="chart" id="chart-acc"></div></div>
       <h2>Results</h2><div id="results" class="muted">no variant scored yet</div><pre id="plan" hidden></pre>`;
     const curves = new Map();

@@ -23,7 +23,8 @@ const Charts = (() => {
 
     add(x, values) {
       this.seen++;
-      if (this.seen % this.stride !== 0) return;
+      // kept: the 1st, (1 + stride)th, (1 + 2 stride)th... point, the ones halve() keeps
+      if ((this.seen - 1) % this.stride !== 0) return;
       this.x.push(x);
       for (const k of this.keys) this.cols[k].push(finite(values[k]));
       if (this.x.length > MAX_POINTS) this.halve();
@@ -103,7 +104,7 @@ const Charts = (() => {
           width: 1.5,
           dash: options.dashed?.[i] ? [6, 4] : undefined,
           spanGaps: true,
-          points: { show: options.points ?? false, size: 5 },
+          points: { show: Array.isArray(options.points) ? options.points[i] : options.points ?? false, size: 5 },
           value: (u, v) => (v == null ? "-" : v.toPrecision(4)),
         }))),
       }, [[]].concat(names.map(() => [])), el);

@@ -73,6 +73,7 @@ final class Demo {
             if (submitted.exit() != 0) {
                 throw new IllegalStateException("the study was refused: " + submitted.err());
             }
+            out.printf("dashboard: http://%s/#token=%s&/study/%s (live while the demo runs)%n", cluster.api(), cluster.token(), STUDY);
             boolean ok = new StudyProgress(client, STUDY, plan.steps(), out).follow(Duration.ofNanos(plan.timeout().toNanos()
                     - (System.nanoTime() - start)));
             Command results = ablate(client, "results", STUDY);
@@ -83,9 +84,9 @@ final class Demo {
             Path html = report.write(reportDir);
             out.println();
             out.println(verdicts(report));
-            out.printf("runs:      %s%nreport:    %s (and report.md)%nlogs:      %s%napi:       http://%s (the dashboard is not built yet;"
-                            + " `ablate study %s` and `ablate results %s` with ABLATE_COORDINATOR and ABLATE_TOKEN while it runs)%n",
-                    root.resolve("runs").resolve(STUDY), html, root.resolve("logs"), cluster.api(), STUDY, STUDY);
+            out.printf("runs:      %s%nreport:    %s (and report.md)%nlogs:      %s%ndashboard: ablate dashboard %s (the same pages,"
+                            + " read-only, now that the cluster stops)%n",
+                    root.resolve("runs").resolve(STUDY), html, root.resolve("logs"), root.resolve("runs").resolve(STUDY));
             out.printf("stopping the nodes; %.0f s in all%n", (System.nanoTime() - start) / 1e9);
             return ok && results.exit() == 0 ? 0 : 1;
         }

@@ -71,7 +71,8 @@ class ApiServerTest {
 
     @Test
     void withoutATokenEveryApiAndMetricsRouteAnswers401() throws Exception {
-        for (String path : List.of("/api/ping", "/metrics", "/api/nothing-here", "/", "/API/ping", "//api/ping")) {
+        // "/" and the dashboard's files are the only public paths (DashboardRoutes.publicPaths); any other is protected
+        for (String path : List.of("/api/ping", "/metrics", "/api/nothing-here", "/ui/nothing-here.js", "/ui/app.js/..", "/API/ping", "//api/ping")) {
             HttpResponse<String> response = get(path);
             assertThat(response.statusCode()).as(path).isEqualTo(401);
             assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
