@@ -107,8 +107,9 @@ class DashboardTest {
             assertThat(browser.eval("location.hash").asText()).as("the token leaves the address bar").isEqualTo("#/cluster");
             browser.await("document.querySelectorAll('#nodes tr[data-node]').length >= 4", Duration.ofSeconds(30));
             browser.await("!!document.querySelector('#runs tr[data-run=\"long\"]')", Duration.ofSeconds(30));
-            assertThat(browser.eval("document.getElementById('nodes').textContent").asText()).contains("trainer").contains("training")
-                    .contains("evaluator").contains("coordinator");
+            browser.await("document.getElementById('nodes').textContent.includes('training')", Duration.ofSeconds(30));
+            assertThat(browser.eval("document.getElementById('nodes').textContent").asText()).contains("trainer").contains("evaluator")
+                    .contains("coordinator");
             browser.screenshot(shots.resolve("cluster.png"));
 
             browser.navigate(site + "/#/runs");

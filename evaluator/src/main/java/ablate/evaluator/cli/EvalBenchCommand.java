@@ -40,22 +40,22 @@ public final class EvalBenchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config = new ConfigOptions();
 
-    @Option(names = "--tasks", defaultValue = "piqa,hellaswag,arc_easy,copa", description = "Tasks whose requests are scored. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--tasks", paramLabel = "LIST", defaultValue = "piqa,hellaswag,arc_easy,copa", description = "Tasks whose requests are scored. Default: ${DEFAULT-VALUE}.")
     String tasks;
 
-    @Option(names = "--data-dir", required = true, description = "The tasks' data.")
+    @Option(names = "--data-dir", paramLabel = "DIR", required = true, description = "The tasks' data.")
     Path dataDir;
 
-    @Option(names = "--limit", defaultValue = "64", description = "Documents per task. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "64", description = "Documents per task. Default: ${DEFAULT-VALUE}.")
     int limit;
 
-    @Option(names = "--batch-tokens", defaultValue = "1024", description = "Token budget per forward pass. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Token budget per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchTokens;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Rounds over the three ways. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Rounds over the three ways. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
-    @Option(names = "--threads", defaultValue = "2", description = "libtorch threads. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "libtorch threads. Default: ${DEFAULT-VALUE}.")
     int threads;
 
     @Override

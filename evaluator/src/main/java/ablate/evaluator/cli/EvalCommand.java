@@ -38,8 +38,14 @@ import picocli.CommandLine.Option;
                         + "file (or in --out's, when it holds this model's results) and not scored again are kept; any other existing "
                         + "file is refused before scoring."},
         footerHeading = "%nExamples:%n",
-        footer = {"  ablate eval --checkpoint runs/debug --tasks piqa,hellaswag --data-dir ../shared/data --limit 200",
-                "  ablate eval --hf ~/models/pythia-160m --tasks all --data-dir ~/eval-data --out results.json --log-samples"})
+        footer = {"  ablate train --preset debug --run-dir runs/debug     # a model to score (~10 s)",
+                "  ablate eval --tasks list --data-dir DATA              # the tasks; their files?",
+                "  ablate eval --checkpoint runs/debug --data-dir DATA \\",
+                "      --tasks arc_easy,copa,lambada_openai --limit 200",
+                "  ablate eval --hf ~/models/pythia-160m --tasks all \\",
+                "      --data-dir DATA --out results.json --log-samples",
+                "DATA: the tasks' files (README, \"Zero-shot evaluation\"). The debug model's",
+                "window (64 tokens) skips tasks with longer continuations (piqa, hellaswag)."})
 public final class EvalCommand implements Callable<Integer> {
     private static final Pattern CHECKPOINT_STEP = Pattern.compile("step-(\\d+)$");
 

@@ -25,36 +25,36 @@ import picocli.CommandLine.Option;
                 + "(TP x PP x DP, micro-batch) that fits in memory, and the wall time.",
                 "Settings (GPU catalog, scaling-law coefficients, rules): planner.conf in the conf module; override with --settings."})
 public final class PlanCommand implements Callable<Integer> {
-    @Option(names = "--gpu-hours", required = true, description = "the budget in GPU-hours")
+    @Option(names = "--gpu-hours", paramLabel = "H", required = true, description = "The budget in GPU-hours (1e6 for BLOOM's).")
     double gpuHours;
 
-    @Option(names = "--gpu", required = true, description = "GPU type from the catalog: a100-40gb, a100-80gb, h100-80gb, ...")
+    @Option(names = "--gpu", paramLabel = "NAME", required = true, description = "GPU type from the catalog: a100-40gb, a100-80gb, h100-80gb, h200-141gb, v100-32gb, l40s-48gb.")
     String gpu;
 
-    @Option(names = "--gpus", description = "GPUs to train on (for the layout and wall time; default: none, no layout)")
+    @Option(names = "--gpus", paramLabel = "N", description = "GPUs to train on, for the layout and wall time. Default: none (no layout).")
     Integer gpus;
 
     static final class Rate {
-        @Option(names = "--tflops-per-gpu", description = "achieved TFLOP/s per GPU as Megatron-DeepSpeed logs it (recomputation counted)")
+        @Option(names = "--tflops-per-gpu", paramLabel = "T", description = "Achieved TFLOP/s per GPU as Megatron-DeepSpeed logs it (recomputation counted). Default: from --mfu.")
         Double tflops;
 
-        @Option(names = "--mfu", description = "model FLOPs utilization, model FLOP/s over the GPU's peak; default: planner.conf's")
+        @Option(names = "--mfu", paramLabel = "F", description = "Model FLOPs utilization as a fraction (0.36 = 36%%), model FLOP/s over the GPU's peak. Default: the study base's MFU on a GPU with --study, else planner.conf's throughput.default-mfu (the plan prints the value used).")
         Double mfu;
     }
 
     @ArgGroup(exclusive = true)
     Rate rate;
 
-    @Option(names = "--min-tokens", defaultValue = "0", description = "train on at least this many tokens (e.g. 350e9)")
+    @Option(names = "--min-tokens", paramLabel = "D", defaultValue = "0", description = "Train on at least this many tokens (e.g. 350e9). Default: ${DEFAULT-VALUE} (Kaplan's D only).")
     double minTokens;
 
-    @Option(names = "--zero", defaultValue = "0", description = "ZeRO stage: 0 or 1 (shards optimizer state over data-parallel ranks)")
+    @Option(names = "--zero", paramLabel = "0|1", defaultValue = "0", description = "ZeRO stage: 0 or 1 (1 shards optimizer state over data-parallel ranks). Default: ${DEFAULT-VALUE}.")
     int zero;
 
-    @Option(names = "--study", description = "a study folder: carries its winning choice per axis (and, for GPU runs, its MFU)")
+    @Option(names = "--study", paramLabel = "DIR", description = "A study folder: carries its winning choice per axis (and, for GPU runs, its MFU).")
     Path study;
 
-    @Option(names = "--settings", description = "a HOCON file overriding planner.conf keys")
+    @Option(names = "--settings", paramLabel = "FILE", description = "A HOCON file overriding planner.conf keys.")
     Path settingsFile;
 
     @Override

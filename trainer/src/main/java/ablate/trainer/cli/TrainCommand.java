@@ -36,6 +36,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "checkpoint left (without it such a run is refused and nothing changes); its metrics.jsonl is kept as metrics.jsonl.before-restart.")
     boolean restart;
 
+    @Option(names = {"--dry-run", "--print-config"}, description = "Check everything as a run would (settings, device, memory, data, "
+            + "--run-dir), print the resolved config, the model summary and what would happen, and write nothing.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         return Cli.guard(this::train);
@@ -72,6 +76,9 @@ public final class TrainCommand implements Callable<Integer> {
         checkMemory(run);
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
             LoopPolicy.checkVocabulary(run, data);
+            if (dryRun) {
+                return dryRun(run, resuming ? dir : null);
+            }
             if (!resuming) {
                 Path path = runDir != null ? runDir : Path.of("runs", name() + "-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -87,6 +94,21 @@ public final class TrainCommand implements Callable<Integer> {
                 return train(run, dir, training);
             }
         }
+    }
+
+    /** {@code --dry-run}: the resolved config, the model summary and what a real run would do; nothing is written or locked. */
+    private int dryRun(RunConfig run, RunDirectory resumed) throws java.io.IOException {
+        System.out.println(run.render());
+        System.out.println("# " + header(run));
+        if (resumed == null) {
+            System.out.println("# dry run: would start a new run in " + (runDir != null ? runDir : Path.of("runs", name() + "-TIMESTAMP"))
+                    + " (" + run.train().steps() + " steps); nothing was written");
+        } else {
+            var newest = new ablate.trainer.checkpoint.Checkpoints(resumed.checkpoints(), Integer.MAX_VALUE).latestCommitted();
+            System.out.println("# dry run: would resume " + resumed.path() + " from " + newest.map(c -> "its checkpoint at step " + c.step())
+                    .orElse("step 0 (no committed checkpoint)") + " to step " + run.train().steps() + "; nothing was written");
+        }
+        return Cli.OK;
     }
 
     /** Exit code of a run stopped by SIGINT or SIGTERM after its checkpoint was written (128 + SIGINT, as shells count). */

@@ -17,6 +17,7 @@ public final class Torch {
      * makes CPU results bitwise reproducible: reductions split differently with another count.
      */
     public static synchronized void configureThreads(int threads) {
+        announceFirstLoad();
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
@@ -31,6 +32,30 @@ public final class Torch {
     }
 
     private static boolean pinned;
+    private static boolean announced;
+
+    /**
+     * The first load of libtorch on a machine unpacks it from its jar (about 430 MB) into DJL's cache
+     * and takes up to a minute in which nothing else is printed: say so, once, so a first run does not
+     * look hung.
+     */
+    private static synchronized void announceFirstLoad() {
+        if (announced) {
+            return;
+        }
+        announced = true;
+        java.nio.file.Path cache = ai.djl.util.Utils.getEngineCacheDir("pytorch");
+        boolean unpacked;
+        try (var entries = java.nio.file.Files.list(cache)) {
+            unpacked = entries.findAny().isPresent();
+        } catch (java.io.IOException missing) {
+            unpacked = false;
+        }
+        if (!unpacked) {
+            org.slf4j.LoggerFactory.getLogger(Torch.class).info("first use of libtorch on this machine: unpacking it (about 430 MB) into {};"
+                    + " this takes up to a minute, once", cache);
+        }
+    }
 
     /**
      * The DJL device for train.device ("cpu" or "cuda:N"), checked against the libtorch that
@@ -45,6 +70,7 @@ public final class Torch {
         }
         int colon = name.indexOf(':');
         int index = colon < 0 ? 0 : Integer.parseInt(name.substring(colon + 1));
+        announceFirstLoad();
         System.setProperty("ai.djl.offline", "true");
         Engine engine = Engine.getEngine("PyTorch");
         if (!engine.hasCapability(StandardCapabilities.CUDA)) {

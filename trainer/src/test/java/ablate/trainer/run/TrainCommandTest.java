@@ -50,17 +50,41 @@ class TrainCommandTest {
         assertThat(Files.readString(dir.resolve("metrics.jsonl"))).isEqualTo(metrics);
     }
 
-    private record Result(int code, String err) {}
+    @Test
+    void aDryRunPrintsTheResolvedConfigAndWritesNothing() throws Exception {
+        Path dir = tmp.resolve("planned");
+        Result r = train("--preset", "debug", "--set", "model.position=alibi", "--run-dir", dir.toString(), "--dry-run");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out).contains("position=alibi").contains("parameters").contains("FLOPs/token")
+                .contains("dry run: would start a new run in " + dir);
+        assertThat(dir).doesNotExist();
+
+        assertThat(train("--preset", "debug", "--set", "train.steps=2", "--set", "train.threads=2", "--set", "checkpoint.interval=2",
+                "--run-dir", dir.toString()).code).isZero();
+        String metrics = Files.readString(dir.resolve("metrics.jsonl"));
+        Result resume = train("--run-dir", dir.toString(), "--set", "train.steps=5", "--print-config");
+        assertThat(resume.code).as(resume.err).isZero();
+        assertThat(resume.out).contains("steps=5").contains("would resume " + dir + " from its checkpoint at step 2 to step 5");
+        assertThat(Files.readString(dir.resolve("config.conf"))).contains("steps=2");
+        assertThat(Files.readString(dir.resolve("metrics.jsonl"))).isEqualTo(metrics);
+        assertThat(Files.size(dir.resolve(RunLock.FILE))).as("no holder left in the lock").isZero();
+    }
+
+    private record Result(int code, String err, String out) {}
 
     private static Result train(String... args) {
         PrintStream saved = System.err;
+        PrintStream savedOut = System.out;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
+        System.setOut(new PrintStream(out, true));
         try {
             int code = new CommandLine(new TrainCommand()).execute(args);
-            return new Result(code, err.toString());
+            return new Result(code, err.toString(), out.toString());
         } finally {
             System.setErr(saved);
+            System.setOut(savedOut);
         }
     }
 }
