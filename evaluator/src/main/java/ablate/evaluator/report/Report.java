@@ -1,7 +1,5 @@
 package ablate.evaluator.report;
 
-import ablate.evaluator.scaling.PowerLawFit;
-import ablate.evaluator.scaling.ScalingText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +58,8 @@ public final class Report {
     /**
      * Per variant, the table's figures as values (NaN: not measured): what {@code ablate results --json}
      * prints. Keys: name, base, avg_acc, avg_acc_stderr, delta, delta_stderr, p_value, verdict,
-     * significant, final_val_loss, tokens_per_s, mfu, tokens, tasks (task to acc).
+     * significant, final_val_loss, tokens_per_s (median over the steps after the warm-up), tokens_per_s_spread
+     * (half their interquartile range), mfu, tokens, tasks (task to acc).
      */
     public List<Map<String, Object>> summary() {
         Map<String, Comparison> byName = new LinkedHashMap<>();
@@ -80,6 +79,7 @@ public final class Report {
             row.put("significant", c != null && c.significant());
             row.put("final_val_loss", v.finalValidationLoss());
             row.put("tokens_per_s", v.tokensPerSecond());
+            row.put("tokens_per_s_spread", v.speed().spread());
             row.put("mfu", v.mfu());
             row.put("tokens", v.evaluated() ? v.last().tokens() : Double.NaN);
             Map<String, Double> tasks = new LinkedHashMap<>();
@@ -95,8 +95,10 @@ public final class Report {
     /** The summary and per-task tables as markdown (report.md without its charts note). */
     public String markdown() {
         StringBuilder md = new StringBuilder("# Study report\n\n");
-        md.append("Base: `").append(study.base()).append("`. ").append(VERDICT_RULE).append("\n\n");
-        md.append("| variant | avg acc (").append(taskCountNote()).append(") | ± stderr | Δ vs base | verdict | final val loss | tokens/s | MFU | tokens seen |\n");
+        md.append("Base: `").append(study.base()).append("` (").append(study.baseChoice().reason()).append("). ")
+                .append(VERDICT_RULE).append("\n\n");
+        md.append("| variant | avg acc (").append(taskCountNote()).append(") | ± stderr | Δ vs base | verdict | final val loss | ")
+                .append(TOKENS_HEADER).append(" | MFU | tokens seen |\n");
         md.append("|---|---:|---:|---:|---|---:|---:|---:|---:|\n");
         for (Row r : rows()) {
             md.append("| ").append(String.join(" | ", r.cells())).append(" |\n");
@@ -117,7 +119,15 @@ public final class Report {
                 md.append('\n');
             }
         }
-        md.append('\n').append(skippedNote()).append("\n\nCharts (loss curves, accuracy against tokens, per-task and throughput bars) are in report.html.\n");
+        md.append('\n').append(skippedNote()).append('\n');
+        List<ThroughputComparison> speeds = throughputs();
+        if (!speeds.isEmpty()) {
+            md.append("\n## Throughput\n\n").append(THROUGHPUT_RULE).append("\n\n");
+            speeds.forEach(t -> md.append("- ").append(t.describe()).append('\n'));
+        }
+        md.append("\n## Scaling\n\n").append(ScalingSection.RULES).append("\n\n");
+        ScalingSection.of(study.variants()).lines().forEach(l -> md.append("- ").append(l.text()).append('\n'));
+        md.append("\nCharts (loss curves, accuracy against tokens, per-task and throughput bars, fitted laws) are in report.html.\n");
         md.append("\n").append(planNote()).append('\n');
         return md.toString();
     }
@@ -129,6 +139,13 @@ public final class Report {
         return "Carry the winners into the model for your budget (each axis's choice where it beats the base beyond the noise and "
                 + "keeps 90% of its throughput): ablate plan --gpu-hours H --gpu a100-80gb --gpus N --study " + folder;
     }
+
+    private static final String TOKENS_HEADER = "tokens/s (median ± IQR/2)";
+
+    private static final String THROUGHPUT_RULE = "Tokens/s is the median over a run's logged steps after the first "
+            + Speed.WARMUP_STEPS + " (warm-up), ± half the interquartile range. A ratio is within noise where the middle halves "
+            + "of the two runs' step rates overlap; runs whose step times varied more than " + (int) ThroughputComparison.LOAD_RATIO
+            + "x differently (interquartile range / 1.349 over the median) are flagged as perhaps measured under different load.";
 
     private static final String VERDICT_RULE = "A verdict is given only where the difference exceeds the noise: a paired "
             + "t-test over the tasks both variants report (per-task differences in acc, two-sided, 5%). The ± on an "
@@ -143,10 +160,11 @@ public final class Report {
                 .append("td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f2f2f2}")
                 .append(".better{color:#1a7f37;font-weight:bold}.worse{color:#c62828;font-weight:bold}.note{color:#555;font-size:13px}")
                 .append("figure{margin:12px 0}svg{max-width:100%;height:auto}\n</style>\n</head>\n<body>\n");
-        h.append("<h1>Study report</h1>\n<p>Base: <code>").append(esc(study.base())).append("</code>. ")
-                .append(esc(VERDICT_RULE)).append("</p>\n");
+        h.append("<h1>Study report</h1>\n<p id=\"base\">Base: <code>").append(esc(study.base())).append("</code> (")
+                .append(esc(study.baseChoice().reason())).append("). ").append(esc(VERDICT_RULE)).append("</p>\n");
         h.append("<h2>Variants</h2>\n<table id=\"summary\">\n<tr><th>variant</th><th>avg acc (").append(esc(taskCountNote()))
-                .append(")</th><th>± stderr</th><th>Δ vs base</th><th>verdict</th><th>final val loss</th><th>tokens/s</th><th>MFU</th><th>tokens seen</th></tr>\n");
+                .append(")</th><th>± stderr</th><th>Δ vs base</th><th>verdict</th><th>final val loss</th><th>").append(esc(TOKENS_HEADER))
+                .append("</th><th>MFU</th><th>tokens seen</th></tr>\n");
         for (Row r : rows()) {
             h.append("<tr data-variant=\"").append(esc(r.cells().getFirst())).append("\">");
             for (int i = 0; i < r.cells().size(); i++) {
@@ -161,8 +179,9 @@ public final class Report {
                 .append(v.axes().isEmpty() ? "" : " (" + esc(v.axes().toString()) + ")").append("</li>\n"));
         h.append("</ul>\n");
         charts(h);
+        throughputSection(h);
         perTaskTable(h);
-        scaling(h);
+        scalingSection(h);
         h.append("<h2>Next</h2>\n<p>").append(esc(planNote())).append("</p>\n");
         h.append("</body>\n</html>\n");
         return h.toString();
@@ -211,7 +230,8 @@ public final class Report {
             }
         }
         if (!speed.isEmpty()) {
-            figure(h, Charts.bars("throughput", "Training throughput (median of the second half of each run)", "tokens/s", speed, 760));
+            figure(h, Charts.bars("throughput", "Training throughput (median over each run's steps after the first "
+                    + Speed.WARMUP_STEPS + ")", "tokens/s", speed, 760));
         }
     }
 
@@ -235,64 +255,31 @@ public final class Report {
         h.append("</table>\n");
     }
 
-    /**
-     * Power laws with an irreducible term, each fitted when it has at least 4 points: L(N) over the
-     * runs' final validation losses against non-embedding parameters; L(D) along the validation
-     * curve of the largest run; L(C) over the lower envelope of every run's validation points
-     * against Kaplan's C = 6 N D.
-     */
-    private void scaling(StringBuilder h) {
-        List<Variant> runs = study.variants().stream().filter(v -> v.nonEmbedding() > 0 && !v.validation().isEmpty()).toList();
-        h.append("<h2>Scaling</h2>\n");
-        if (runs.isEmpty()) {
-            h.append("<p class=\"note\">No runs with validation losses.</p>\n");
-            return;
-        }
-        List<double[]> byN = new ArrayList<>();
-        runs.forEach(v -> byN.add(new double[] {v.nonEmbedding(), v.finalValidationLoss()}));
-        fit(h, "scaling-n", "L(N)", "Final validation loss against non-embedding parameters", "parameters", byN);
-        Variant largest = runs.stream().max(java.util.Comparator.comparingLong(Variant::nonEmbedding)).orElseThrow();
-        fit(h, "scaling-d", "L(D) of " + largest.name(), "Validation loss against tokens (" + largest.name() + ")", "tokens",
-                largest.validation().stream().filter(p -> p[0] > 0).toList());
-        List<double[]> byC = new ArrayList<>();
-        runs.forEach(v -> v.validation().forEach(p -> byC.add(new double[] {6.0 * v.nonEmbedding() * p[0], p[1]})));
-        byC.sort(java.util.Comparator.comparingDouble(p -> p[0]));
-        List<double[]> envelope = new ArrayList<>();
-        for (double[] p : byC) {
-            if (p[0] > 0 && (envelope.isEmpty() || p[1] < envelope.getLast()[1])) {
-                envelope.add(p);
-            }
-        }
-        fit(h, "scaling-c", "L(C)", "Validation loss against compute (lower envelope, C = 6ND)", "FLOPs", envelope);
+    /** Each variant's tokens/s against the base's, where either was measured. */
+    public List<ThroughputComparison> throughputs() {
+        Variant base = study.baseVariant();
+        return study.variants().stream().filter(v -> v != base && (v.speed().known() || base.speed().known()))
+                .map(v -> new ThroughputComparison(v, base)).toList();
     }
 
-    private static void fit(StringBuilder h, String id, String name, String title, String x, List<double[]> points) {
-        long distinct = points.stream().mapToDouble(p -> p[0]).distinct().count();
-        if (distinct < 4) {
-            h.append("<p class=\"note\">").append(esc(name)).append(" = E + A·X<sup>−α</sup> needs at least 4 distinct points; ")
-                    .append("this study gives ").append(distinct).append(".</p>\n");
+    private void throughputSection(StringBuilder h) {
+        List<ThroughputComparison> speeds = throughputs();
+        if (speeds.isEmpty()) {
             return;
         }
-        double[] xs = points.stream().mapToDouble(p -> p[0]).toArray();
-        double[] ys = points.stream().mapToDouble(p -> p[1]).toArray();
-        PowerLawFit.Result fit;
-        try {
-            fit = PowerLawFit.fit(xs, ys, 200, 1234);
-        } catch (RuntimeException e) {
-            h.append("<p class=\"note\">").append(esc(name)).append(": the fit did not converge (").append(esc(e.getMessage()))
-                    .append(").</p>\n");
-            return;
+        h.append("<h2>Throughput</h2>\n<p class=\"note\">").append(esc(THROUGHPUT_RULE)).append("</p>\n<ul id=\"throughput-comparison\">\n");
+        speeds.forEach(t -> h.append("<li>").append(esc(t.describe())).append("</li>\n"));
+        h.append("</ul>\n");
+    }
+
+    private void scalingSection(StringBuilder h) {
+        h.append("<h2>Scaling</h2>\n<p class=\"note\">").append(esc(ScalingSection.RULES)).append("</p>\n");
+        for (ScalingSection.Line line : ScalingSection.of(study.variants()).lines()) {
+            h.append(line.fitted() ? "<p>" : "<p class=\"note\">").append(esc(line.text())).append("</p>\n");
+            if (line.fitted()) {
+                figure(h, line.svg());
+            }
         }
-        h.append("<p>").append(esc(ScalingText.describe(name, fit))).append("</p>\n");
-        double lo = java.util.Arrays.stream(xs).min().orElseThrow();
-        double hi = java.util.Arrays.stream(xs).max().orElseThrow();
-        List<double[]> curve = new ArrayList<>();
-        for (int i = 0; i <= 50; i++) {
-            double v = lo * Math.pow(hi / lo, i / 50.0);
-            curve.add(new double[] {v, fit.law().value(v)});
-        }
-        figure(h, Charts.lines(id, title, x, "loss", List.of(new Charts.Series(name + " data", points, false, true),
-                new Charts.Series(name + " fit", curve, true, false)), true));
     }
 
     private record Row(List<String> cells, String verdictClass) {}
@@ -326,7 +313,7 @@ public final class Report {
                 cells.add("");
             }
             cells.add(Double.isNaN(v.finalValidationLoss()) ? "" : String.format(Locale.ROOT, "%.4f", v.finalValidationLoss()));
-            cells.add(Double.isNaN(v.tokensPerSecond()) ? "" : String.format(Locale.ROOT, "%,.0f", v.tokensPerSecond()));
+            cells.add(v.speed().known() ? ThroughputComparison.rate(v.speed()) : "");
             cells.add(Double.isNaN(v.mfu()) ? "" : String.format(Locale.ROOT, "%.3f", v.mfu()));
             cells.add(v.evaluated() && !Double.isNaN(v.last().tokens()) ? String.format(Locale.ROOT, "%.4g", v.last().tokens()) : "");
             rows.add(new Row(cells, cls));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,26 +29,37 @@ import java.util.stream.Stream;
  * zero-shot results as harness-layout files {@code eval/step-N.json} (N the checkpoint's step;
  * tokens seen = N x tokens per step unless the file's {@code ablate.tokens} says);</li>
  * <li>a study folder: every run folder and results file in it, and an optional {@code study.conf}
- * with {@code base = NAME}, the variant the others are compared with (default: the first);</li>
+ * with {@code base = NAME}, the variant the others are compared with (without it, see
+ * {@link BaseChoice}: the run every other run differs from in one setting, else the first);</li>
  * <li>a results file: lm-evaluation-harness layout or BigScience's aggregated checkpoints.</li>
  * </ul>
  * A variant is named after its folder or file (without .json and BigScience's -checkpoints_agg).
  */
-public record Study(List<Variant> variants, String base) {
+public record Study(List<Variant> variants, BaseChoice baseChoice) {
     public static final String STUDY_CONF = "study.conf";
     private static final Pattern STEP = Pattern.compile("step-(\\d+)\\.json");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Study {
         variants = List.copyOf(variants);
+        String name = baseChoice.name();
+        if (variants.stream().noneMatch(v -> v.name().equals(name))) {
+            throw new IllegalArgumentException("the base " + name + " is none of " + variants.stream().map(Variant::name).toList());
+        }
+    }
+
+    /** The base's name. */
+    public String base() {
+        return baseChoice.name();
     }
 
     public static Study load(List<Path> paths) throws IOException {
         List<Variant> variants = new ArrayList<>();
+        Map<String, Map<String, String>> settings = new LinkedHashMap<>();
         String base = "";
         for (Path p : paths) {
             if (Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.conf"))) {
-                variants.add(run(p));
+                variants.add(run(p, settings));
             } else if (Files.isDirectory(p)) {
                 Path conf = p.resolve(STUDY_CONF);
                 if (base.isEmpty() && Files.isRegularFile(conf)) {
@@ -60,7 +73,7 @@ public record Study(List<Variant> variants, String base) {
                 try (Stream<Path> children = Files.list(p)) {
                     for (Path child : children.sorted().toList()) {
                         if (Files.isDirectory(child) && Files.isRegularFile(child.resolve("config.conf"))) {
-                            variants.add(run(child));
+                            variants.add(run(child, settings));
                         } else if (child.toString().endsWith(".json")) {
                             variants.add(file(child));
                         }
@@ -76,23 +89,31 @@ public record Study(List<Variant> variants, String base) {
             throw new IOException("no runs or results files in " + paths);
         }
         if (base.isEmpty()) {
-            base = variants.getFirst().name();
+            return new Study(variants, BaseChoice.choose(variants, settings));
         }
         String b = base;
         if (variants.stream().noneMatch(v -> v.name().equals(b))) {
             throw new IOException("study.conf names base '" + base + "', which is none of "
                     + variants.stream().map(Variant::name).toList());
         }
-        return new Study(variants, base);
+        return new Study(variants, new BaseChoice(base, BaseChoice.How.NAMED));
     }
 
     public Variant baseVariant() {
-        return variants.stream().filter(v -> v.name().equals(base)).findFirst().orElseThrow();
+        return variants.stream().filter(v -> v.name().equals(base())).findFirst().orElseThrow();
     }
 
     /** A run folder: config, metrics.jsonl and eval/step-N.json. */
     public static Variant run(Path dir) throws IOException {
+        return run(dir, new LinkedHashMap<>());
+    }
+
+    /** A run folder, adding its resolved config, flattened, to {@code settings} under the variant's name. */
+    private static Variant run(Path dir, Map<String, Map<String, String>> settings) throws IOException {
         RunConfig config = Settings.parse(Settings.parseFile(dir.resolve("config.conf")));
+        Map<String, String> flat = new TreeMap<>();
+        config.source().entrySet().forEach(e -> flat.put(e.getKey(), e.getValue().render(ConfigRenderOptions.concise())));
+        settings.put(dir.getFileName().toString(), flat);
         ModelConfig m = config.model();
         Map<String, String> axes = new LinkedHashMap<>();
         axes.put("position", lower(m.position()));
@@ -145,7 +166,7 @@ public record Study(List<Variant> variants, String base) {
             }
         }
         return new Variant(dir.getFileName().toString(), dir.toString(), axes, evaluations, train, validation,
-                secondHalfMedian(speed), secondHalfMedian(mfu), new ModelSize(m).nonEmbedding(), config.train().device());
+                Speed.of(speed), afterWarmupMedian(mfu), new ModelSize(m).nonEmbedding(), config.train().device());
     }
 
     /** A results file of either layout. */
@@ -155,15 +176,14 @@ public record Study(List<Variant> variants, String base) {
         List<CheckpointScores> evaluations = ResultFiles.isBigScience(root)
                 ? ResultFiles.bigScience(root, f)
                 : List.of(ResultFiles.harness(root, Double.NaN));
-        return new Variant(name, f.toString(), Map.of(), evaluations, List.of(), List.of(), Double.NaN, Double.NaN, 0, "");
+        return new Variant(name, f.toString(), Map.of(), evaluations, List.of(), List.of(), Speed.UNKNOWN, Double.NaN, 0, "");
     }
 
-    private static double secondHalfMedian(List<Double> values) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        double[] tail = values.subList(values.size() / 2, values.size()).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return tail[tail.length / 2];
+    /** The median over the steps {@link Speed} keeps: those after its warm-up. */
+    private static double afterWarmupMedian(List<Double> values) {
+        List<Double> kept = values.size() > Speed.WARMUP_STEPS ? values.subList(Speed.WARMUP_STEPS, values.size()) : values;
+        double[] sorted = kept.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted.length == 0 ? Double.NaN : Speed.quantile(sorted, 0.5);
     }
 
     private static String lower(Enum<?> e) {

@@ -12,13 +12,13 @@ import java.util.Map;
  * @param evaluations zero-shot results in order of tokens seen
  * @param train (tokens, training loss) per step; empty for published results
  * @param validation (tokens, validation loss) where measured
- * @param tokensPerSecond median over the second half of the run; NaN when unknown
+ * @param speed tokens/s over the logged steps after the warm-up, with its spread; {@link Speed#UNKNOWN} for published results
  * @param mfu median model FLOPs utilization over the same steps; NaN when unknown
  * @param nonEmbedding non-embedding parameters; 0 when unknown
  * @param device where a run trained (train.device), empty for published results
  */
 public record Variant(String name, String source, Map<String, String> axes, List<CheckpointScores> evaluations,
-                      List<double[]> train, List<double[]> validation, double tokensPerSecond, double mfu,
+                      List<double[]> train, List<double[]> validation, Speed speed, double mfu,
                       long nonEmbedding, String device) {
     public Variant {
         axes = Map.copyOf(axes);
@@ -30,6 +30,11 @@ public record Variant(String name, String source, Map<String, String> axes, List
     /** The evaluation with the most tokens seen, which the table reports. */
     public CheckpointScores last() {
         return evaluations.getLast();
+    }
+
+    /** The median tokens/s (NaN when unknown). */
+    public double tokensPerSecond() {
+        return speed.median();
     }
 
     public boolean evaluated() {

@@ -28,8 +28,12 @@ public final class PowerLawFit {
     /** A parameter's estimate with its standard error and 95% intervals (covariance, bootstrap). */
     public record Estimate(double value, double stderr, double low, double high, double bootLow, double bootHigh) {}
 
-    /** The fitted law, its parameters' estimates (a's interval is exp of ln a's), residual RMS, points. */
-    public record Result(PowerLaw law, Estimate e, Estimate a, Estimate alpha, double rms, int points) {}
+    /**
+     * The fitted law, its parameters' estimates (a's interval is exp of ln a's), residual RMS, points,
+     * and how many bootstrap resamples were refitted (a resample with fewer than 4 distinct X is
+     * skipped, so a few points leave few resamples, all of them the same set).
+     */
+    public record Result(PowerLaw law, Estimate e, Estimate a, Estimate alpha, double rms, int points, int resamples) {}
 
     /** Fits with {@code bootstrap} resamples drawn from {@code seed} (0 resamples: no bootstrap interval). */
     public static Result fit(double[] x, double[] y, int bootstrap, long seed) {
@@ -64,7 +68,7 @@ public final class PowerLawFit {
         Estimate a = new Estimate(Math.exp(p[1]), Math.exp(p[1]) * se[1], Math.exp(lnA.low()), Math.exp(lnA.high()),
                 Math.exp(lnA.bootLow()), Math.exp(lnA.bootHigh()));
         Estimate alpha = estimate(p[2], se[2], t, boot[2]);
-        return new Result(new PowerLaw(p[0], Math.exp(p[1]), p[2]), e, a, alpha, Math.sqrt(rss / n), n);
+        return new Result(new PowerLaw(p[0], Math.exp(p[1]), p[2]), e, a, alpha, Math.sqrt(rss / n), n, boot[0].length);
     }
 
     private static Estimate estimate(double v, double se, double t, double[] boot) {

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** `ablate report` on damaged inputs: one line naming the file and line, no stack trace, nothing written. */
+/**
+ * `ablate report` on damaged inputs: one line naming the file and line, no stack trace, nothing
+ * written; on a study: which run is the base and why.
+ */
 class ReportCommandTest {
     @TempDir
     Path dir;
@@ -51,5 +54,28 @@ class ReportCommandTest {
         assertThat(metrics.code()).isEqualTo(1);
         assertThat(metrics.err()).contains("metrics.jsonl:2: not a metrics line").doesNotContain("\tat ");
         assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void theConsoleSaysWhichRunIsTheBaseAndWhy() throws Exception {
+        String debug = Files.readString(Path.of("../conf/src/main/resources/presets/debug.conf"));
+        Path study = Files.createDirectories(dir.resolve("study"));
+        for (String[] run : new String[][] {{"activation-swiglu", "model.activation = swiglu"}, {"base", ""},
+                {"position-alibi", "model.position = alibi"}}) {
+            Path r = Files.createDirectories(study.resolve(run[0]));
+            Files.writeString(r.resolve("config.conf"), debug + "\n" + run[1] + "\n");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            code = new CommandLine(new ReportCommand()).execute(study.toString(), "--out", dir.resolve("out").toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(code).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("base: base (every other run differs from it in one setting; "
+                + "set `base = NAME` in study.conf to choose)");
     }
 }
