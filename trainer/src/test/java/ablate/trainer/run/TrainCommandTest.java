@@ -50,6 +50,22 @@ class TrainCommandTest {
         assertThat(Files.readString(dir.resolve("metrics.jsonl"))).isEqualTo(metrics);
     }
 
+    @Test
+    void theHeaderSaysWhichPeakMfuIsReadAgainstAndWhereItCameFrom() {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            assertThat(train("--preset", "debug", "--set", "train.steps=1", "--set", "train.threads=2", "--set", "train.peak-tflops=0.5",
+                    "--run-dir", tmp.resolve("peak").toString()).code).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(out.toString().lines().findFirst()).hasValueSatisfying(header -> assertThat(header)
+                .contains("| cpu, 2 threads |").endsWith("| MFU against 0.500 TFLOP/s peak: train.peak-tflops"));
+        assertThat(out.toString()).containsPattern("step 1/1 \\|.* \\| mfu \\d+\\.\\d% \\|");
+    }
+
     private record Result(int code, String err) {}
 
     private static Result train(String... args) {
