@@ -17,6 +17,7 @@ import ablate.evaluator.cli.EvalCommand;
 import ablate.evaluator.cli.PlanCommand;
 import ablate.evaluator.cli.ReportCommand;
 import ablate.trainer.cli.BenchCommand;
+import ablate.trainer.cli.CalibrateCommand;
 import ablate.trainer.cli.DataCommand;
 import ablate.trainer.cli.ExportHfCommand;
 import ablate.trainer.cli.ImportHfCommand;
@@ -27,8 +28,8 @@ import picocli.CommandLine.Command;
 
 /** The {@code ablate} command line; the ./ablate launcher runs this. */
 @Command(name = "ablate", mixinStandardHelpOptions = true, version = "ablate 0.1.0",
-        description = "Which language model should we train with our compute budget? Train ablations, score them zero-shot, import and export Hugging Face checkpoints, inspect shapes, measure throughput, report studies, plan a run for a GPU budget, run nodes of a training cluster and drive it (submit, runs, status, logs, console, ...).",
-        subcommands = {DemoCommand.class, ablate.cluster.dashboard.DashboardCommand.class, TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
+        description = "Which language model should we train with our compute budget? Train ablations, score them zero-shot, import and export Hugging Face checkpoints, inspect shapes, measure throughput and the machine's matmul peak, report studies, plan a run for a GPU budget, run nodes of a training cluster and drive it (submit, runs, status, logs, console, ...).",
+        subcommands = {DemoCommand.class, ablate.cluster.dashboard.DashboardCommand.class, TrainCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, CalibrateCommand.class, EvalBenchCommand.class, DataCommand.class, ImportHfCommand.class,
             ExportHfCommand.class, ReportCommand.class, PlanCommand.class, NodeCommand.class, SubmitCommand.class, RunsCommand.class,
             StatusCommand.class, LogsCommand.class, RunActionCommand.Pause.class, RunActionCommand.Resume.class, RunActionCommand.Cancel.class,
             RunActionCommand.Checkpoint.class, NodesCommand.class, StudyCommand.class, ResultsCommand.class, ConsoleCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})

@@ -57,7 +57,7 @@ public record TrainConfig(
             throw SettingsException.of("train.device", "must be cpu or cuda:N, got '" + device + "'");
         }
         if (!(peakTflops >= 0)) {
-            throw SettingsException.of("train.peak-tflops", "must be >= 0 (0 means the built-in estimate), got " + peakTflops);
+            throw SettingsException.of("train.peak-tflops", "must be >= 0 (0 means the measured or built-in peak), got " + peakTflops);
         }
     }
 
@@ -85,11 +85,13 @@ public record TrainConfig(
         return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     }
 
-    /** Peak FLOP/s of one device for MFU. */
-    public double peakFlopsPerDevice() {
-        if (peakTflops > 0) {
-            return peakTflops * 1e12;
-        }
+    /**
+     * A guessed peak FLOP/s of one device, for MFU when neither train.peak-tflops nor a measured
+     * peak ({@code ablate calibrate}) is at hand: 0.064 TFLOP/s per CPU thread (the fp32 FMA peak of
+     * an AVX2 core at 2 GHz), 989 TFLOP/s for a GPU (an H100 SXM's dense fp16/bf16). Only a guess:
+     * a real core can beat it, which once made CPU MFU read above 100%.
+     */
+    public double estimatedPeakFlopsPerDevice() {
         return device.equals("cpu") ? 0.064e12 * effectiveThreads() : 989e12;
     }
 

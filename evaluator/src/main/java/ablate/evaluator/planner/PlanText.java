@@ -65,7 +65,7 @@ public final class PlanText {
         return switch (plan.request().throughput()) {
             case Throughput.Tflops t -> String.format(Locale.ROOT, "%.0f TFLOP/s as Megatron counts it, %s recomputation",
                     t.hardware(), !plan.layouts().isEmpty() && plan.layouts().getFirst().recompute() ? "with" : "without");
-            case Throughput.Mfu u -> String.format(Locale.ROOT, "MFU %.2f of %.0f TFLOP/s peak, %s", u.mfu(),
+            case Throughput.Mfu u -> String.format(Locale.ROOT, "MFU %.1f%% of %.0f TFLOP/s peak, %s", 100 * u.mfu(),
                     plan.gpu().peakTflops(), u.source());
         };
     }

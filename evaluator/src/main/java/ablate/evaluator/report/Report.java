@@ -314,7 +314,7 @@ public final class Report {
             }
             cells.add(Double.isNaN(v.finalValidationLoss()) ? "" : String.format(Locale.ROOT, "%.4f", v.finalValidationLoss()));
             cells.add(v.speed().known() ? ThroughputComparison.rate(v.speed()) : "");
-            cells.add(Double.isNaN(v.mfu()) ? "" : String.format(Locale.ROOT, "%.3f", v.mfu()));
+            cells.add(Double.isNaN(v.mfu()) ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * v.mfu()));
             cells.add(v.evaluated() && !Double.isNaN(v.last().tokens()) ? String.format(Locale.ROOT, "%.4g", v.last().tokens()) : "");
             rows.add(new Row(cells, cls));
         }

@@ -78,6 +78,7 @@ class StudyReportTest {
         // ALiBi's tasks are each 6 points above the base's: a real difference by the paired test.
         String alibi = doc.selectFirst("#summary tr[data-variant=alibi]").text();
         assertThat(alibi).contains("+6.00").contains("better");
+        assertThat(alibi).as("MFU as a percentage, as every other human-read figure").containsPattern(" \\d+\\.\\d% ");
         for (String chart : List.of("loss", "accuracy", "tasks", "throughput")) {
             assertThat(doc.selectFirst("svg#" + chart)).as(chart + " chart").isNotNull();
         }

@@ -2,6 +2,9 @@ package ablate.trainer.cli;
 
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
+import ablate.trainer.model.ModelSize;
+import ablate.trainer.peak.Peak;
+import ablate.trainer.peak.PeakCache;
 import ablate.trainer.run.StepMetrics;
 import ablate.trainer.run.Torch;
 import ablate.trainer.run.LoopPolicy;
@@ -29,8 +32,10 @@ import picocli.CommandLine.Option;
                 "Without --preset or --config the reference defaults apply (a 2-layer, d-model 64 model). The built-in "
                         + "corpus is generated before timing starts.",
                 "Output keys: impl, threads, tokens_per_s (median over the timed steps of tokens / step time), "
-                        + "step_ms_median, step_ms (every timed step), params, loss_first (first step, warmup included) "
-                        + "and loss_last."},
+                        + "step_ms_median, step_ms (every timed step), params, loss_first (first step, warmup included), "
+                        + "loss_last, and mfu (a fraction, as in metrics.jsonl: tokens_per_s x FLOPs per token / peak), "
+                        + "peak_tflops and peak_source (train.peak-tflops, the peak `ablate calibrate` measured, or the "
+                        + "built-in estimate). The MFU is also printed as a percentage on stderr."},
         footerHeading = "%nExamples:%n",
         footer = {"  ablate bench --preset tiny --set train.threads=2",
                 "  ablate bench --preset tiny --set model.activation=swiglu --warmup 5 --steps 30",
@@ -63,13 +68,16 @@ public final class BenchCommand implements Callable<Integer> {
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
             LoopPolicy.checkVocabulary(run, data);
             try (Trainer trainer = new Trainer(run, data)) {
-                System.out.println(new ObjectMapper().writeValueAsString(measure(trainer, run)));
+                Peak peak = Peak.resolve(run.train(), PeakCache.standard());
+                Map<String, Object> measured = measure(trainer, run, peak);
+                System.out.println(new ObjectMapper().writeValueAsString(measured));
+                System.err.printf(java.util.Locale.ROOT, "mfu %.1f%% against %s%n", 100 * (double) measured.get("mfu"), peak.describe());
             }
         }
         return Cli.OK;
     }
 
-    private Map<String, Object> measure(Trainer trainer, RunConfig run) {
+    private Map<String, Object> measure(Trainer trainer, RunConfig run, Peak peak) {
         List<Double> losses = new ArrayList<>();
         for (int i = 0; i < warmup; i++) {
             losses.add(trainer.step().loss());
@@ -84,7 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("impl", "ablate");
         out.put("threads", run.train().effectiveThreads());
-        out.put("tokens_per_s", median(Arrays.stream(stepMs).map(ms -> tokensPerStep / (ms / 1e3)).toArray()));
+        double tokensPerSecond = median(Arrays.stream(stepMs).map(ms -> tokensPerStep / (ms / 1e3)).toArray());
+        out.put("tokens_per_s", tokensPerSecond);
         out.put("step_ms_median", median(stepMs));
         out.put("step_ms", Arrays.stream(stepMs).map(ms -> Math.round(ms * 1e3) / 1e3).boxed().toList());
         out.put("params", trainer.model().parameters().count());
@@ -92,6 +101,9 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("flops_per_token", new ablate.trainer.model.ModelSize(run.model()).flopsPerToken());
         out.put("loss_first", losses.getFirst());
         out.put("loss_last", losses.getLast());
+        out.put("mfu", tokensPerSecond * new ModelSize(run.model()).flopsPerToken() / peak.flopsPerSecond());
+        out.put("peak_tflops", peak.flopsPerSecond() / 1e12);
+        out.put("peak_source", peak.source());
         return out;
     }
 

@@ -115,7 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
     static final int INTERRUPTED = 130;
 
     private static int train(RunConfig run, RunDirectory dir, Run training) throws Exception {
-        System.out.println(header(run));
+        System.out.println(header(run) + " | MFU against " + training.peak().describe());
         System.out.println("run " + dir.path().toAbsolutePath() + " | " + run.model().layers() + " layers, d="
                 + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
                 + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
@@ -142,7 +142,7 @@ public final class TrainCommand implements Callable<Integer> {
         String version = java.util.Optional.ofNullable(TrainCommand.class.getPackage().getImplementationVersion()).orElse("0.1.0");
         String libtorch;
         try {
-            libtorch = "libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion();
+            libtorch = "libtorch " + Torch.version();
         } catch (RuntimeException e) {
             libtorch = "libtorch (version unknown: " + e.getMessage() + ")";
         }

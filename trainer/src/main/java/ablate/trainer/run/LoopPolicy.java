@@ -4,6 +4,8 @@ import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
 import ablate.trainer.model.ModelSize;
+import ablate.trainer.peak.Peak;
+import ablate.trainer.peak.PeakCache;
 
 /**
  * The training loop's rules, in one place for a local {@link Run} and a trainer on the cluster:
@@ -13,12 +15,24 @@ import ablate.trainer.model.ModelSize;
 public final class LoopPolicy {
     private final RunConfig config;
     private final double flopsPerToken;
-    private final double peakFlops;
+    private Peak peak;
 
+    /**
+     * The policy of {@code config}, whose MFU peak is resolved ({@link Peak#resolve}, from this
+     * user's calibration cache) at the first throughput asked for: a coordinator that only asks
+     * when to checkpoint never loads libtorch for it.
+     */
     public LoopPolicy(RunConfig config) {
         this.config = config;
         this.flopsPerToken = new ModelSize(config.model()).flopsPerToken();
-        this.peakFlops = config.train().peakFlopsPerDevice();
+    }
+
+    /** The peak of one device that MFU divides by, and where it came from. */
+    public synchronized Peak peak() {
+        if (peak == null) {
+            peak = Peak.resolve(config.train(), PeakCache.standard());
+        }
+        return peak;
     }
 
     /**
@@ -69,9 +83,9 @@ public final class LoopPolicy {
     public Throughput throughput(StepMetrics m, int devices) {
         double tokensPerSecond = config.tokensPerStep() / m.seconds();
         double flopsPerSecond = tokensPerSecond * flopsPerToken;
-        return new Throughput(tokensPerSecond, flopsPerSecond, flopsPerSecond / (peakFlops * devices));
+        return new Throughput(tokensPerSecond, flopsPerSecond, flopsPerSecond / (peak().flopsPerSecond() * devices));
     }
 
-    /** Tokens/s, model FLOP/s and MFU (against the peak of every device the step ran on). */
+    /** Tokens/s, model FLOP/s and MFU (a fraction, against the peak of every device the step ran on). */
     public record Throughput(double tokensPerSecond, double flopsPerSecond, double mfu) {}
 }

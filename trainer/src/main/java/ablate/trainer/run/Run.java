@@ -28,6 +28,7 @@ public final class Run {
     private final RunDirectory dir;
     private final TrainingData data;
     private final boolean restart;
+    private final LoopPolicy policy;
     private boolean guarded;
     private java.util.function.BooleanSupplier stopRequested = () -> false;
 
@@ -46,6 +47,12 @@ public final class Run {
         this.dir = dir;
         this.data = data;
         this.restart = restart;
+        this.policy = new LoopPolicy(config);
+    }
+
+    /** The peak this run's MFU is measured against, and its source (for the header a command prints first). */
+    public ablate.trainer.peak.Peak peak() {
+        return policy.peak();
     }
 
     /**
@@ -60,7 +67,6 @@ public final class Run {
     public Outcome execute(Consumer<String> progress) throws IOException {
         Checkpoints checkpoints = new Checkpoints(dir.checkpoints(), config.checkpoint().keep());
         checkFolder(progress);
-        LoopPolicy policy = new LoopPolicy(config);
         try (Trainer trainer = new Trainer(config, data)) {
             Optional<Checkpoint> latest = checkpoints.recover();
             List<String> metricsSoFar = List.of();

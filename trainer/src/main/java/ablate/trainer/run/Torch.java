@@ -57,6 +57,12 @@ public final class Torch {
         }
     }
 
+    /** The version of the libtorch DJL loaded (offline), e.g. "2.7.1". */
+    public static String version() {
+        System.setProperty("ai.djl.offline", "true");
+        return Engine.getEngine("PyTorch").getVersion();
+    }
+
     /**
      * The DJL device for train.device ("cpu" or "cuda:N"), checked against the libtorch that
      * loaded: a CUDA device needs a CUDA build (the CPU jar on the default class path has none)

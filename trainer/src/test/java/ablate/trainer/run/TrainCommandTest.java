@@ -70,6 +70,17 @@ class TrainCommandTest {
         assertThat(Files.size(dir.resolve(RunLock.FILE))).as("no holder left in the lock").isZero();
     }
 
+
+    @Test
+    void theHeaderSaysWhichPeakMfuIsReadAgainstAndWhereItCameFrom() {
+        Result r = train("--preset", "debug", "--set", "train.steps=1", "--set", "train.threads=2", "--set", "train.peak-tflops=0.5",
+                "--run-dir", tmp.resolve("peak").toString());
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out.lines().findFirst()).hasValueSatisfying(header -> assertThat(header)
+                .contains("| cpu, 2 threads |").endsWith("| MFU against 0.500 TFLOP/s peak: train.peak-tflops"));
+        assertThat(r.out).containsPattern("step 1/1 \\|.* \\| mfu \\d+\\.\\d% \\|");
+    }
+
     private record Result(int code, String err, String out) {}
 
     private static Result train(String... args) {
