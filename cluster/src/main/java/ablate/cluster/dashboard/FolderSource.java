@@ -86,7 +86,10 @@ public final class FolderSource implements Snapshot.Source {
 
     private ObjectNode run(String name, Path dir) throws IOException {
         long steps = steps(new RunDirectory(dir).config());
-        JsonNode last = lastLine(dir.resolve(MetricsLog.FILE));
+        List<JsonNode> tail = tail(dir.resolve(MetricsLog.FILE));
+        JsonNode last = tail.isEmpty() ? Json.MAPPER.createObjectNode() : tail.getLast();
+        JsonNode validated = tail.reversed().stream().filter(n -> n.path("val_loss").isNumber()).findFirst()
+                .orElse(Json.MAPPER.createObjectNode());
         long step = last.path("step").asLong(0);
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("name", name);
@@ -99,7 +102,7 @@ public final class FolderSource implements Snapshot.Source {
         for (String key : List.of("loss", "tokens_per_s", "mfu")) {
             n.set(key, last.path(key).isNumber() ? last.get(key) : Json.MAPPER.nullNode());
         }
-        n.putNull("val_loss");
+        n.set("val_loss", validated.path("val_loss").isNumber() ? validated.get("val_loss") : Json.MAPPER.nullNode());
         List<Checkpoint> committed = new Checkpoints(new RunDirectory(dir).checkpoints(), Integer.MAX_VALUE).committed();
         n.put("committed_step", committed.isEmpty() ? 0 : committed.getLast().step());
         n.put("restarts", 0);
@@ -112,29 +115,28 @@ public final class FolderSource implements Snapshot.Source {
         return stepsByConfig.computeIfAbsent(config, c -> (long) Settings.parse(Settings.parseFile(c)).train().steps());
     }
 
-    /** The last complete line of a metrics log, read from its end ({} when there is none). */
-    private static JsonNode lastLine(Path file) throws IOException {
+    /** The complete lines of the last 64 KiB of a metrics log, oldest first (the line being written is left out). */
+    private static List<JsonNode> tail(Path file) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
-            return Json.MAPPER.createObjectNode();
+            return out;
         }
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             long size = in.length();
-            int n = (int) Math.min(size, 16_384);
-            byte[] tail = new byte[n];
+            int n = (int) Math.min(size, 65_536);
+            byte[] bytes = new byte[n];
             in.seek(size - n);
-            in.readFully(tail);
-            List<String> lines = new ArrayList<>(List.of(new String(tail, StandardCharsets.UTF_8).split("\n")));
-            while (!lines.isEmpty()) {
-                String line = lines.removeLast();
+            in.readFully(bytes);
+            for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {
                     try {
-                        return Json.MAPPER.readTree(line);
+                        out.add(Json.MAPPER.readTree(line));
                     } catch (IOException partial) {
-                        // the line being written, or the chunk's cut first line: try the one before
+                        // the chunk's cut first line, or the line being written
                     }
                 }
             }
-            return Json.MAPPER.createObjectNode();
+            return out;
         }
     }
 }
