@@ -103,6 +103,21 @@ class HfImportTest {
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("model-00002-of-00002.safetensors");
     }
 
+    /** A download cut short or a header that is not JSON fails naming the shard, not with a parser's bare message. */
+    @Test
+    void aTruncatedOrGarbledShardIsNamed() throws Exception {
+        Path dir = copy("llama", "truncated");
+        Path shard = dir.resolve("model-00002-of-00002.safetensors");
+        byte[] bytes = Files.readAllBytes(shard);
+        Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith(shard.toString()).hasMessageContaining("the file is truncated");
+        bytes[8] = '#';
+        Files.write(shard, bytes);
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith(shard + ": the header is not valid JSON");
+    }
+
     @Test
     void aMissingTensorIsNamed() throws Exception {
         Path dir = copy("llama", "notensor");
