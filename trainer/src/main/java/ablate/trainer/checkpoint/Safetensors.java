@@ -74,13 +74,15 @@ public final class Safetensors {
         MessageDigest sha = Manifest.sha256();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             sha.update(head.duplicate());
-            writeFully(ch, head);
+            Durable.writeFully(ch, head, file);
             for (NDArray a : arrays.values()) {
                 ByteBuffer data = littleEndianBytes(a);
                 sha.update(data.duplicate());
-                writeFully(ch, data);
+                Durable.writeFully(ch, data, file);
             }
             ch.force(true);
+        } catch (IOException e) {
+            throw WriteFailedException.of(file, e);
         }
         return Manifest.hex(sha.digest());
     }
@@ -287,12 +289,6 @@ public final class Safetensors {
         ByteBuffer le = ByteBuffer.allocate(floats.remaining() * 4).order(ByteOrder.LITTLE_ENDIAN);
         le.asFloatBuffer().put(floats);
         return le;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
