@@ -132,13 +132,18 @@ class HfImportTest {
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("describes 3 layers but the weights hold 2");
     }
 
-    /** A config.json of a million layers beside weights for two fails on the mismatch before anything is allocated. */
+    /**
+     * A config.json of fifty thousand layers beside weights for two fails on the mismatch before anything is allocated;
+     * a million layers is beyond what any model config accepts.
+     */
     @Test
     void aConfigThatDoesNotBelongToTheWeightsFailsBeforeTheModelIsBuilt() throws Exception {
         Path dir = copy("gpt2", "huge");
-        editConfig(dir, c -> c.put("n_layer", 1_000_000));
+        editConfig(dir, c -> c.put("n_layer", 50_000));
         assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("config.json describes 1000000 layers but the weights hold 2");
+                .hasMessageContaining("config.json describes 50000 layers but the weights hold 2");
+        editConfig(dir, c -> c.put("n_layer", 1_000_000));
+        assertThatThrownBy(() -> load(dir)).hasMessageStartingWith("model.layers (config.json): 1,000,000 is above the largest supported");
         editConfig(dir, c -> c.put("n_layer", 2).put("n_embd", 4096).put("n_head", 32));
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("parameters but the weights hold");
     }
