@@ -3,6 +3,15 @@ package ablate.conf;
 /**
  * The shape and ablation choices of one GPT-style model (the {@code model} block of reference.conf).
  * Impossible shapes fail here, naming the key.
+ *
+ * <p>Sizes have upper bounds ({@link #MAX_LAYERS}, {@link #MAX_D_MODEL}, {@link #MAX_SEQ_LEN},
+ * {@link #MAX_MLP_HIDDEN}; the padded vocabulary must fit an int), far above any model trained
+ * today, chosen so that every size derived from a shape (parameter counts, FLOPs, memory) is exact in
+ * a long: at the bounds a layer holds fewer than 2^45 weights and the model fewer than 2^62. A
+ * config beyond them is a typo, and would otherwise wrap into negative sizes. What this code can
+ * actually build and checkpoint (one tensor's elements, the attention mask) is narrower, and is
+ * checked where a model is built (trainer's ShapeLimits), so that presets too large to train (176b)
+ * can still be planned.
  */
 public record ModelConfig(
         int layers,
@@ -40,14 +49,33 @@ public record ModelConfig(
                 initStd, dropout, Norm.LAYERNORM, true, GeluApproximation.NONE, true, false, 0, 0);
     }
 
+    /** 2^16 layers: some 500 times the deepest GPT trained (BLOOM has 70, GPT-3 96). */
+    public static final int MAX_LAYERS = 1 << 16;
+    /** 2^20: some 50 times the widest (PaLM's 18,432). */
+    public static final int MAX_D_MODEL = 1 << 20;
+    /** 2^24 tokens of context. */
+    public static final int MAX_SEQ_LEN = 1 << 24;
+    /** 2^22, four times {@link #MAX_D_MODEL}: the default GELU width at the widest model. */
+    public static final int MAX_MLP_HIDDEN = 1 << 22;
+
     public ModelConfig {
         positive("model.layers", layers);
         positive("model.d-model", dModel);
         positive("model.heads", heads);
         positive("model.seq-len", seqLen);
         positive("model.vocab-size", vocabSize);
+        atMost("model.layers", layers, MAX_LAYERS);
+        atMost("model.d-model", dModel, MAX_D_MODEL);
+        atMost("model.seq-len", seqLen, MAX_SEQ_LEN);
+        atMost("model.ffn-hidden", ffnHidden, MAX_MLP_HIDDEN);
+        atMost("model.mlp-hidden", mlpHiddenSize, MAX_MLP_HIDDEN);
         positive("model.pad-vocab-to-multiple-of", padVocabToMultipleOf);
         positive("model.swiglu-multiple-of", swigluMultipleOf);
+        atMost("model.swiglu-multiple-of", swigluMultipleOf, MAX_MLP_HIDDEN);
+        if ((long) Math.ceilDiv(vocabSize, padVocabToMultipleOf) * padVocabToMultipleOf > Integer.MAX_VALUE) {
+            throw SettingsException.of("model.vocab-size", vocabSize + " rounded up to a multiple of model.pad-vocab-to-multiple-of = "
+                    + padVocabToMultipleOf + " is above " + Integer.MAX_VALUE + ", the most rows an embedding can have");
+        }
         if (dModel % heads != 0) {
             throw SettingsException.of("model.heads",
                     heads + " heads do not divide model.d-model = " + dModel + "; use a divisor of " + dModel);
@@ -168,6 +196,13 @@ public record ModelConfig(
     /** Dimensions of each head that rotary embeddings rotate. */
     public int rotaryDim() {
         return (int) Math.round(headDim() * rotaryFraction);
+    }
+
+    private static void atMost(String key, int value, int bound) {
+        if (value > bound) {
+            throw SettingsException.of(key, String.format(java.util.Locale.ROOT,
+                    "%,d is above the largest supported, %,d; sizes derived from it would overflow", value, bound));
+        }
     }
 
     private static void positive(String key, int value) {

@@ -229,8 +229,30 @@ public final class Settings {
             }
             throw new SettingsException(e.key(), originOf(config, e.key()), e.problem());
         } catch (ConfigException e) {
-            throw new SettingsException("config", describe(e.origin()), e.getMessage());
+            throw wrongValue(e);
         }
+    }
+
+    /**
+     * A value of the wrong type or out of range (3000000000 for an int), with the key it belongs to:
+     * Typesafe Config names it only inside its message ("ORIGIN: KEY has type ..."), so it is taken
+     * from there when it is a key of the reference.
+     */
+    private static SettingsException wrongValue(ConfigException e) {
+        String message = e.getMessage();
+        if (e.origin() != null && message.startsWith(e.origin().description() + ": ")) {
+            String problem = message.substring(e.origin().description().length() + 2);
+            int space = problem.indexOf(' ');
+            String key = space > 0 ? problem.substring(0, space) : "";
+            try {
+                if (!key.isEmpty() && reference().hasPathOrNull(key)) {
+                    return new SettingsException(key, describe(e.origin()), problem.substring(space + 1));
+                }
+            } catch (ConfigException notAPath) {
+                // not a key after all: keep the whole message
+            }
+        }
+        return new SettingsException("config", describe(e.origin()), message);
     }
 
     private static ModelConfig readModel(Config c) {

@@ -140,6 +140,10 @@ public final class EvalCommand implements Callable<Integer> {
         Torch.configureThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         Evaluation evaluation = new Evaluation(new Evaluation.Options(limit, numFewShot, bootstrapIters));
         Evaluation.Prepared prepared = evaluation.prepare(selected, dataDir); // once for every checkpoint
+        if (prepared.tasks().isEmpty()) { // say why now, before minutes of loading a model that has nothing to do
+            throw new IllegalArgumentException("no task could run, nothing written: " + prepared.skipped().stream()
+                    .map(skip -> skip.task() + ": " + skip.reason()).collect(java.util.stream.Collectors.joining("; ")));
+        }
         int code = Cli.OK;
         for (Path checkpoint : checkpoints) {
             code = Math.max(code, evaluate(checkpoint, evaluation, prepared));

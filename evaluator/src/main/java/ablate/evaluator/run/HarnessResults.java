@@ -1,5 +1,7 @@
 package ablate.evaluator.run;
 
+import ablate.trainer.checkpoint.Durable;
+import ablate.trainer.checkpoint.WriteFailedException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -80,6 +82,17 @@ public final class HarnessResults {
         }
     }
 
+    private static void deleteQuietly(Path tmp, IOException failure) {
+        if (tmp == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
     /**
      * Writes the JSON atomically (temp file, then rename), so a crash never leaves half a file.
      * When the file is a run checkpoint's results (RUN_DIR/eval/step-N.json) their TensorBoard
@@ -87,14 +100,22 @@ public final class HarnessResults {
      * cluster's evaluator nodes write results through.
      */
     public static void write(Path file, ObjectNode json) {
+        Path tmp = null;
         try {
+            byte[] bytes = JSON.writeValueAsBytes(json);
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-            JSON.writeValue(tmp.toFile(), json);
+            tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                Durable.writeFully(channel, java.nio.ByteBuffer.wrap(bytes), file);
+            }
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write results to " + file + ": " + e.getMessage(), e);
+            deleteQuietly(tmp, e); // a full disk needs its space back; the earlier results file was never touched
+            WriteFailedException failed = WriteFailedException.of(file, e);
+            String kept = Files.exists(file) ? "; the results already in it are unchanged" : "";
+            throw new UncheckedIOException((failed.diskFull() ? failed.getMessage() : "cannot write results to " + file + ": "
+                    + e.getMessage()) + kept, failed);
         }
         var at = ResultsFile.runStepOf(file);
         if (at.isPresent()) {

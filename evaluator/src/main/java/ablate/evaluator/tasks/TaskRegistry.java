@@ -57,12 +57,23 @@ public final class TaskRegistry {
                 try {
                     c = ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
                 } catch (ConfigException e) {
-                    throw new TaskDefinitionException(f + ": " + e.getMessage(), e);
+                    throw new TaskDefinitionException(syntaxError(f, e), e);
                 }
                 add(tasks, TaskLoader.load(c, f.toString()));
             }
         }
         return new TaskRegistry(tasks);
+    }
+
+    /** "FILE:LINE: problem", without the origin Typesafe Config repeats at the start of its message. */
+    private static String syntaxError(Path file, ConfigException e) {
+        String message = e.getMessage();
+        if (e.origin() == null) {
+            return file + ": " + message;
+        }
+        String prefix = e.origin().description() + ": ";
+        String problem = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+        return file + (e.origin().lineNumber() > 0 ? ":" + e.origin().lineNumber() : "") + ": " + problem;
     }
 
     private static List<Path> files(Path p) {

@@ -34,18 +34,25 @@ public record Checkpoint(Path dir, long step) {
     public record Contents(
             Map<String, NDArray> model, Map<String, NDArray> optimizer, TrainingState state, String config, List<String> metrics) {}
 
-    /** Checks the manifest and every file's checksum. */
+    /**
+     * Checks the manifest, every file's checksum and the two safetensors headers (cheap, and a
+     * header that does not parse would otherwise fail the load after the checkpoint was chosen,
+     * instead of sending a resuming run to the previous one).
+     */
     public void verify() throws IOException {
         Manifest manifest = Manifest.read(dir);
+        Path manifestFile = dir.resolve(Manifest.FILE);
         if (manifest.step() != step) {
-            throw new IOException("manifest says step " + manifest.step() + " in folder of step " + step);
+            throw new IOException(manifestFile + " says step " + manifest.step() + " in the folder of step " + step);
         }
         for (String required : List.of(MODEL, OPTIMIZER, STATE, CONFIG, METRICS)) {
             if (!manifest.files().containsKey(required)) {
-                throw new IOException("manifest does not list " + required);
+                throw new IOException(manifestFile + " does not list " + required);
             }
         }
         manifest.verify(dir);
+        Safetensors.entries(dir.resolve(MODEL));
+        Safetensors.entries(dir.resolve(OPTIMIZER));
         long stateStep = state().step();
         if (stateStep != step) {
             throw new IOException(STATE + " says step " + stateStep + " in the folder of step " + step);

@@ -92,6 +92,23 @@ public final class Checkpoints {
         Path tmp = dir.resolve(".tmp-" + name(step));
         deleteTree(tmp);
         Files.createDirectory(tmp);
+        try {
+            writeFiles(tmp, step, contents);
+        } catch (IOException | RuntimeException e) {
+            abandon(tmp, e);
+            if (e instanceof IOException io) {
+                throw new IOException(io.getMessage() + "; the checkpoint of step " + step + " was not written, "
+                        + committed().stream().reduce((a, b) -> b).map(c -> c.dir().getFileName() + " is intact")
+                                .orElse("and there is no earlier one"), io);
+            }
+            throw e;
+        }
+        Files.move(tmp, finalDir, StandardCopyOption.ATOMIC_MOVE);
+        Durable.syncDirectory(dir);
+        return new Checkpoint(finalDir, step);
+    }
+
+    private static void writeFiles(Path tmp, long step, Checkpoint.Contents contents) throws IOException {
         Map<String, Manifest.FileSum> sums = new LinkedHashMap<>();
         sums.put(Checkpoint.MODEL, sum(tmp, Checkpoint.MODEL,
                 Safetensors.write(tmp.resolve(Checkpoint.MODEL), contents.model(), Map.of("format", "ablate"))));
@@ -104,9 +121,19 @@ public final class Checkpoints {
         sums.put(Checkpoint.METRICS, writeSmall(tmp, Checkpoint.METRICS, metrics.getBytes(StandardCharsets.UTF_8)));
         new Manifest(step, sums).write(tmp);
         Durable.syncDirectory(tmp);
-        Files.move(tmp, finalDir, StandardCopyOption.ATOMIC_MOVE);
-        Durable.syncDirectory(dir);
-        return new Checkpoint(finalDir, step);
+    }
+
+    /**
+     * Removes the unfinished folder of a write that failed, at once rather than at the next resume:
+     * on a full disk its half-written files hold the space the next attempt needs.
+     */
+    private static void abandon(Path tmp, Exception failure) {
+        try {
+            deleteTree(tmp);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+            log.warn("could not remove the unfinished checkpoint {}: {}", tmp, e.getMessage());
+        }
     }
 
     /**

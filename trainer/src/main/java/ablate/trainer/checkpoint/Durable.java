@@ -10,14 +10,31 @@ import java.nio.file.StandardOpenOption;
 public final class Durable {
     private Durable() {}
 
-    /** Creates {@code file} with the bytes and fsyncs it. */
+    /**
+     * Creates {@code file} with the bytes and fsyncs it.
+     *
+     * @throws WriteFailedException naming the file ("no space left on device writing FILE" when full)
+     */
     public static void writeBytes(Path file, byte[] bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            writeFully(ch, ByteBuffer.wrap(bytes), file);
             ch.force(true);
+        } catch (IOException e) {
+            throw WriteFailedException.of(file, e);
+        }
+    }
+
+    /**
+     * Writes all of {@code bytes} to {@code ch}, the channel of {@code file}: the one loop every
+     * checkpoint and run file is written through, so that a full disk always names its file.
+     */
+    public static void writeFully(FileChannel ch, ByteBuffer bytes, Path file) throws WriteFailedException {
+        try {
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+        } catch (IOException e) {
+            throw WriteFailedException.of(file, e);
         }
     }
 

@@ -43,24 +43,38 @@ public record Manifest(long step, Map<String, FileSum> files) {
         Durable.writeBytes(dir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
-    /** Reads the manifest of a checkpoint folder; IOException with the reason when it cannot. */
+    /**
+     * Reads the manifest of a checkpoint folder; IOException naming the manifest and what is wrong
+     * with it when it cannot, so that a resuming run sets the checkpoint aside as damaged instead of
+     * failing on a field that is not there.
+     */
     public static Manifest read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new IOException("no " + FILE + " (the checkpoint was not finished)");
+            throw new IOException("no " + file + " (the checkpoint was not finished)");
         } catch (IOException e) {
-            throw new IOException(FILE + " is unreadable: " + e.getMessage());
+            throw new IOException(file + " is unreadable: " + e.getMessage());
         }
-        if (root == null || !root.has("files") || !root.has("step")) {
-            throw new IOException(FILE + " is incomplete");
+        if (root == null || !root.isObject() || !root.path("files").isObject() || !root.path("step").canConvertToLong()) {
+            throw new IOException(file + " is incomplete: it needs a \"step\" number and a \"files\" object");
         }
         Map<String, FileSum> files = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.get("files").properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            files.put(e.getKey(), new FileSum(e.getValue().get("sha256").asText(), e.getValue().get("bytes").asLong()));
+            JsonNode sha = e.getValue().get("sha256");
+            JsonNode bytes = e.getValue().get("bytes");
+            if (sha == null || !sha.isTextual() || !sha.textValue().matches("[0-9a-f]{64}")) {
+                throw new IOException(file + " lists " + e.getKey() + " without its checksum (\"sha256\": "
+                        + (sha == null ? "missing" : sha.toString()) + ")");
+            }
+            if (bytes == null || !bytes.canConvertToLong() || !bytes.isIntegralNumber() || bytes.asLong() < 0) {
+                throw new IOException(file + " lists " + e.getKey() + " without its size (\"bytes\": "
+                        + (bytes == null ? "missing" : bytes.toString()) + ")");
+            }
+            files.put(e.getKey(), new FileSum(sha.textValue(), bytes.asLong()));
         }
         return new Manifest(root.get("step").asLong(), files);
     }
@@ -70,15 +84,15 @@ public record Manifest(long step, Map<String, FileSum> files) {
         for (Map.Entry<String, FileSum> e : new java.util.TreeMap<>(files).entrySet()) {
             Path f = dir.resolve(e.getKey());
             if (!Files.isRegularFile(f)) {
-                throw new IOException(e.getKey() + " is missing");
+                throw new IOException(f + " is missing (" + FILE + " lists it)");
             }
             long size = Files.size(f);
             if (size != e.getValue().bytes()) {
-                throw new IOException(e.getKey() + " has " + size + " bytes, the manifest says " + e.getValue().bytes());
+                throw new IOException(f + " has " + size + " bytes, " + FILE + " says " + e.getValue().bytes());
             }
             String actual = hash(f);
             if (!actual.equals(e.getValue().sha256())) {
-                throw new IOException(e.getKey() + " does not match its checksum (sha256 " + actual + ", expected "
+                throw new IOException(f + " does not match its checksum (sha256 " + actual + ", expected "
                         + e.getValue().sha256() + ")");
             }
         }

@@ -74,13 +74,15 @@ public final class Safetensors {
         MessageDigest sha = Manifest.sha256();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             sha.update(head.duplicate());
-            writeFully(ch, head);
+            Durable.writeFully(ch, head, file);
             for (NDArray a : arrays.values()) {
                 ByteBuffer data = littleEndianBytes(a);
                 sha.update(data.duplicate());
-                writeFully(ch, data);
+                Durable.writeFully(ch, data, file);
             }
             ch.force(true);
+        } catch (IOException e) {
+            throw WriteFailedException.of(file, e);
         }
         return Manifest.hex(sha.digest());
     }
@@ -123,7 +125,7 @@ public final class Safetensors {
                     throw new IOException(file + ": " + t.getKey() + " has shape " + new Shape(entry.shape())
                             + ", the model expects " + expected);
                 }
-                Torch.copyInto(t.getValue(), readFloats(ch, header.dataStart, entry, file)); // into its own storage
+                Torch.copyInto(t.getValue(), readFloats(ch, header.dataStart, t.getKey(), entry, file)); // into its own storage
             }
         }
     }
@@ -136,26 +138,50 @@ public final class Safetensors {
             if (entry == null) {
                 throw new IOException(file + " has no tensor named " + name);
             }
-            return readFloats(ch, header.dataStart, entry, file);
+            return readFloats(ch, header.dataStart, name, entry, file);
         }
     }
 
     private record Header(Map<String, Entry> entries, Map<String, String> metadata, long dataStart) {}
 
+    /** The format's own cap on the header (safetensors refuses larger ones too), so a wild length cannot exhaust memory. */
+    private static final long MAX_HEADER = 100_000_000;
+
+    /**
+     * Reads and checks the header: every message names the file and what is wrong with it, since a
+     * damaged or foreign file here is the user's input (an HF download, a checkpoint) and the
+     * reader's exception alone (an offset, a Jackson location) would not say which file to replace.
+     */
     private static Header readHeader(FileChannel ch, Path file) throws IOException {
         long size = ch.size();
         if (size < 8) {
-            throw new IOException(file + " is not a safetensors file: " + size + " bytes");
+            throw new IOException(file + " is not a safetensors file: " + size + " bytes, fewer than the 8 of its header length");
         }
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, len, 0);
         long headerLength = len.flip().getLong();
-        if (headerLength <= 0 || headerLength > Math.min(size - 8, 100_000_000)) {
-            throw new IOException(file + " is not a safetensors file: header length " + headerLength);
+        if (headerLength <= 0 || headerLength > size - 8) {
+            throw new IOException(file + ": the header length " + Long.toUnsignedString(headerLength) + " exceeds the "
+                    + (size - 8) + " bytes after it; the file is truncated or not a safetensors file");
+        }
+        if (headerLength > MAX_HEADER) {
+            throw new IOException(file + ": the header length " + headerLength + " is above the format's limit of "
+                    + MAX_HEADER + " bytes; not a safetensors file");
         }
         ByteBuffer json = ByteBuffer.allocate((int) headerLength);
         readFully(ch, json, 8);
-        JsonNode root = JSON.readTree(new String(json.array(), StandardCharsets.UTF_8));
+        JsonNode root;
+        try {
+            root = JSON.readTree(new String(json.array(), StandardCharsets.UTF_8));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": the header is not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + "); the file is damaged or not a safetensors file", e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IOException(file + ": the header is " + (root == null ? "empty" : "a JSON " + root.getNodeType())
+                    + ", not an object of tensors");
+        }
+        long dataBytes = size - 8 - headerLength;
         Map<String, Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
@@ -164,38 +190,78 @@ public final class Safetensors {
                 e.getValue().properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
-            JsonNode n = e.getValue();
-            long[] shape = new long[n.get("shape").size()];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = n.get("shape").get(i).asLong();
-            }
-            Entry entry = new Entry(n.get("dtype").asText(), shape, n.get("data_offsets").get(0).asLong(),
-                    n.get("data_offsets").get(1).asLong());
-            if (entry.end() > size - 8 - headerLength || entry.begin() > entry.end()) {
-                throw new IOException(file + ": " + e.getKey() + " lies outside the file (truncated?)");
+            Entry entry = entry(e.getKey(), e.getValue(), file);
+            if (entry.end() > dataBytes) {
+                throw new IOException(file + ": tensor " + e.getKey() + " has data_offsets [" + entry.begin() + ", " + entry.end()
+                        + "], which run past the end of the file's " + dataBytes + " data bytes; the file is truncated");
             }
             entries.put(e.getKey(), entry);
         }
         return new Header(entries, metadata, 8 + headerLength);
     }
 
-    private static float[] readFloats(FileChannel ch, long dataStart, Entry entry, Path file) throws IOException {
+    private static Entry entry(String name, JsonNode n, Path file) throws IOException {
+        String where = file + ": tensor " + name;
+        if (!n.isObject()) {
+            throw new IOException(where + " is " + n.getNodeType() + ", not an object with dtype, shape and data_offsets");
+        }
+        JsonNode dtype = n.get("dtype");
+        if (dtype == null || !dtype.isTextual()) {
+            throw new IOException(where + " has no \"dtype\" string");
+        }
+        JsonNode shapeNode = n.get("shape");
+        if (shapeNode == null || !shapeNode.isArray()) {
+            throw new IOException(where + " has no \"shape\" list");
+        }
+        long[] shape = new long[shapeNode.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = nonNegative(shapeNode.get(i), where + ": shape");
+        }
+        JsonNode offsets = n.get("data_offsets");
+        if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
+            throw new IOException(where + " has no \"data_offsets\" pair [begin, end]");
+        }
+        long begin = nonNegative(offsets.get(0), where + ": data_offsets");
+        long end = nonNegative(offsets.get(1), where + ": data_offsets");
+        if (begin > end) {
+            throw new IOException(where + " has data_offsets [" + begin + ", " + end + "] that end before they begin");
+        }
+        return new Entry(dtype.asText(), shape, begin, end);
+    }
+
+    private static long nonNegative(JsonNode value, String what) throws IOException {
+        if (value == null || !value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < 0) {
+            throw new IOException(what + " holds " + value + ", not a non-negative integer");
+        }
+        return value.asLong();
+    }
+
+    private static float[] readFloats(FileChannel ch, long dataStart, String name, Entry entry, Path file) throws IOException {
         long count = 1;
-        for (long d : entry.shape()) {
-            count *= d;
+        try {
+            for (long d : entry.shape()) {
+                count = Math.multiplyExact(count, d);
+            }
+        } catch (ArithmeticException e) {
+            throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(entry.shape())
+                    + ", more elements than a long counts");
         }
         int width = switch (entry.dtype()) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
             default -> throw new IOException(file + ": dtype " + entry.dtype() + " is not supported (F32, F16, BF16 are)");
         };
-        if (entry.end() - entry.begin() != count * width) {
-            throw new IOException(file + ": a tensor of " + count + " " + entry.dtype() + " values cannot take "
+        if (count > Long.MAX_VALUE / width || entry.end() - entry.begin() != count * width) {
+            throw new IOException(file + ": tensor " + name + " of " + count + " " + entry.dtype() + " values cannot take "
                     + (entry.end() - entry.begin()) + " bytes");
+        }
+        if (entry.end() - entry.begin() > Integer.MAX_VALUE) {
+            throw new IOException(file + ": tensor " + name + " takes " + (entry.end() - entry.begin()) + " bytes, more than the "
+                    + Integer.MAX_VALUE + " this reader maps and holds in one Java array");
         }
         MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(), entry.end() - entry.begin());
         map.order(ByteOrder.LITTLE_ENDIAN);
-        float[] values = new float[Math.toIntExact(count)];
+        float[] values = new float[(int) count];
         switch (entry.dtype()) {
             case "F32" -> map.asFloatBuffer().get(values);
             case "F16" -> {
@@ -223,12 +289,6 @@ public final class Safetensors {
         ByteBuffer le = ByteBuffer.allocate(floats.remaining() * 4).order(ByteOrder.LITTLE_ENDIAN);
         le.asFloatBuffer().put(floats);
         return le;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {

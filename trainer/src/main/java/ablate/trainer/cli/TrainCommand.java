@@ -74,6 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Torch.device(run.train().device()); // fails before anything is read or written when the device is not there
         checkMemory(run);
+        ablate.trainer.model.ShapeLimits.check(run); // a shape the code cannot build or checkpoint fails before anything is read or written
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
             LoopPolicy.checkVocabulary(run, data);
             if (dryRun) {

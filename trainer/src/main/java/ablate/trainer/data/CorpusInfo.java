@@ -16,6 +16,12 @@ import java.util.List;
  *
  * <p>Deliberately free of timestamps and timings, so that preparing the same inputs twice gives
  * byte-identical files; those go to summary.json.
+ *
+ * @param maxTokenId the largest token id in either split (EOS included), recorded so that a run can
+ *     check its model's vocabulary against the data without scanning every token at start, and so
+ *     that a token file changed after preparation is caught at the first read of a larger id.
+ *     Files written before it was recorded read as {@code vocabSize - 1}, the bound {@code data
+ *     prepare} always enforced.
  */
 public record CorpusInfo(
         String tokenizer,
@@ -24,7 +30,8 @@ public record CorpusInfo(
         TokenDtype dtype,
         SplitCounts train,
         SplitCounts val,
-        List<String> inputs) {
+        List<String> inputs,
+        int maxTokenId) {
 
     /** The layout version written by {@link DataPrepare} and accepted by {@link PreparedCorpus}. */
     public static final int FORMAT = 1;
@@ -41,6 +48,9 @@ public record CorpusInfo(
         if (dtype != TokenDtype.forVocabSize(vocabSize)) {
             throw new IllegalArgumentException("dtype " + dtype + " does not match vocabSize " + vocabSize);
         }
+        if (maxTokenId < 0 || maxTokenId >= vocabSize) {
+            throw new IllegalArgumentException("maxTokenId " + maxTokenId + " outside vocabulary of " + vocabSize);
+        }
         inputs = List.copyOf(inputs);
     }
 
@@ -52,6 +62,7 @@ public record CorpusInfo(
         root.put("vocabSize", vocabSize);
         root.put("eosId", eosId);
         root.put("dtype", dtype.jsonName());
+        root.put("maxTokenId", maxTokenId);
         ObjectNode splits = root.putObject("splits");
         putSplit(splits.putObject("train"), train);
         putSplit(splits.putObject("val"), val);
@@ -84,14 +95,20 @@ public record CorpusInfo(
             List<String> inputs = new ArrayList<>();
             root.path("inputs").forEach(n -> inputs.add(n.asText()));
             JsonNode splits = required(root, "splits", file);
+            int vocabSize = required(root, "vocabSize", file).asInt();
+            JsonNode maxTokenId = root.get("maxTokenId");
+            if (maxTokenId != null && !maxTokenId.canConvertToInt()) {
+                throw new DataException(file + ": \"maxTokenId\" must be an integer, not " + maxTokenId);
+            }
             return new CorpusInfo(
                     required(root, "tokenizer", file).asText(),
-                    required(root, "vocabSize", file).asInt(),
+                    vocabSize,
                     required(root, "eosId", file).asInt(),
                     TokenDtype.ofJsonName(required(root, "dtype", file).asText()),
                     split(splits, "train", file),
                     split(splits, "val", file),
-                    inputs);
+                    inputs,
+                    maxTokenId == null ? vocabSize - 1 : maxTokenId.intValue());
         } catch (IOException | IllegalArgumentException e) {
             throw new DataException("cannot read " + file + ": " + e.getMessage(), e);
         }

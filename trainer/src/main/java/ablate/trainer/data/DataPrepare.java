@@ -123,7 +123,7 @@ public final class DataPrepare {
             balance(train, val, o.valFraction(), tokenizer.eosId());
             List<String> inputs = listing.files().stream().map(f -> f.path().toString()).toList();
             return new CorpusInfo(tokenizer.spec(), tokenizer.vocabSize(), tokenizer.eosId(), dtype,
-                    train.counts(), val.counts(), inputs);
+                    train.counts(), val.counts(), inputs, Math.max(pipeline.maxTokenId(), tokenizer.eosId()));
         } finally {
             pool.shutdownNow();
         }
@@ -154,6 +154,7 @@ public final class DataPrepare {
         private List<String> chunk = new ArrayList<>();
         private long chunkChars;
         private long ordinal;
+        private int maxTokenId;
 
         Pipeline(PrepareOptions options, Tokenizer tokenizer, ExecutorService pool, SplitWriter train, SplitWriter val) {
             this.options = options;
@@ -200,12 +201,18 @@ public final class DataPrepare {
             }
         }
 
+        /** The largest id written so far (EOS aside). */
+        int maxTokenId() {
+            return maxTokenId;
+        }
+
         private void checkIds(int[] ids) {
             for (int id : ids) {
                 if (id < 0 || id >= tokenizer.vocabSize()) {
                     throw new IllegalStateException("tokenizer " + tokenizer.spec() + " produced id " + id
                             + " outside its vocabulary of " + tokenizer.vocabSize());
                 }
+                maxTokenId = Math.max(maxTokenId, id);
             }
         }
 

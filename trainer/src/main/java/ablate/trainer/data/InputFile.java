@@ -1,7 +1,5 @@
 package ablate.trainer.data;
 
-import com.github.luben.zstd.ZstdInputStream;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,7 +11,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * One input of {@code data prepare}, recognised by its name: {@code .txt} (a document per file)
@@ -26,8 +23,6 @@ record InputFile(Path path, Format format, Compression compression) {
     enum Compression { NONE, GZIP, ZSTD }
 
     static final String ACCEPTED = ".txt, .jsonl, and either with .gz or .zst";
-
-    private static final int BUFFER = 1 << 20;
 
     /** The files to read, in order, and the files found in directories that were not inputs. */
     record Listing(List<InputFile> files, List<Path> skipped) {
@@ -95,18 +90,12 @@ record InputFile(Path path, Format format, Compression compression) {
         files.add(file);
     }
 
-    /** The decompressed bytes of this file. */
+    /**
+     * The decompressed bytes of this file.
+     *
+     * @throws DataException (while reading) naming the file when its compressed data are truncated or corrupt
+     */
     InputStream open() throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(path), BUFFER);
-        try {
-            return switch (compression) {
-                case NONE -> raw;
-                case GZIP -> new GZIPInputStream(raw, BUFFER);
-                case ZSTD -> new BufferedInputStream(new ZstdInputStream(raw), BUFFER);
-            };
-        } catch (IOException | RuntimeException e) {
-            raw.close();
-            throw e;
-        }
+        return CompressedInput.open(path, compression);
     }
 }

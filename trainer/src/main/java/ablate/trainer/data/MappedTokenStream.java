@@ -17,6 +17,13 @@ import java.nio.file.StandardOpenOption;
  * {@code MappedByteBuffer}s: segments have 64-bit offsets, so files beyond 2 GiB need no chunking,
  * and closing the arena unmaps at once instead of whenever the garbage collector gets to it; a read
  * after close fails with an exception instead of touching unmapped memory.
+ *
+ * <p>Every token read is checked against the largest id corpus.json records: a file changed after
+ * {@code data prepare} (a bad copy, an edit) fails at the first read of such a token with the file
+ * and offset, instead of passing an id beyond the model's vocabulary to the embedding, where it
+ * would crash in native code or read another token's row. Scanning the whole file at start would
+ * catch it earlier but costs a pass over a corpus that may be larger than memory; this costs one
+ * comparison per token read.
  */
 final class MappedTokenStream implements TokenStream {
 
@@ -29,19 +36,24 @@ final class MappedTokenStream implements TokenStream {
     private final MemorySegment segment;
     private final TokenDtype dtype;
     private final long length;
+    private final int maxTokenId;
 
-    private MappedTokenStream(Path file, MemorySegment segment, TokenDtype dtype, long length) {
+    private MappedTokenStream(Path file, MemorySegment segment, TokenDtype dtype, long length, int maxTokenId) {
         this.file = file;
         this.segment = segment;
         this.dtype = dtype;
         this.length = length;
+        this.maxTokenId = maxTokenId;
     }
 
-    /** Maps the first {@code tokens} tokens of {@code file}; the mapping lives as long as {@code arena}. */
-    static MappedTokenStream map(Path file, TokenDtype dtype, long tokens, Arena arena) throws IOException {
+    /**
+     * Maps the first {@code tokens} tokens of {@code file}; the mapping lives as long as {@code arena}.
+     * Reads fail on an id above {@code maxTokenId}.
+     */
+    static MappedTokenStream map(Path file, TokenDtype dtype, long tokens, int maxTokenId, Arena arena) throws IOException {
         try (var channel = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment segment = channel.map(FileChannel.MapMode.READ_ONLY, 0, tokens * dtype.bytes(), arena);
-            return new MappedTokenStream(file, segment, dtype, tokens);
+            return new MappedTokenStream(file, segment, dtype, tokens, maxTokenId);
         }
     }
 
@@ -62,6 +74,13 @@ final class MappedTokenStream implements TokenStream {
             long offset = start * 4;
             for (int i = 0; i < dst.length; i++, offset += 4) {
                 dst[i] = segment.get(U32, offset);
+            }
+        }
+        for (int i = 0; i < dst.length; i++) {
+            if (Integer.compareUnsigned(dst[i], maxTokenId) > 0) {
+                throw new DataException(file + ": token " + (start + i) + " is id " + Integer.toUnsignedString(dst[i])
+                        + ", above the largest id corpus.json records (" + maxTokenId + "); the file was changed after"
+                        + " `data prepare` wrote it: prepare the corpus again");
             }
         }
     }

@@ -38,8 +38,8 @@ public final class PreparedCorpus implements AutoCloseable {
         CorpusInfo info = CorpusInfo.read(dir);
         Arena arena = Arena.ofShared();
         try {
-            TokenStream train = openSplit(dir, "train", info.train(), info.dtype(), arena);
-            TokenStream val = openSplit(dir, "val", info.val(), info.dtype(), arena);
+            TokenStream train = openSplit(dir, "train", info.train(), info, arena);
+            TokenStream val = openSplit(dir, "val", info.val(), info, arena);
             return new PreparedCorpus(dir, info, arena, train, val);
         } catch (RuntimeException e) {
             arena.close();
@@ -47,7 +47,8 @@ public final class PreparedCorpus implements AutoCloseable {
         }
     }
 
-    private static TokenStream openSplit(Path dir, String split, SplitCounts counts, TokenDtype dtype, Arena arena) {
+    private static TokenStream openSplit(Path dir, String split, SplitCounts counts, CorpusInfo info, Arena arena) {
+        TokenDtype dtype = info.dtype();
         Path bin = dir.resolve(split + ".bin");
         Path idx = dir.resolve(split + ".idx");
         checkSize(bin, counts.tokens() * dtype.bytes(), counts.tokens() + " " + dtype.jsonName() + " tokens");
@@ -56,7 +57,7 @@ public final class PreparedCorpus implements AutoCloseable {
             return new ArrayTokenStream(new int[0]);
         }
         try {
-            return MappedTokenStream.map(bin, dtype, counts.tokens(), arena);
+            return MappedTokenStream.map(bin, dtype, counts.tokens(), info.maxTokenId(), arena);
         } catch (IOException e) {
             throw new DataException("cannot map " + bin + ": " + e.getMessage(), e);
         }
@@ -87,6 +88,11 @@ public final class PreparedCorpus implements AutoCloseable {
     /** Everything corpus.json says. */
     public CorpusInfo info() {
         return info;
+    }
+
+    /** The corpus.json this corpus was described by, for messages that name it. */
+    public Path infoFile() {
+        return dir.resolve(CorpusInfo.FILE);
     }
 
     /** The tokenizer spec the corpus was prepared with, for {@link Tokenizers#load}. */

@@ -1,5 +1,6 @@
 package ablate.trainer.data;
 
+import ablate.trainer.checkpoint.Durable;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +20,8 @@ final class SplitWriter implements Closeable {
 
     private final FileChannel bin;
     private final FileChannel idx;
+    private final Path binPath;
+    private final Path idxPath;
     private final TokenDtype dtype;
     private final ByteBuffer binBuffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer idxBuffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -27,9 +30,11 @@ final class SplitWriter implements Closeable {
     private int[] last = new int[0];
     private boolean hasLast;
 
-    private SplitWriter(FileChannel bin, FileChannel idx, TokenDtype dtype) {
+    private SplitWriter(FileChannel bin, FileChannel idx, Path dir, String split, TokenDtype dtype) {
         this.bin = bin;
         this.idx = idx;
+        this.binPath = dir.resolve(split + ".bin");
+        this.idxPath = dir.resolve(split + ".idx");
         this.dtype = dtype;
     }
 
@@ -43,7 +48,7 @@ final class SplitWriter implements Closeable {
             bin.close();
             throw e;
         }
-        var writer = new SplitWriter(bin, idx, dtype);
+        var writer = new SplitWriter(bin, idx, dir, split, dtype);
         writer.putOffset(0);
         return writer;
     }
@@ -81,7 +86,7 @@ final class SplitWriter implements Closeable {
 
     private void putToken(int id) throws IOException {
         if (binBuffer.remaining() < dtype.bytes()) {
-            drain(binBuffer, bin);
+            drain(binBuffer, bin, binPath);
         }
         if (dtype == TokenDtype.UINT16) {
             binBuffer.putShort((short) id);
@@ -92,21 +97,20 @@ final class SplitWriter implements Closeable {
 
     private void putOffset(long offset) throws IOException {
         if (idxBuffer.remaining() < Long.BYTES) {
-            drain(idxBuffer, idx);
+            drain(idxBuffer, idx, idxPath);
         }
         idxBuffer.putLong(offset);
     }
 
     private void flush() throws IOException {
-        drain(binBuffer, bin);
-        drain(idxBuffer, idx);
+        drain(binBuffer, bin, binPath);
+        drain(idxBuffer, idx, idxPath);
     }
 
-    private static void drain(ByteBuffer buffer, FileChannel channel) throws IOException {
+    /** Writes out the buffer; a full disk names the file ("no space left on device writing FILE"). */
+    private static void drain(ByteBuffer buffer, FileChannel channel, Path file) throws IOException {
         buffer.flip();
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
+        Durable.writeFully(channel, buffer, file);
         buffer.clear();
     }
 

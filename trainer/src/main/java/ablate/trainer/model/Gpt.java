@@ -58,6 +58,7 @@ public final class Gpt implements AutoCloseable {
      *     layout).
      */
     public Gpt(NDManager manager, ModelConfig config, long seed, boolean initialize, DataType dataType) {
+        ShapeLimits.check(config); // before any array is allocated
         this.config = config;
         this.params = new Parameters(manager, seed, initialize, dataType);
         int d = config.dModel();

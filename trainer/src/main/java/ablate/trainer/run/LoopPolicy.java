@@ -3,6 +3,8 @@ package ablate.trainer.run;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
+import ablate.trainer.data.CorpusInfo;
+import ablate.trainer.data.PreparedCorpus;
 import ablate.trainer.model.ModelSize;
 import ablate.trainer.peak.Peak;
 import ablate.trainer.peak.PeakCache;
@@ -36,14 +38,29 @@ public final class LoopPolicy {
     }
 
     /**
-     * Fails before anything is written when the data's tokens do not fit the model's vocabulary.
+     * Fails before anything is written when the data's tokens do not fit the model's vocabulary:
+     * an id at or beyond model.vocab-size would index past the embedding. Each prepared corpus is
+     * judged by what its corpus.json records (the tokenizer's vocabulary and the largest id written),
+     * so no token is scanned here; a token file changed since is caught where it is read.
      *
-     * @throws SettingsException naming model.vocab-size and where it was set
+     * @throws SettingsException naming model.vocab-size and where it was set, the corpus.json, its
+     *     largest id and its tokenizer's vocabulary
      */
     public static void checkVocabulary(RunConfig run, TrainingData data) {
-        if (data.vocabSize() > run.model().vocabSize()) {
+        int modelVocab = run.model().vocabSize();
+        for (PreparedCorpus corpus : data.opened()) {
+            CorpusInfo info = corpus.info();
+            if (info.vocabSize() > modelVocab) {
+                throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
+                        modelVocab + " is too small for " + corpus.infoFile() + ": its largest token id is " + info.maxTokenId()
+                                + (info.maxTokenId() >= modelVocab ? " (the model's ids end at " + (modelVocab - 1) + ")" : "")
+                                + " and its tokenizer " + info.tokenizer() + " has " + info.vocabSize() + " tokens; set model.vocab-size"
+                                + " to at least " + info.vocabSize() + " or prepare the corpus with this model's tokenizer");
+            }
+        }
+        if (data.vocabSize() > modelVocab) {
             throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
-                    run.model().vocabSize() + " is smaller than the data's vocabulary of " + data.vocabSize() + " tokens ("
+                    modelVocab + " is smaller than the data's vocabulary of " + data.vocabSize() + " tokens ("
                             + data.tokenizer() + ")");
         }
     }

@@ -1,5 +1,6 @@
 package ablate.trainer.run;
 
+import ablate.trainer.checkpoint.WriteFailedException;
 import ablate.trainer.tensorboard.TensorBoardLog;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,11 +27,13 @@ public final class MetricsLog implements AutoCloseable {
     public static final String FILE = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Path file;
     private final List<String> lines;
     private final BufferedWriter out;
     private final TensorBoardLog tensorBoard;
 
-    private MetricsLog(List<String> lines, BufferedWriter out, TensorBoardLog tensorBoard) {
+    private MetricsLog(Path file, List<String> lines, BufferedWriter out, TensorBoardLog tensorBoard) {
+        this.file = file;
         this.lines = new ArrayList<>(lines);
         this.out = out;
         this.tensorBoard = tensorBoard;
@@ -45,11 +48,15 @@ public final class MetricsLog implements AutoCloseable {
     public static MetricsLog open(Path runDir, List<String> lines, InstantSource clock) throws IOException {
         Path file = runDir.resolve(FILE);
         Path tmp = file.resolveSibling(FILE + ".tmp");
-        Files.write(tmp, lines, StandardCharsets.UTF_8);
+        try {
+            Files.write(tmp, lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw WriteFailedException.of(tmp, e);
+        }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         try {
-            return new MetricsLog(lines, out, TensorBoardLog.open(runDir, lines, clock));
+            return new MetricsLog(file, lines, out, TensorBoardLog.open(runDir, lines, clock));
         } catch (IOException | RuntimeException e) {
             out.close();
             throw e;
@@ -87,7 +94,7 @@ public final class MetricsLog implements AutoCloseable {
             out.newLine();
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + FILE, e);
+            throw new UncheckedIOException(WriteFailedException.of(file, e).getMessage(), e);
         }
         try {
             tensorBoard.append(n);

@@ -9,6 +9,7 @@ import ablate.trainer.checkpoint.TrainingState;
 import ablate.trainer.data.Sampler;
 import ablate.trainer.data.ValidationWindows;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.model.ShapeLimits;
 import ablate.trainer.optim.AdamW;
 import ablate.trainer.optim.LossScale;
 import ablate.trainer.optim.LrSchedule;
@@ -71,6 +72,7 @@ public final class Trainer implements AutoCloseable {
     public record Batch(NDArray inputs, NDArray targets, NDArray prefix) {}
 
     public Trainer(RunConfig config, TrainingData data) {
+        ShapeLimits.check(config); // with the keys' origins, before the model is built
         this.config = config;
         Torch.configureThreads(config.train().effectiveThreads());
         this.manager = NDManager.newBaseManager(Torch.device(config.train().device()));

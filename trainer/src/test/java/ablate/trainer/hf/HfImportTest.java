@@ -103,6 +103,21 @@ class HfImportTest {
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("model-00002-of-00002.safetensors");
     }
 
+    /** A download cut short or a header that is not JSON fails naming the shard, not with a parser's bare message. */
+    @Test
+    void aTruncatedOrGarbledShardIsNamed() throws Exception {
+        Path dir = copy("llama", "truncated");
+        Path shard = dir.resolve("model-00002-of-00002.safetensors");
+        byte[] bytes = Files.readAllBytes(shard);
+        Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith(shard.toString()).hasMessageContaining("the file is truncated");
+        bytes[8] = '#';
+        Files.write(shard, bytes);
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith(shard + ": the header is not valid JSON");
+    }
+
     @Test
     void aMissingTensorIsNamed() throws Exception {
         Path dir = copy("llama", "notensor");
@@ -117,13 +132,18 @@ class HfImportTest {
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("describes 3 layers but the weights hold 2");
     }
 
-    /** A config.json of a million layers beside weights for two fails on the mismatch before anything is allocated. */
+    /**
+     * A config.json of fifty thousand layers beside weights for two fails on the mismatch before anything is allocated;
+     * a million layers is beyond what any model config accepts.
+     */
     @Test
     void aConfigThatDoesNotBelongToTheWeightsFailsBeforeTheModelIsBuilt() throws Exception {
         Path dir = copy("gpt2", "huge");
-        editConfig(dir, c -> c.put("n_layer", 1_000_000));
+        editConfig(dir, c -> c.put("n_layer", 50_000));
         assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("config.json describes 1000000 layers but the weights hold 2");
+                .hasMessageContaining("config.json describes 50000 layers but the weights hold 2");
+        editConfig(dir, c -> c.put("n_layer", 1_000_000));
+        assertThatThrownBy(() -> load(dir)).hasMessageStartingWith("model.layers (config.json): 1,000,000 is above the largest supported");
         editConfig(dir, c -> c.put("n_layer", 2).put("n_embd", 4096).put("n_head", 32));
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("parameters but the weights hold");
     }

@@ -37,6 +37,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void aShapeWhoseSizesWouldOverflowFailsBeforeTheFolderIsMade() {
+        Path dir = tmp.resolve("deep");
+        Result r = train("--preset", "debug", "--set", "model.layers=100000", "--run-dir", dir.toString());
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err.lines().filter(l -> l.startsWith("error: ")).toList()).containsExactly("error: model.layers (--set model.layers=100000):"
+                + " 100,000 is above the largest supported, 65,536; sizes derived from it would overflow");
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
     void resumingWithAnotherModelIsRefusedAndTheRunKept() throws Exception {
         Path dir = tmp.resolve("run");
         assertThat(train("--preset", "debug", "--set", "train.steps=2", "--set", "train.threads=2", "--run-dir", dir.toString()).code)
