@@ -72,6 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
             run = Settings.load(config.sources());
             dir = null;
         }
+        LoopPolicy.checkArchitecture(run);
         Torch.device(run.train().device()); // fails before anything is read or written when the device is not there
         checkMemory(run);
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {

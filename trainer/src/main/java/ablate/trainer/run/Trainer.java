@@ -71,6 +71,7 @@ public final class Trainer implements AutoCloseable {
     public record Batch(NDArray inputs, NDArray targets, NDArray prefix) {}
 
     public Trainer(RunConfig config, TrainingData data) {
+        LoopPolicy.checkArchitecture(config);
         this.config = config;
         Torch.configureThreads(config.train().effectiveThreads());
         this.manager = NDManager.newBaseManager(Torch.device(config.train().device()));
