@@ -37,7 +37,8 @@ public record ModelConfig(
         boolean tiedOutput,
         boolean parallelResidual,
         int kvHeads,
-        int mlpHiddenSize) {
+        int mlpHiddenSize,
+        Architecture architecture) {
 
     /** A model of today's GPT family: LayerNorm, biases, exact GELU, tied head, sequential residual, MHA. */
     public ModelConfig(int layers, int dModel, int heads, int seqLen, int vocabSize, int padVocabToMultipleOf,
@@ -57,6 +58,18 @@ public record ModelConfig(
     public static final int MAX_SEQ_LEN = 1 << 24;
     /** 2^22, four times {@link #MAX_D_MODEL}: the default GELU width at the widest model. */
     public static final int MAX_MLP_HIDDEN = 1 << 22;
+
+    /** A decoder of the model family, its architecture following the attention mask (as before model.architecture). */
+    public ModelConfig(int layers, int dModel, int heads, int seqLen, int vocabSize, int padVocabToMultipleOf,
+            int ffnHidden, Position position, Activation activation, int swigluMultipleOf, boolean embeddingLayerNorm,
+            AttentionMask attentionMask, double rotaryFraction, double rotaryBase, double layerNormEpsilon,
+            double initStd, double dropout, Norm norm, boolean bias, GeluApproximation geluApproximation,
+            boolean tiedOutput, boolean parallelResidual, int kvHeads, int mlpHiddenSize) {
+        this(layers, dModel, heads, seqLen, vocabSize, padVocabToMultipleOf, ffnHidden, position, activation,
+                swigluMultipleOf, embeddingLayerNorm, attentionMask, rotaryFraction, rotaryBase, layerNormEpsilon,
+                initStd, dropout, norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize,
+                Architecture.of(attentionMask));
+    }
 
     public ModelConfig {
         positive("model.layers", layers);
@@ -114,13 +127,23 @@ public record ModelConfig(
             throw SettingsException.of("model.mlp-hidden", "must be >= 0 (0 means the formula of model.activation), got "
                     + mlpHiddenSize);
         }
+        if (architecture.attentionMask() != attentionMask) {
+            throw SettingsException.of("model.architecture", architecture.key() + " does not fit model.attention-mask = "
+                    + lower(attentionMask) + ": " + architecture.key() + " needs model.attention-mask = "
+                    + lower(architecture.attentionMask()) + " (causal-decoder: causal, non-causal-decoder: prefix,"
+                    + " encoder-decoder: causal, its decoder's); set the two alike, or model.architecture = auto to follow the mask");
+        }
     }
 
-    /** This model with other choices on the ablation axes, everything else unchanged. */
+    /**
+     * This model with other choices on the ablation axes, everything else unchanged; a decoder's
+     * architecture follows the new mask.
+     */
     public ModelConfig withAxes(Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {
         return new ModelConfig(layers, dModel, heads, seqLen, vocabSize, padVocabToMultipleOf, ffnHidden, p, a,
                 swigluMultipleOf, embeddingNorm, mask, rotaryFraction, rotaryBase, layerNormEpsilon, initStd, dropout,
-                norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize);
+                norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize,
+                architecture == Architecture.ENCODER_DECODER ? architecture : Architecture.of(mask));
     }
 
     /** Key/value heads as built: kv-heads, or one per query head when it is 0 (grouped-query attention otherwise). */
@@ -155,6 +178,7 @@ public record ModelConfig(
         s.put("parallel-residual", parallelResidual);
         s.put("kv-heads", kvHeads);
         s.put("mlp-hidden", mlpHiddenSize);
+        s.put("architecture", architecture.key());
         return s;
     }
 

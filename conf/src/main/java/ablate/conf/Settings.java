@@ -196,7 +196,7 @@ public final class Settings {
         Config resolved = full;
         ModelConfig model = read(resolved, () -> readModel(resolved));
         DataConfig data = read(resolved, () -> readData(resolved));
-        TrainConfig train = read(resolved, () -> readTrain(resolved, model.seqLen()));
+        TrainConfig train = read(resolved, () -> readTrain(resolved, model.seqLen(), model.architecture()));
         CheckpointConfig checkpoint = read(resolved, () -> new CheckpointConfig(
                 resolved.getInt("checkpoint.interval"), resolved.getInt("checkpoint.keep")));
         ClusterConfig cluster = read(resolved, () -> readCluster(resolved, train));
@@ -280,7 +280,22 @@ public final class Settings {
                 c.getBoolean("model.tied-output"),
                 c.getBoolean("model.parallel-residual"),
                 c.getInt("model.kv-heads"),
-                c.getInt("model.mlp-hidden"));
+                c.getInt("model.mlp-hidden"),
+                architecture(c));
+    }
+
+    /**
+     * model.architecture: auto follows model.attention-mask (causal: causal-decoder, prefix:
+     * non-causal-decoder), so configs written before the key existed mean what they meant.
+     */
+    private static Architecture architecture(Config c) {
+        return choiceOrAuto(c, "model.architecture", Architecture.class)
+                .orElseGet(() -> Architecture.of(choice(c, "model.attention-mask", AttentionMask.class)));
+    }
+
+    /** train.objective: auto is the architecture's own (full-lm, prefix-lm, span-corruption); any other must fit it. */
+    private static Objective objective(Config c, Architecture architecture) {
+        return choiceOrAuto(c, "train.objective", Objective.class).orElseGet(architecture::defaultObjective).requireFits(architecture);
     }
 
     private static DataConfig readData(Config c) {
@@ -302,7 +317,7 @@ public final class Settings {
         return new DataConfig(corpora, c.getInt("data.builtin.train-documents"), c.getInt("data.builtin.val-documents"));
     }
 
-    private static TrainConfig readTrain(Config c, int seqLen) {
+    private static TrainConfig readTrain(Config c, int seqLen, Architecture architecture) {
         int sequences = c.getInt("train.global-batch-size");
         long tokens = c.getLong("train.global-batch-tokens");
         if (tokens < 0) {
@@ -335,7 +350,8 @@ public final class Settings {
                 c.getString("train.device"),
                 c.getDouble("train.peak-tflops"),
                 readPrecision(c),
-                choice(c, "train.gradient-reduction", GradientReduction.class));
+                choice(c, "train.gradient-reduction", GradientReduction.class),
+                objective(c, architecture));
     }
 
     private static ClusterConfig readCluster(Config c, TrainConfig train) {
@@ -368,6 +384,21 @@ public final class Settings {
             String allowed = Arrays.stream(type.getEnumConstants())
                     .map(v -> v.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(" | "));
             throw SettingsException.of(key, "'" + value + "' is not one of: " + allowed);
+        }
+    }
+
+    /** A choice spelled with hyphens (causal-decoder for CAUSAL_DECODER), or empty for auto. */
+    private static <E extends Enum<E>> java.util.Optional<E> choiceOrAuto(Config c, String key, Class<E> type) {
+        String value = c.getString(key);
+        if (value.strip().equalsIgnoreCase("auto")) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Enum.valueOf(type, value.strip().toUpperCase(Locale.ROOT).replace('-', '_')));
+        } catch (IllegalArgumentException e) {
+            String allowed = Arrays.stream(type.getEnumConstants())
+                    .map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-')).collect(Collectors.joining(" | "));
+            throw SettingsException.of(key, "'" + value + "' is not one of: auto | " + allowed);
         }
     }
 

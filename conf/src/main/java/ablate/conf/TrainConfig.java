@@ -21,7 +21,8 @@ public record TrainConfig(
         String device,
         double peakTflops,
         MixedPrecision mixedPrecision,
-        GradientReduction gradientReduction) {
+        GradientReduction gradientReduction,
+        Objective objective) {
 
     public TrainConfig {
         positive("train.steps", steps);

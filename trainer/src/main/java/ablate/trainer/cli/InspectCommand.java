@@ -8,6 +8,7 @@ import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
 import ablate.trainer.model.ModelSize;
+import ablate.trainer.run.LoopPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,7 @@ public final class InspectCommand implements Callable<Integer> {
                 throw new SettingsException("--preset", "", "give --preset NAME or --config FILE");
             }
             RunConfig run = Settings.load(config.sources());
+            LoopPolicy.checkArchitecture(run); // its sizes would be a decoder's
             ModelConfig base = run.model();
             System.out.printf(Locale.ROOT, "%d layers, d-model %d, %d heads (head %d), seq %d, vocab %d (padded %d), mlp hidden %d%n%n",
                     base.layers(), base.dModel(), base.heads(), base.headDim(), base.seqLen(), base.vocabSize(),

@@ -72,6 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
             run = Settings.load(config.sources());
             dir = null;
         }
+        LoopPolicy.checkArchitecture(run);
         Torch.device(run.train().device()); // fails before anything is read or written when the device is not there
         checkMemory(run);
         ablate.trainer.model.ShapeLimits.check(run); // a shape the code cannot build or checkpoint fails before anything is read or written

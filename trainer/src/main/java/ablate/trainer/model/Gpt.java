@@ -1,8 +1,10 @@
 package ablate.trainer.model;
 
+import ablate.conf.Architecture;
 import ablate.conf.AttentionMask;
 import ablate.conf.ModelConfig;
 import ablate.conf.Position;
+import ablate.conf.SettingsException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -59,6 +61,7 @@ public final class Gpt implements AutoCloseable {
      */
     public Gpt(NDManager manager, ModelConfig config, long seed, boolean initialize, DataType dataType) {
         ShapeLimits.check(config); // before any array is allocated
+        requireDecoder(config);
         this.config = config;
         this.params = new Parameters(manager, seed, initialize, dataType);
         int d = config.dModel();
@@ -80,6 +83,20 @@ public final class Gpt implements AutoCloseable {
                 ? tokenEmbedding
                 : params.create("lm_head.weight", new Shape(config.paddedVocab(), d), new Parameters.Init.Normal(config.initStd()));
         this.bias = new AttentionBias(manager, config.heads(), config.seqLen(), config.position() == Position.ALIBI, dataType);
+    }
+
+    /**
+     * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is the third
+     * architecture of Wang et al. 2022's study, and building a decoder in its place would train
+     * the wrong model under its name.
+     *
+     * @throws SettingsException naming model.architecture
+     */
+    public static void requireDecoder(ModelConfig config) {
+        if (config.architecture() == Architecture.ENCODER_DECODER) {
+            throw SettingsException.of("model.architecture", "not implemented yet: the encoder-decoder model lands in a later"
+                    + " step of issue 17; train causal-decoder (full-lm) or non-causal-decoder (prefix-lm) for now");
+        }
     }
 
     public ModelConfig config() {

@@ -5,6 +5,7 @@ import ablate.conf.Settings;
 import ablate.conf.SettingsException;
 import ablate.trainer.data.CorpusInfo;
 import ablate.trainer.data.PreparedCorpus;
+import ablate.trainer.model.Gpt;
 import ablate.trainer.model.ModelSize;
 import ablate.trainer.peak.Peak;
 import ablate.trainer.peak.PeakCache;
@@ -62,6 +63,18 @@ public final class LoopPolicy {
             throw new SettingsException("model.vocab-size", Settings.originOf(run.source(), "model.vocab-size"),
                     modelVocab + " is smaller than the data's vocabulary of " + data.vocabSize() + " tokens ("
                             + data.tokenizer() + ")");
+        }
+    }
+
+    /**
+     * Fails before anything is built or written when the run's model cannot be trained yet (the
+     * encoder-decoder of issue 17), naming model.architecture and where it was set.
+     */
+    public static void checkArchitecture(RunConfig run) {
+        try {
+            Gpt.requireDecoder(run.model());
+        } catch (SettingsException e) {
+            throw new SettingsException(e.key(), Settings.originOf(run.source(), e.key()), e.problem());
         }
     }
 

@@ -73,6 +73,7 @@ public final class Trainer implements AutoCloseable {
 
     public Trainer(RunConfig config, TrainingData data) {
         ShapeLimits.check(config); // with the keys' origins, before the model is built
+        LoopPolicy.checkArchitecture(config);
         this.config = config;
         Torch.configureThreads(config.train().effectiveThreads());
         this.manager = NDManager.newBaseManager(Torch.device(config.train().device()));
