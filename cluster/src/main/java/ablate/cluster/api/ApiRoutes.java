@@ -122,6 +122,7 @@ public final class ApiRoutes extends AllDirectives {
                 throw new SettingsException("--preset", "", "give --preset NAME or --config FILE for a run");
             }
             config = Settings.parse(Settings.compose(preset, files, overrides));
+            ablate.trainer.run.LoopPolicy.checkArchitecture(config); // refused here, not by every trainer it is placed on
             name = request.path("name").asText("");
             if (name.isEmpty()) {
                 String base = !preset.isEmpty() ? preset : files.getLast().name().replaceAll(".*/", "").replaceFirst("\\.conf$", "");
@@ -155,7 +156,8 @@ public final class ApiRoutes extends AllDirectives {
                     throw new IllegalArgumentException("run name '" + run + "' in study " + name + ": letters, digits, '.', '_' and '-'"
                             + " (not " + String.join(", ", RUN_PATHS) + ")");
                 }
-                Settings.parse(Settings.parseText(new Settings.Text(name + "/" + run + "/config.conf", r.path("config").asText(""))));
+                ablate.trainer.run.LoopPolicy.checkArchitecture(
+                        Settings.parse(Settings.parseText(new Settings.Text(name + "/" + run + "/config.conf", r.path("config").asText("")))));
                 runs.add(new Coordinator.StudyRun(run, r.path("config").asText("")));
             }
             message = new Coordinator.SubmitStudy(name, request.path("base").asText(""), request.path("source").path("text").asText(""),
