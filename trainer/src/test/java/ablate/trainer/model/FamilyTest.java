@@ -9,6 +9,7 @@ import ablate.conf.GeluApproximation;
 import ablate.conf.ModelConfig;
 import ablate.conf.Norm;
 import ablate.conf.Position;
+import ablate.trainer.run.Torch;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -74,7 +75,7 @@ class FamilyTest {
             for (Map.Entry<String, NDArray> e : full.parameters().all().entrySet()) {
                 float[] from = grouped.parameters().get(e.getKey()).toFloatArray();
                 if (!e.getKey().endsWith("attn.qkv.weight")) {
-                    e.getValue().set(from);
+                    Torch.copyInto(e.getValue(), from);
                     continue;
                 }
                 int d = base.dModel();
@@ -85,7 +86,7 @@ class FamilyTest {
                         System.arraycopy(from, source * hs * d, to, (section * heads + h) * hs * d, hs * d);
                     }
                 }
-                e.getValue().set(to);
+                Torch.copyInto(e.getValue(), to);
             }
             NDArray tokens = m.arange(0, 24, 1, ai.djl.ndarray.types.DataType.INT64).reshape(2, 12);
             NDArray prefix = m.create(new long[] {0, 0});
@@ -137,7 +138,7 @@ class FamilyTest {
                 float h = 1e-2f * Math.max(1f, Math.abs(values[k]));
                 double plus = lossWith(gpt, w, values, k, values[k] + h, tokens, targets, prefix);
                 double minus = lossWith(gpt, w, values, k, values[k] - h, tokens, targets, prefix);
-                w.set(values);
+                Torch.copyInto(w, values);
                 assertThat((plus - minus) / (2 * h)).as("d loss / d %s[%d]", e.getKey(), k)
                         .isCloseTo(grad[k], within(2e-2 * Math.abs(grad[k]) + 2e-4));
             }
@@ -148,7 +149,7 @@ class FamilyTest {
             NDArray prefix) {
         float[] changed = values.clone();
         changed[k] = value;
-        w.set(changed);
+        Torch.copyInto(w, changed);
         return gpt.loss(tokens, targets, prefix, false).getFloat();
     }
 }

@@ -7,6 +7,7 @@ import ablate.conf.AttentionMask;
 import ablate.conf.ModelConfig;
 import ablate.conf.Position;
 import ablate.conf.Settings;
+import ablate.trainer.run.Torch;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -96,7 +97,7 @@ class GptTest {
                 float h = 1e-2f * Math.max(1f, Math.abs(values[k]));
                 double plus = lossWith(gpt, w, values, k, values[k] + h, tokens, targets, prefix);
                 double minus = lossWith(gpt, w, values, k, values[k] - h, tokens, targets, prefix);
-                w.set(values);
+                Torch.copyInto(w, values);
                 double numeric = (plus - minus) / (2 * h);
                 assertThat(numeric).as("d loss / d %s[%d]", e.getKey(), k)
                         .isCloseTo(grad[k], org.assertj.core.api.Assertions.within(2e-2 * Math.abs(grad[k]) + 2e-4));
@@ -108,7 +109,7 @@ class GptTest {
             NDArray prefix) {
         float[] changed = values.clone();
         changed[k] = value;
-        w.set(changed);
+        Torch.copyInto(w, changed);
         return gpt.loss(tokens, targets, prefix, false).getFloat();
     }
 }

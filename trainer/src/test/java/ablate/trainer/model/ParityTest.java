@@ -8,6 +8,7 @@ import ablate.conf.ModelConfig;
 import ablate.conf.Position;
 import ablate.trainer.checkpoint.Safetensors;
 import ablate.trainer.optim.AdamW;
+import ablate.trainer.run.Torch;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -43,7 +44,7 @@ class ParityTest {
         try (NDManager m = NDManager.newBaseManager(); Gpt gpt = new Gpt(m, config, 0, false)) {
             Map<String, NDArray> weights = gpt.parameters().all();
             for (Map.Entry<String, NDArray> w : weights.entrySet()) {
-                w.getValue().set(Safetensors.read(file, w.getKey()));
+                Torch.copyInto(w.getValue(), Safetensors.read(file, w.getKey()));
             }
             int b = 2;
             int t = config.seqLen();
