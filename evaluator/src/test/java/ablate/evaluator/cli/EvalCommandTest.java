@@ -202,9 +202,10 @@ class EvalCommandTest {
         return Path.of(EvalCommandTest.class.getResource("/tasks/data").toURI());
     }
 
-    private record Run(int code, String out, String err) {}
+    /** What `ablate eval` printed and returned (also for the other eval tests of this package). */
+    record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream oldOut = System.out;

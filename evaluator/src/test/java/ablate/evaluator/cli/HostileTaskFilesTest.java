@@ -2,17 +2,13 @@ package ablate.evaluator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code ablate eval --task-dir} with task definitions or data the user got wrong: one line on
@@ -49,12 +45,12 @@ class HostileTaskFilesTest {
         Path defs = definitions(GOOD.replace(replace, with == null ? "" : with.replace("\\n", "\n")));
         Files.writeString(data(), "{\"context\": \"a\", \"continuation\": \" b\"}\n");
 
-        Run run = eval("--hf", GPT2.toString(), "--tasks", "mine", "--task-dir", defs.toString(), "--data-dir", dir.resolve("data").toString(),
+        EvalCommandTest.Run run = EvalCommandTest.run("--hf", GPT2.toString(), "--tasks", "mine", "--task-dir", defs.toString(), "--data-dir", dir.resolve("data").toString(),
                 "--out", dir.resolve("results.json").toString());
 
-        assertThat(run.code).as(run.err).isEqualTo(2);
+        assertThat(run.code()).as(run.err()).isEqualTo(2);
         assertThat(errorLine(run)).contains(defs.resolve(where).toString()).contains(problem).doesNotContain("unexpected failure");
-        assertThat(run.err).doesNotContain("\tat ");
+        assertThat(run.err()).doesNotContain("\tat ");
         assertThat(dir.resolve("results.json")).doesNotExist();
     }
 
@@ -64,10 +60,10 @@ class HostileTaskFilesTest {
         Path data = data();
         Files.writeString(data, "{\"context\": \"a\", \"continuation\": \" b\"}\n\n{\"context\": \"c\", \"continuation\": \n");
 
-        Run run = eval("--hf", dir.resolve("no-model-here").toString(), "--tasks", "mine", "--task-dir", defs.toString(),
+        EvalCommandTest.Run run = EvalCommandTest.run("--hf", dir.resolve("no-model-here").toString(), "--tasks", "mine", "--task-dir", defs.toString(),
                 "--data-dir", dir.resolve("data").toString(), "--out", dir.resolve("results.json").toString());
 
-        assertThat(run.code).as(run.err).isEqualTo(2);
+        assertThat(run.code()).as(run.err()).isEqualTo(2);
         assertThat(errorLine(run)).contains("no task could run").contains("mine: " + data + ":3: expected one JSON object per line")
                 .doesNotContain("no-model-here");
         assertThat(dir.resolve("results.json")).doesNotExist();
@@ -83,27 +79,9 @@ class HostileTaskFilesTest {
         return Files.createDirectories(dir.resolve("data")).resolve("mine.jsonl");
     }
 
-    private static String errorLine(Run run) {
-        var lines = run.err.lines().filter(l -> l.startsWith("error: ")).toList();
-        assertThat(lines).as(run.err).hasSize(1);
+    private static String errorLine(EvalCommandTest.Run run) {
+        var lines = run.err().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertThat(lines).as(run.err()).hasSize(1);
         return lines.getFirst();
-    }
-
-    private record Run(int code, String out, String err) {}
-
-    private static Run eval(String... args) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(new EvalCommand()).execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 }
