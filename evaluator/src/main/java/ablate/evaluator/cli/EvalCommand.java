@@ -12,6 +12,7 @@ import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
 import ablate.evaluator.tasks.TaskRegistry;
 import ablate.trainer.cli.Cli;
+import ablate.trainer.cli.Interrupts;
 import ablate.trainer.hf.Pretrained;
 import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDManager;
@@ -144,9 +145,22 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no task could run, nothing written: " + prepared.skipped().stream()
                     .map(skip -> skip.task() + ": " + skip.reason()).collect(java.util.stream.Collectors.joining("; ")));
         }
+        if (checkpoints.size() == 1) { // Ctrl-C stops at once: the results file is written whole or not at all
+            return evaluate(checkpoints.getFirst(), evaluation, prepared);
+        }
         int code = Cli.OK;
-        for (Path checkpoint : checkpoints) {
-            code = Math.max(code, evaluate(checkpoint, evaluation, prepared));
+        try (Interrupts interrupts = Interrupts.install("finishing the checkpoint being scored and writing its results"
+                + " (press Ctrl-C again to stop at once, losing that checkpoint's scores)")) {
+            for (int i = 0; i < checkpoints.size(); i++) {
+                code = Math.max(code, evaluate(checkpoints.get(i), evaluation, prepared));
+                if (interrupts.requested() && i + 1 < checkpoints.size()) {
+                    System.out.printf("interrupted after %d of %d checkpoints: %s scored (results in %s); not scored: %s (score one with"
+                            + " --checkpoint %s)%n", i + 1, checkpoints.size(), names(checkpoints.subList(0, i + 1)),
+                            model.checkpoint.resolve("eval"), names(checkpoints.subList(i + 1, checkpoints.size())),
+                            checkpoints.get(i + 1));
+                    return Interrupts.EXIT;
+                }
+            }
         }
         return code;
     }
@@ -163,6 +177,10 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return Cli.OK;
+    }
+
+    private static String names(List<Path> checkpoints) {
+        return checkpoints.stream().map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** Every checkpoint folder of a run, oldest first; for --all-checkpoints. */

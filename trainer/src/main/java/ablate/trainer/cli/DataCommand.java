@@ -52,11 +52,29 @@ public final class DataCommand implements Runnable {
         @Override
         public Integer call() {
             return Cli.guard(() -> {
-                PrepareSummary summary = DataPrepare.run(
-                        new PrepareOptions(inputs, out, tokenizer, textField, valFraction, seed, threads));
-                System.out.println(summary.render());
-                return Cli.OK;
+                Thread preparing = Thread.currentThread();
+                try (Interrupts interrupts = Interrupts.install("stopping; the partial output is removed and nothing is written to "
+                        + out + " (press Ctrl-C again to stop at once, leaving it for the next run to remove)", preparing::interrupt)) {
+                    try {
+                        PrepareSummary summary = DataPrepare.run(
+                                new PrepareOptions(inputs, out, tokenizer, textField, valFraction, seed, threads));
+                        System.out.println(summary.render());
+                        return Cli.OK;
+                    } catch (java.io.IOException | RuntimeException e) {
+                        if (!interrupts.requested()) {
+                            throw e;
+                        }
+                        Thread.interrupted(); // clear the flag the signal set
+                        System.out.println("interrupted: nothing was written to " + out + "; rerun the same command to prepare it");
+                        return Interrupts.EXIT;
+                    }
+                }
             });
+        }
+
+        /** Direct entry point (used by tests that signal it in a separate JVM). */
+        public static void main(String[] args) {
+            System.exit(new picocli.CommandLine(new Prepare()).execute(args));
         }
     }
 }

@@ -114,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Exit code of a run stopped by SIGINT or SIGTERM after its checkpoint was written (128 + SIGINT, as shells count). */
-    static final int INTERRUPTED = 130;
+    static final int INTERRUPTED = Interrupts.EXIT;
 
     private static int train(RunConfig run, RunDirectory dir, Run training) throws Exception {
         System.out.println(header(run) + " | MFU against " + training.peak().describe());
@@ -122,7 +122,8 @@ public final class TrainCommand implements Callable<Integer> {
                 + run.model().dModel() + ", " + run.model().position().name().toLowerCase() + ", "
                 + run.model().activation().name().toLowerCase() + " | " + run.train().steps() + " steps");
         Run.Outcome outcome;
-        try (Interrupts interrupts = Interrupts.install()) {
+        try (Interrupts interrupts = Interrupts.install("finishing the current step and writing a checkpoint"
+                + " (press Ctrl-C again to stop at once, losing the steps since the last checkpoint)")) {
             outcome = training.stoppingWhen(interrupts::requested).execute(System.out::println);
         }
         if (outcome.interrupted()) {
