@@ -140,12 +140,17 @@ public final class TrainCommand implements Callable<Integer> {
         return Cli.OK;
     }
 
-    /** What runs the run: ablate, Java, libtorch, device and threads, the model's size and FLOPs per token. */
+    /**
+     * What runs the run: ablate (and the commit, which the launcher passes from a checkout), Java,
+     * libtorch and its math libraries, device and threads, the model's size and FLOPs per token.
+     */
     private static String header(RunConfig run) {
-        String version = java.util.Optional.ofNullable(TrainCommand.class.getPackage().getImplementationVersion()).orElse("0.1.0");
+        String version = java.util.Optional.ofNullable(TrainCommand.class.getPackage().getImplementationVersion()).orElse("0.1.0")
+                + java.util.Optional.ofNullable(System.getProperty("ablate.commit")).filter(c -> !c.isBlank()).map(c -> " (" + c + ")")
+                        .orElse("");
         String libtorch;
         try {
-            libtorch = "libtorch " + Torch.version();
+            libtorch = "libtorch " + Torch.version() + " [" + Torch.mathLibraries() + "]";
         } catch (RuntimeException e) {
             libtorch = "libtorch (version unknown: " + e.getMessage() + ")";
         }

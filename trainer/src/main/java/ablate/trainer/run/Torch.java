@@ -63,6 +63,14 @@ public final class Torch {
         return Engine.getEngine("PyTorch").getVersion();
     }
 
+    /** The math libraries this libtorch was built with (its BLAS, OpenMP, CUDA), as libtorch names them. */
+    public static String mathLibraries() {
+        System.setProperty("ai.djl.offline", "true");
+        Engine.getEngine("PyTorch");
+        return JniUtils.getFeatures().stream().filter(f -> f.matches("(?i).*(BLAS|MKL|OPENMP|CUDA|CUDNN|NCCL|LAPACK).*")).sorted()
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /**
      * The DJL device for train.device ("cpu" or "cuda:N"), checked against the libtorch that
      * loaded: a CUDA device needs a CUDA build (the CPU jar on the default class path has none)
