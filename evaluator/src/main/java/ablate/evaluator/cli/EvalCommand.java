@@ -39,8 +39,8 @@ import picocli.CommandLine.Option;
                         + "file (or in --out's, when it holds this model's results) and not scored again are kept; any other existing "
                         + "file is refused before scoring."},
         footerHeading = "%nExamples:%n",
-        footer = {"  ablate train --preset debug --run-dir runs/debug     # a model to score (~10 s)",
-                "  ablate eval --tasks list --data-dir DATA              # the tasks; their files?",
+        footer = {"  ablate train --preset debug --run-dir runs/debug   # a model to score",
+                "  ablate eval --tasks list --data-dir DATA            # tasks, their files",
                 "  ablate eval --checkpoint runs/debug --data-dir DATA \\",
                 "      --tasks arc_easy,copa,lambada_openai --limit 200",
                 "  ablate eval --hf ~/models/pythia-160m --tasks all \\",
