@@ -5,21 +5,17 @@ import ablate.evaluator.report.CheckpointScores;
 import ablate.evaluator.report.Report;
 import ablate.evaluator.report.ResultFiles;
 import ablate.evaluator.report.Study;
+import ablate.evaluator.run.ResultsFile;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /** The API's JSON about studies: their runs with zero-shot figures, and the report's comparison. */
 public final class Studies {
-    private static final Pattern STEP = Pattern.compile("step-(\\d+)\\.json");
 
     private Studies() {}
 
@@ -60,33 +56,21 @@ public final class Studies {
     }
 
     private static void latestEval(Path runDir, ObjectNode eval) {
-        Path dir = runDir.resolve("eval");
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            Path newest = null;
-            long step = -1;
-            for (Path f : files.toList()) {
-                Matcher m = STEP.matcher(f.getFileName().toString());
-                if (m.matches() && Long.parseLong(m.group(1)) > step) {
-                    step = Long.parseLong(m.group(1));
-                    newest = f;
-                }
-            }
+        try {
+            var newest = ResultsFile.ofRun(runDir).lastEntry();
             if (newest == null) {
                 return;
             }
             // the report's own reading of a results file: the same tasks and average as `ablate results`
-            CheckpointScores scores = ResultFiles.harness(ResultFiles.parse(newest), Double.NaN);
-            eval.put("step", step);
+            CheckpointScores scores = ResultFiles.harness(ResultFiles.parse(newest.getValue()), Double.NaN);
+            eval.put("step", newest.getKey());
             ObjectNode tasks = eval.putObject("tasks");
             scores.tasks().forEach((task, score) -> tasks.put(task, score.value()));
             if (!scores.tasks().isEmpty()) {
                 eval.put("avg_acc", scores.average());
             }
         } catch (IOException e) {
-            eval.put("error", "cannot read " + dir + ": " + e.getMessage());
+            eval.put("error", "cannot read " + runDir.resolve("eval") + ": " + e.getMessage());
         }
     }
 }

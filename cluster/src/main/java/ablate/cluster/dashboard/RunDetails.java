@@ -1,46 +1,43 @@
 package ablate.cluster.dashboard;
 
 import ablate.cluster.api.Json;
+import ablate.conf.Settings;
 import ablate.evaluator.report.CheckpointScores;
 import ablate.evaluator.report.ResultFiles;
+import ablate.evaluator.run.ResultsFile;
 import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.Checkpoints;
-import ablate.trainer.run.MetricsLog;
 import ablate.trainer.run.RunDirectory;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * What a run's page shows besides its curves, read from the run folder without disturbing its writer:
  * the resolved config, the committed checkpoints, and the zero-shot results of each evaluated
- * checkpoint (read as `ablate report` reads them), with the tokens seen at that step.
+ * checkpoint (read as `ablate report` reads them), with the tokens seen at that step (step x the
+ * config's tokens per step, as the report counts them).
  */
 final class RunDetails {
-    private static final Pattern RESULTS = Pattern.compile("step-(\\d+)\\.json");
-
     private RunDetails() {}
 
     static ObjectNode of(Path runDir) throws IOException {
         ObjectNode out = Json.MAPPER.createObjectNode();
         RunDirectory dir = new RunDirectory(runDir);
-        out.put("config", Files.isRegularFile(dir.config()) ? Files.readString(dir.config(), StandardCharsets.UTF_8) : "");
-        Map<Long, Long> tokens = tokensByStep(runDir.resolve(MetricsLog.FILE));
+        String config = Files.isRegularFile(dir.config()) ? Files.readString(dir.config(), StandardCharsets.UTF_8) : "";
+        out.put("config", config);
+        long tokensPerStep = config.isEmpty() ? 0
+                : Settings.parse(Settings.parseText(new Settings.Text(dir.config().toString(), config))).tokensPerStep();
         ArrayNode checkpoints = out.putArray("checkpoints");
         for (Checkpoint c : new Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).committed()) {
             ObjectNode n = checkpoints.addObject();
             n.put("step", c.step());
-            n.put("tokens", tokens.getOrDefault(c.step(), 0L));
+            n.put("tokens", c.step() * tokensPerStep);
             long bytes = 0;
             java.nio.file.attribute.FileTime written = null;
             try (Stream<Path> files = Files.list(c.dir())) {
@@ -54,29 +51,17 @@ final class RunDetails {
             n.put("bytes", bytes);
             n.put("written", written == null ? "" : written.toInstant().toString());
         }
-        out.set("evals", evals(runDir.resolve("eval"), tokens));
+        out.set("evals", evals(runDir, tokensPerStep));
         return out;
     }
 
     /** The results files of a run's checkpoints, oldest step first: step, tokens, tasks (metric, value, stderr) and avg_acc. */
-    private static ArrayNode evals(Path dir, Map<Long, Long> tokens) throws IOException {
+    private static ArrayNode evals(Path runDir, long tokensPerStep) throws IOException {
         ArrayNode out = Json.MAPPER.createArrayNode();
-        if (!Files.isDirectory(dir)) {
-            return out;
-        }
-        TreeMap<Long, Path> byStep = new TreeMap<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(f -> {
-                Matcher m = RESULTS.matcher(f.getFileName().toString());
-                if (m.matches()) {
-                    byStep.put(Long.parseLong(m.group(1)), f);
-                }
-            });
-        }
-        for (Map.Entry<Long, Path> e : byStep.entrySet()) {
+        for (Map.Entry<Long, Path> e : ResultsFile.ofRun(runDir).entrySet()) {
             ObjectNode n = out.addObject();
             n.put("step", e.getKey());
-            n.put("tokens", tokens.getOrDefault(e.getKey(), 0L));
+            n.put("tokens", e.getKey() * tokensPerStep);
             try {
                 CheckpointScores scores = ResultFiles.harness(ResultFiles.parse(e.getValue()), Double.NaN);
                 ObjectNode tasks = n.putObject("tasks");
@@ -88,26 +73,6 @@ final class RunDetails {
                 }
             } catch (IOException | RuntimeException bad) {
                 n.put("error", "cannot read " + e.getValue() + ": " + bad.getMessage());
-            }
-        }
-        return out;
-    }
-
-    /** Cumulative tokens at each logged step. */
-    private static Map<Long, Long> tokensByStep(Path metrics) throws IOException {
-        Map<Long, Long> out = new HashMap<>();
-        if (!Files.isRegularFile(metrics)) {
-            return out;
-        }
-        for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                JsonNode n = Json.MAPPER.readTree(line);
-                out.put(n.path("step").asLong(), n.path("tokens").asLong());
-            } catch (IOException partial) {
-                // the line being written
             }
         }
         return out;

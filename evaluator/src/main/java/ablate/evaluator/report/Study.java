@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -37,7 +35,6 @@ import java.util.stream.Stream;
  */
 public record Study(List<Variant> variants, BaseChoice baseChoice) {
     public static final String STUDY_CONF = "study.conf";
-    private static final Pattern STEP = Pattern.compile("step-(\\d+)\\.json");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Study {
@@ -153,17 +150,9 @@ public record Study(List<Variant> variants, BaseChoice baseChoice) {
             }
         }
         List<CheckpointScores> evaluations = new ArrayList<>();
-        Path eval = dir.resolve("eval");
-        if (Files.isDirectory(eval)) {
-            try (Stream<Path> files = Files.list(eval)) {
-                for (Path f : files.sorted().toList()) {
-                    Matcher step = STEP.matcher(f.getFileName().toString());
-                    if (step.matches()) {
-                        double tokens = Long.parseLong(step.group(1)) * (double) config.tokensPerStep();
-                        evaluations.add(ResultFiles.harness(ResultFiles.parse(f), tokens));
-                    }
-                }
-            }
+        for (Map.Entry<Long, Path> results : ablate.evaluator.run.ResultsFile.ofRun(dir).entrySet()) {
+            double tokens = results.getKey() * (double) config.tokensPerStep();
+            evaluations.add(ResultFiles.harness(ResultFiles.parse(results.getValue()), tokens));
         }
         return new Variant(dir.getFileName().toString(), dir.toString(), axes, evaluations, train, validation,
                 Speed.of(speed), afterWarmupMedian(mfu), new ModelSize(m).nonEmbedding(), config.train().device());

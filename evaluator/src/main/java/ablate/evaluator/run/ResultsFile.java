@@ -26,6 +26,23 @@ public final class ResultsFile {
         return runDir.resolve("eval").resolve("step-" + step + ".json");
     }
 
+    /** The results files of a run's checkpoints ({@link #of}), by step, oldest first; empty when it has none. */
+    public static java.util.NavigableMap<Long, Path> ofRun(Path runDir) throws java.io.IOException {
+        java.util.TreeMap<Long, Path> out = new java.util.TreeMap<>();
+        Path eval = runDir.resolve("eval");
+        if (Files.isDirectory(eval)) {
+            try (java.util.stream.Stream<Path> files = Files.list(eval)) {
+                files.forEach(f -> {
+                    Matcher name = STEP_FILE.matcher(f.getFileName().toString());
+                    if (name.matches()) {
+                        out.put(Long.parseLong(name.group(1)), f);
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
     /** A run folder and the step of one of its checkpoints. */
     public record RunStep(Path runDir, long step) {}
 
