@@ -52,11 +52,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (restart && !resuming) {
             throw new IllegalArgumentException("--restart applies to a --run-dir that holds a run; " + (runDir == null ? "give --run-dir" : runDir + " holds none"));
         }
+        java.util.Optional<ablate.trainer.checkpoint.Checkpoint> newest = java.util.Optional.empty();
         if (resuming) {
             dir = new RunDirectory(runDir);
             RunLock.checkFree(dir.path()); // before reading data or comparing configs; acquire() below takes it
             Config saved = Settings.parseFile(dir.config());
-            var newest = new ablate.trainer.checkpoint.Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).latestCommitted();
+            newest = new ablate.trainer.checkpoint.Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).latestCommitted();
             if (newest.isPresent()) {
                 ResumePolicy.checkUnedited(saved, dir.config(), Settings.parseText(new Settings.Text(
                         newest.get().dir().resolve("config.conf").toString(), newest.get().config())), newest.get().dir());
@@ -79,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (TrainingData data = TrainingData.open(run.data(), run.train().seed(), Path.of(""))) {
             LoopPolicy.checkVocabulary(run, data);
             if (dryRun) {
-                return dryRun(run, resuming ? dir : null);
+                return dryRun(run, resuming ? dir : null, newest);
             }
             if (!resuming) {
                 Path path = runDir != null ? runDir : Path.of("runs", name() + "-"
@@ -98,15 +99,17 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code --dry-run}: the resolved config, the model summary and what a real run would do; nothing is written or locked. */
-    private int dryRun(RunConfig run, RunDirectory resumed) throws java.io.IOException {
+    /**
+     * {@code --dry-run}: the resolved config, the model summary and what a real run would do; nothing
+     * is written or locked. {@code newest}: the checkpoint the resume checks already found (and verified).
+     */
+    private int dryRun(RunConfig run, RunDirectory resumed, java.util.Optional<ablate.trainer.checkpoint.Checkpoint> newest) {
         System.out.println(run.render());
         System.out.println("# " + header(run));
         if (resumed == null) {
             System.out.println("# dry run: would start a new run in " + (runDir != null ? runDir : Path.of("runs", name() + "-TIMESTAMP"))
                     + " (" + run.train().steps() + " steps); nothing was written");
         } else {
-            var newest = new ablate.trainer.checkpoint.Checkpoints(resumed.checkpoints(), Integer.MAX_VALUE).latestCommitted();
             System.out.println("# dry run: would resume " + resumed.path() + " from " + newest.map(c -> "its checkpoint at step " + c.step())
                     .orElse("step 0 (no committed checkpoint)") + " to step " + run.train().steps() + "; nothing was written");
         }
