@@ -184,8 +184,18 @@ class EvalCommandTest {
 
     private Path extraTask() throws Exception {
         Path defs = Files.createDirectories(dir.resolve("defs"));
-        Files.writeString(defs.resolve("no_such_data.conf"), """
-                name = no_such_data
+        Files.writeString(defs.resolve("no_such_data.conf"), clozeTask("no_such_data", "nowhere.jsonl"));
+        return defs;
+    }
+
+    private static Path fixtures() throws URISyntaxException {
+        return Path.of(EvalCommandTest.class.getResource("/tasks/data").toURI());
+    }
+
+    /** A task definition (a --task-dir *.conf): a cloze task scored by acc on {@code file}'s context/continuation lines. */
+    static String clozeTask(String name, String file) {
+        return """
+                name = %s
                 version = 0
                 harness = "test"
                 split = test
@@ -193,13 +203,8 @@ class EvalCommandTest {
                 text = "{{context}}"
                 target = "{{continuation}}"
                 metrics = [{name = acc}]
-                sources = [{format = cloze, files = ["nowhere.jsonl"]}]
-                """);
-        return defs;
-    }
-
-    private static Path fixtures() throws URISyntaxException {
-        return Path.of(EvalCommandTest.class.getResource("/tasks/data").toURI());
+                sources = [{format = cloze, files = ["%s"]}]
+                """.formatted(name, file);
     }
 
     /** What `ablate eval` printed and returned (also for the other eval tests of this package). */

@@ -17,17 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class HostileTaskFilesTest {
     private static final Path GPT2 = Path.of("../trainer/src/test/resources/hf/gpt2");
 
-    private static final String GOOD = """
-            name = mine
-            version = 0
-            harness = "test"
-            split = test
-            kind = cloze
-            text = "{{context}}"
-            target = "{{continuation}}"
-            metrics = [{name = acc}]
-            sources = [{format = cloze, files = ["mine.jsonl"]}]
-            """;
+    private static final String GOOD = EvalCommandTest.clozeTask("mine", "mine.jsonl");
 
     @TempDir
     Path dir;
