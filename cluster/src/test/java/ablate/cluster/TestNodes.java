@@ -35,7 +35,11 @@ public final class TestNodes {
                 .withFallback(ConfigFactory.empty()
                         .withValue("cluster.kryo.extra-classes", ConfigValueFactory.fromIterable(TEST_CLASSES))
                         // Several nodes share the test JVM; only one could register the MBean.
-                        .withValue("pekko.cluster.jmx.enabled", ConfigValueFactory.fromAnyRef(false)));
+                        .withValue("pekko.cluster.jmx.enabled", ConfigValueFactory.fromAnyRef(false))
+                        // A node's coordinated shutdown (leave the cluster, hand over the singleton,
+                        // close the journal) took over the test kit's default 10 s once on a loaded
+                        // 2-core CI machine; the deadline stays, only longer.
+                        .withValue("pekko.actor.testkit.typed.system-shutdown-default", ConfigValueFactory.fromAnyRef("60s")));
     }
 
     public static NodeSettings settings(Path dataDir, Set<Role> roles, List<String> seeds, Map<String, String> env, String... overrides) {
