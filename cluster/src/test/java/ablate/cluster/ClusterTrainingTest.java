@@ -7,6 +7,7 @@ import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.trainer.run.Run;
 import ablate.trainer.run.RunDirectory;
+import ablate.trainer.run.RunLock;
 import ablate.trainer.run.SampleLedger;
 import ablate.trainer.run.TrainingData;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -92,6 +93,9 @@ class ClusterTrainingTest {
                 assertThat(clustered.get(step)).as("%d trainers, step %d: loss and val loss", trainers, step)
                         .containsExactly(local.get(step));
             }
+            Path lock = dir.resolve("runs/dp" + trainers + "/" + RunLock.FILE);
+            assertThat(lock).as("rank 0 took the run folder's lock").exists();
+            assertThat(Files.readString(lock)).as("and released it when the run ended").isEmpty();
             SampleLedger.Verdict ledger = SampleLedger.check(dir.resolve("runs/dp" + trainers + "/" + SampleLedger.FILE));
             assertThat(ledger.problem()).as("dp%d's sample ledger", trainers).isEmpty();
             assertThat(ledger.steps()).isEqualTo(12);

@@ -41,7 +41,8 @@ public final class NodeGuardian {
             }).build();
             if (settings.hasRole(Role.TRAINER)) {
                 TrainerNode.Identity identity = new TrainerNode.Identity(address, settings.host(), ProcessHandle.current().pid(), device);
-                GroupTraining.Place place = new GroupTraining.Place(settings.storage(), settings.dataDir(), device, settings.host());
+                GroupTraining.Place place = new GroupTraining.Place(settings.storage(), settings.dataDir(), device, settings.host(),
+                        training.runLockTimeout());
                 ctx.spawn(TrainerNode.create(identity, place, training, djl), "trainer");
             }
             if (settings.hasRole(Role.EVALUATOR)) {

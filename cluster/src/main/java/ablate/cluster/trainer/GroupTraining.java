@@ -63,8 +63,11 @@ public final class GroupTraining implements AutoCloseable {
     /** Set on the DJL thread when the group connects, read by the actor's commits. */
     private volatile StepGate gate;
 
-    /** Where a trainer node keeps things and how it joins rings. */
-    public record Place(Path storage, Path dataDir, String device, String bindHost) {}
+    /**
+     * Where a trainer node keeps things and how it joins rings. {@code runLockWait}: how long rank 0
+     * waits for a former cluster writer's lock on the run folder (cluster.training.run-lock-timeout).
+     */
+    public record Place(Path storage, Path dataDir, String device, String bindHost, Duration runLockWait) {}
 
     private GroupTraining(Prepare order, RunConfig config, TrainingData data, Trainer trainer, RunDirectory runDir, RunWriter writer,
             Endpoint endpoint) {
@@ -104,7 +107,8 @@ public final class GroupTraining implements AutoCloseable {
                 trainer.restore(committed);
                 metricsSoFar = committed.metrics();
             }
-            RunWriter writer = order.rank() == 0 ? RunWriter.open(runDir, config, order, metricsSoFar, true) : RunWriter.NONE;
+            RunWriter writer = order.rank() == 0
+                    ? RunWriter.open(runDir, config, order, metricsSoFar, true, place.runLockWait()) : RunWriter.NONE;
             opened.add(writer);
             // a group of one listens too: a socket is cheap, and every rank then answers Prepare alike
             Endpoint endpoint = RingCollective.listen(new InetSocketAddress(place.bindHost(), 0));
@@ -224,7 +228,7 @@ public final class GroupTraining implements AutoCloseable {
         if (next.rank() == 0 && writer == RunWriter.NONE) {
             List<String> lines = metricsUpTo(step());
             writer = RunWriter.open(runDir, config, new Prepare(next.group(), next.config(), 0, next.ranks(), committedStep,
-                    next.replyTo()), lines, false);
+                    next.replyTo()), lines, false, place.runLockWait());
         } else if (next.rank() != 0 && writer != RunWriter.NONE) {
             closeQuietly(writer);
             writer = RunWriter.NONE;
@@ -244,7 +248,7 @@ public final class GroupTraining implements AutoCloseable {
      * validation pass (after the update). The new rank 0 writes it from its own replica, computing a
      * due validation loss alone (the same bits as the group's: the sums do not depend on the ranks).
      */
-    private void recordLastStepIfMissing() {
+    private void recordLastStepIfMissing() throws IOException {
         if (last == null || last.metrics().step() != step() || writer.lines().size() != step() - 1) {
             return;
         }
@@ -285,7 +289,7 @@ public final class GroupTraining implements AutoCloseable {
     }
 
     /** One step with the group, the validation loss when it is due, rank 0's metrics line. */
-    StepReport trainOne() {
+    StepReport trainOne() throws IOException {
         StepMetrics m = trainer.step(group);
         if (m.step() == HALT_AT[0] && order.rank() == HALT_AT[1]) {
             log.warn("{}: dying right after applying step {} as rank {}", HALT_ENV, m.step(), order.rank());
@@ -345,30 +349,34 @@ public final class GroupTraining implements AutoCloseable {
     private interface RunWriter extends AutoCloseable {
         RunWriter NONE = new RunWriter() {};
 
-        /** @param restart whether the run restarts from {@code order.resumeStep()} (a placement), or goes on from memory (a regroup) */
-        static RunWriter open(RunDirectory runDir, RunConfig config, Prepare order, List<String> metricsSoFar, boolean restart)
-                throws IOException {
-            String local = ablate.trainer.run.RunLock.holder(runDir.path());
-            if (!local.isEmpty()) {
-                // the cluster fences its own writers by group; a process outside it must never share the folder
-                throw new IllegalArgumentException(runDir.path() + " is being written by " + local + " outside the cluster; stop it"
-                        + " before the cluster trains this run");
+        /**
+         * Takes the run folder's lock, then opens its checkpoints, metrics and ledger for {@code order}.
+         *
+         * @param restart whether the run restarts from {@code order.resumeStep()} (a placement), or goes on from memory (a regroup)
+         */
+        static RunWriter open(RunDirectory runDir, RunConfig config, Prepare order, List<String> metricsSoFar, boolean restart,
+                Duration lockWait) throws IOException {
+            WriterClaim claim = WriterClaim.take(runDir.path(), order.group().toString(), lockWait);
+            try {
+                Checkpoints checkpoints = new Checkpoints(runDir.checkpoints(), config.checkpoint().keep());
+                checkpoints.setAsideAfter(order.resumeStep());
+                MetricsLog metrics = MetricsLog.open(runDir.path(), metricsSoFar);
+                boolean history = java.nio.file.Files.exists(runDir.path().resolve(SampleLedger.FILE));
+                SampleLedger ledger = SampleLedger.open(runDir.path());
+                if (restart && (history || order.resumeStep() > 0)) {
+                    ledger.restart(order.resumeStep(), "group " + order.group() + " placed from the committed checkpoint of step "
+                            + order.resumeStep());
+                }
+                return new Rank0(claim, checkpoints, metrics, ledger, config.train().globalBatchSize(), config.train().microBatchSize());
+            } catch (IOException | RuntimeException e) {
+                claim.close();
+                throw e;
             }
-            Checkpoints checkpoints = new Checkpoints(runDir.checkpoints(), config.checkpoint().keep());
-            checkpoints.setAsideAfter(order.resumeStep());
-            MetricsLog metrics = MetricsLog.open(runDir.path(), metricsSoFar);
-            boolean history = java.nio.file.Files.exists(runDir.path().resolve(SampleLedger.FILE));
-            SampleLedger ledger = SampleLedger.open(runDir.path());
-            if (restart && (history || order.resumeStep() > 0)) {
-                ledger.restart(order.resumeStep(), "group " + order.group() + " placed from the committed checkpoint of step "
-                        + order.resumeStep());
-            }
-            return new Rank0(checkpoints, metrics, ledger, config.train().globalBatchSize(), config.train().microBatchSize());
         }
 
-        default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) {}
+        default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) throws IOException {}
 
-        default void regroup(long step, String group, int ranks) {}
+        default void regroup(long step, String group, int ranks) throws IOException {}
 
         default void setAsideAfter(long committedStep) throws IOException {}
 
@@ -386,21 +394,25 @@ public final class GroupTraining implements AutoCloseable {
         default void close() throws IOException {}
     }
 
-    private record Rank0(Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, int globalBatch, int microBatch)
-            implements RunWriter {
+    /** The run folder's writer: every write is checked against the claim's fencing token first. */
+    private record Rank0(WriterClaim claim, Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, int globalBatch,
+            int microBatch) implements RunWriter {
         @Override
-        public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) {
+        public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) throws IOException {
+            claim.check();
             metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), valLoss);
             ledger.step(m, globalBatch, microBatch, group);
         }
 
         @Override
-        public void regroup(long step, String group, int ranks) {
+        public void regroup(long step, String group, int ranks) throws IOException {
+            claim.check();
             ledger.regroup(step, group, ranks);
         }
 
         @Override
         public void setAsideAfter(long committedStep) throws IOException {
+            claim.check();
             checkpoints.setAsideAfter(committedStep);
         }
 
@@ -411,18 +423,22 @@ public final class GroupTraining implements AutoCloseable {
 
         @Override
         public Path checkpoint(Checkpoint.Contents contents) throws IOException {
+            claim.check();
             return checkpoints.write(contents).dir();
         }
 
         @Override
         public void prune() throws IOException {
+            claim.check();
             checkpoints.prune();
         }
 
         @Override
         public void close() throws IOException {
-            metrics.close();
-            ledger.close();
+            try (claim) {
+                metrics.close();
+                ledger.close();
+            }
         }
     }
 }

@@ -64,6 +64,16 @@ class NodeSettingsTest {
     }
 
     @Test
+    void theRunLockWaitMustFitInThePrepareDeadline() {
+        assertThatThrownBy(() -> TrainingSettings.from(Settings.compose(new Settings.Sources("", List.of(),
+                List.of("cluster.training.run-lock-timeout=10m")))))
+                .hasMessageContaining("cluster.training.run-lock-timeout (--set cluster.training.run-lock-timeout=10m)")
+                .hasMessageContaining("must be at most prepare-timeout (PT5M)");
+        assertThat(TrainingSettings.from(Settings.compose(new Settings.Sources("", List.of(), List.of()))).runLockTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
     void aMisspelledTopLevelSectionIsNotIgnored() {
         assertThatThrownBy(() -> trainer("clustr.journal=postgres"))
                 .hasMessageContaining("clustr (--set clustr.journal=postgres)")

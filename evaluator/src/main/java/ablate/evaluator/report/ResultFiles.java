@@ -1,5 +1,6 @@
 package ablate.evaluator.report;
 
+import ablate.trainer.data.InvalidFileException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -35,10 +36,10 @@ public final class ResultFiles {
         try {
             root = JSON.readTree(file.toFile());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ":" + e.getLocation().getLineNr() + ": not valid JSON (" + e.getOriginalMessage() + ")");
+            throw new InvalidFileException(file + ":" + e.getLocation().getLineNr() + ": not valid JSON (" + e.getOriginalMessage() + ")");
         }
         if (root == null || !root.path("results").isObject()) {
-            throw new IOException(file + " is neither lm-evaluation-harness nor BigScience results: no \"results\" object");
+            throw new InvalidFileException(file + " is neither lm-evaluation-harness nor BigScience results: no \"results\" object");
         }
         return root;
     }
@@ -78,7 +79,7 @@ public final class ResultFiles {
                     continue;
                 }
                 if (acc.size() != tokens.size()) {
-                    throw new IOException(file + ": task " + task.getKey() + " has " + acc.size() + " acc values for "
+                    throw new InvalidFileException(file + ": task " + task.getKey() + " has " + acc.size() + " acc values for "
                             + tokens.size() + " checkpoints");
                 }
                 JsonNode se = m.path(CheckpointScores.METRIC + "_stderr");

@@ -3,6 +3,7 @@ package ablate.evaluator.report;
 import ablate.conf.ModelConfig;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
+import ablate.trainer.data.InvalidFileException;
 import ablate.trainer.model.ModelSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,7 +65,7 @@ public record Study(List<Variant> variants, BaseChoice baseChoice) {
                         Config c = ConfigFactory.parseFile(conf.toFile());
                         base = c.hasPath("base") ? c.getString("base") : "";
                     } catch (com.typesafe.config.ConfigException e) {
-                        throw new IOException(conf + ": " + e.getMessage());
+                        throw new InvalidFileException(conf + ": " + e.getMessage());
                     }
                 }
                 try (Stream<Path> children = Files.list(p)) {
@@ -79,18 +80,18 @@ public record Study(List<Variant> variants, BaseChoice baseChoice) {
             } else if (Files.isRegularFile(p)) {
                 variants.add(file(p));
             } else {
-                throw new IOException(p + " does not exist");
+                throw new InvalidFileException(p + " does not exist");
             }
         }
         if (variants.isEmpty()) {
-            throw new IOException("no runs or results files in " + paths);
+            throw new InvalidFileException("no runs or results files in " + paths);
         }
         if (base.isEmpty()) {
             return new Study(variants, BaseChoice.choose(variants, settings));
         }
         String b = base;
         if (variants.stream().noneMatch(v -> v.name().equals(b))) {
-            throw new IOException("study.conf names base '" + base + "', which is none of "
+            throw new InvalidFileException("study.conf names base '" + base + "', which is none of "
                     + variants.stream().map(Variant::name).toList());
         }
         return new Study(variants, new BaseChoice(base, BaseChoice.How.NAMED));
@@ -138,7 +139,7 @@ public record Study(List<Variant> variants, BaseChoice baseChoice) {
                     if (i == lines.size() - 1) {
                         break; // the last line of a run that is writing it, or was killed while it did
                     }
-                    throw new IOException(metrics + ":" + (i + 1) + ": not a metrics line (" + e.getOriginalMessage() + ")");
+                    throw new InvalidFileException(metrics + ":" + (i + 1) + ": not a metrics line (" + e.getOriginalMessage() + ")");
                 }
                 double tokens = n.path("tokens").asDouble();
                 train.add(new double[] {tokens, n.path("loss").asDouble()});

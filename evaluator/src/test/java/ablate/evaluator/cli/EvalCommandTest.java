@@ -2,12 +2,11 @@ package ablate.evaluator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,10 +29,10 @@ class EvalCommandTest {
     @Test
     void evaluatesAnHfCheckpointAndWritesTheHarnessLayoutAndSamples() throws Exception {
         Path out = dir.resolve("results.json");
-        Run run = run("--hf", GPT2.toString(), "--tasks", "piqa,copa,rte,no_such_data", "--task-dir", extraTask().toString(),
+        CommandOutput run = run("--hf", GPT2.toString(), "--tasks", "piqa,copa,rte,no_such_data", "--task-dir", extraTask().toString(),
                 "--data-dir", fixtures().toString(), "--out", out.toString(), "--log-samples", "--bootstrap-iters", "100", "--threads", "1");
-        assertThat(run.code).as(run.err).isZero();
-        assertThat(run.out).contains("|Version|")
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("|Version|")
                 .contains("|piqa|").contains("skipped no_such_data");
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         assertThat(json.get("results").fieldNames()).toIterable().containsExactly("piqa", "copa", "rte");
@@ -60,45 +59,36 @@ class EvalCommandTest {
     void outMergesThisModelsEarlierResultsAndRefusesAnyOtherFile() throws Exception {
         Path out = dir.resolve("results.json");
         String[] common = {"--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--bootstrap-iters", "0", "--threads", "1"};
-        assertThat(run(concat(common, "--tasks", "piqa", "--out", out.toString())).code).isZero();
-        assertThat(run(concat(common, "--tasks", "copa", "--out", out.toString())).code).isZero();
+        assertThat(run(concat(common, "--tasks", "piqa", "--out", out.toString())).exit()).isZero();
+        assertThat(run(concat(common, "--tasks", "copa", "--out", out.toString())).exit()).isZero();
         JsonNode merged = new ObjectMapper().readTree(out.toFile());
         assertThat(merged.get("results").fieldNames()).toIterable().containsExactlyInAnyOrder("piqa", "copa");
 
         Path notes = Files.writeString(dir.resolve("notes.json"), "{\"my\": \"notes\"}");
-        Run refused = run(concat(common, "--tasks", "copa", "--out", notes.toString()));
-        assertThat(refused.code).isEqualTo(2);
-        assertThat(refused.err).contains("notes.json exists and is not a results file").doesNotContain("\tat ");
-        assertThat(Files.readString(notes)).isEqualTo("{\"my\": \"notes\"}");
+        FolderState before = FolderState.of(dir);
+        run(concat(common, "--tasks", "copa", "--out", notes.toString())).assertRefused(2, "notes.json exists and is not a results file");
+        before.assertUnchanged();
 
-        String before = Files.readString(out);
-        Run other = run("--hf", GPT2.getParent().resolve("bloom").toString(), "--data-dir", fixtures().toString(), "--tasks", "copa",
+        CommandOutput other = run("--hf", GPT2.getParent().resolve("bloom").toString(), "--data-dir", fixtures().toString(), "--tasks", "copa",
                 "--threads", "1", "--out", out.toString());
-        assertThat(other.code).isEqualTo(2);
-        assertThat(other.err).contains("holds the results of hf gpt2");
-        assertThat(Files.readString(out)).isEqualTo(before);
-
-        Run folder = run(concat(common, "--tasks", "copa", "--out", dir.toString()));
-        assertThat(folder.code).isEqualTo(2);
-        assertThat(folder.err).contains("is a folder");
-
-        Run threads = run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--threads", "-1");
-        assertThat(threads.code).isEqualTo(2);
-        assertThat(threads.err).contains("--threads must be between 0");
-        Run encoding = run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--encoding", "2022");
-        assertThat(encoding.code).isEqualTo(2);
-        assertThat(encoding.err).contains("'2022' is not a tokenization rule");
+        other.assertRefused(2, "holds the results of hf gpt2");
+        run(concat(common, "--tasks", "copa", "--out", dir.toString())).assertRefused(2, "is a folder");
+        run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--threads", "-1")
+                .assertRefused(2, "--threads must be between 0");
+        run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--encoding", "2022")
+                .assertRefused(2, "'2022' is not a tokenization rule");
+        before.assertUnchanged();
     }
 
     @Test
     void tasksListShowsEveryTaskItsMetricsAndWhichOfItsSourcesAreFound() throws Exception {
-        Run listed = run("--tasks", "list", "--data-dir", fixtures().toString());
-        assertThat(listed.code).as(listed.err).isZero();
-        assertThat(listed.out).contains("lambada (also lambada_openai): lm-evaluation-harness v0.3").contains("metrics [ppl, acc]")
+        CommandOutput listed = run("--tasks", "list", "--data-dir", fixtures().toString());
+        assertThat(listed.exit()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains("lambada (also lambada_openai): lm-evaluation-harness v0.3").contains("metrics [ppl, acc]")
                 .contains("rte: lm-evaluation-harness v0.3 lm_eval/tasks/glue.py (RTE, VERSION 0); metrics [acc]")
                 .contains("jsonl hf/glue/rte/validation.jsonl (harness-exact)  [found]")
                 .contains("tsv-quoted glue_rte/dev.tsv (harness-exact)  [missing]");
-        assertThat(run("--tasks", "copa", "--data-dir", fixtures().toString()).err).contains("give the model: --checkpoint RUN_DIR or --hf DIR");
+        assertThat(run("--tasks", "copa", "--data-dir", fixtures().toString()).err()).contains("give the model: --checkpoint RUN_DIR or --hf DIR");
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -125,9 +115,9 @@ class EvalCommandTest {
                 Thread.sleep(20);
             }
             while (!training.isDone()) {
-                Run run = run("--checkpoint", runDir.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
-                assertThat(run.code == 0 || run.err.contains("was deleted while it was being read"))
-                        .as("exit %d: %s", run.code, run.err).isTrue();
+                CommandOutput run = run("--checkpoint", runDir.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
+                assertThat(run.exit() == 0 || run.err().contains("was deleted while it was being read"))
+                        .as("exit %d: %s", run.exit(), run.err()).isTrue();
                 evaluations++;
             }
         } finally {
@@ -148,38 +138,38 @@ class EvalCommandTest {
         int trained = new CommandLine(new TrainCommand()).execute("--preset", "debug", "--set", "train.steps=4",
                 "--set", "checkpoint.interval=2", "--run-dir", runDir.toString());
         assertThat(trained).isZero();
-        Run run = run("--checkpoint", runDir.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
-        assertThat(run.code).as(run.err).isZero();
+        CommandOutput run = run("--checkpoint", runDir.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
+        assertThat(run.exit()).as(run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(runDir.resolve("eval/step-4.json").toFile());
         assertThat(json.get("results").get("copa").get("acc").asDouble()).isBetween(0.0, 1.0);
         assertThat(json.get("config").get("model_args").asText()).contains("step-00000004");
-        Run more = run("--checkpoint", runDir.toString(), "--tasks", "rte,no_such_data", "--task-dir", extraTask().toString(),
+        CommandOutput more = run("--checkpoint", runDir.toString(), "--tasks", "rte,no_such_data", "--task-dir", extraTask().toString(),
                 "--data-dir", fixtures().toString(), "--threads", "1");
-        assertThat(more.code).as(more.err).isZero();
+        assertThat(more.exit()).as(more.err()).isZero();
         JsonNode merged = new ObjectMapper().readTree(runDir.resolve("eval/step-4.json").toFile());
         assertThat(merged.get("results").fieldNames()).toIterable().containsExactlyInAnyOrder("rte", "copa");
         assertThat(run("--checkpoint", runDir.toString(), "--tasks", "no_such_data", "--task-dir", extraTask().toString(),
-                "--data-dir", fixtures().toString()).code).isEqualTo(2);
+                "--data-dir", fixtures().toString()).exit()).isEqualTo(2);
         assertThat(new ObjectMapper().readTree(runDir.resolve("eval/step-4.json").toFile())).isEqualTo(merged);
-        Run earlier = run("--checkpoint", runDir.resolve("checkpoints/step-00000002").toString(), "--tasks", "copa",
+        CommandOutput earlier = run("--checkpoint", runDir.resolve("checkpoints/step-00000002").toString(), "--tasks", "copa",
                 "--data-dir", fixtures().toString(), "--threads", "1");
-        assertThat(earlier.code).as(earlier.err).isZero();
+        assertThat(earlier.exit()).as(earlier.err()).isZero();
         assertThat(runDir.resolve("eval/step-2.json")).exists();
         Files.delete(runDir.resolve("eval/step-2.json"));
-        Run all = run("--checkpoint", runDir.toString(), "--all-checkpoints", "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
-        assertThat(all.code).as(all.err).isZero();
+        CommandOutput all = run("--checkpoint", runDir.toString(), "--all-checkpoints", "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
+        assertThat(all.exit()).as(all.err()).isZero();
         assertThat(runDir.resolve("eval/step-2.json")).exists();
-        assertThat(all.out).contains("step-00000002").contains("step-00000004");
+        assertThat(all.out()).contains("step-00000002").contains("step-00000004");
     }
 
     @Test
     void noRunnableTaskIsBadInput() throws Exception {
-        Run run = run("--hf", GPT2.toString(), "--tasks", "no_such_data", "--task-dir", extraTask().toString(),
+        CommandOutput run = run("--hf", GPT2.toString(), "--tasks", "no_such_data", "--task-dir", extraTask().toString(),
                 "--data-dir", fixtures().toString());
-        assertThat(run.code).isEqualTo(2);
-        Run unknown = run("--hf", GPT2.toString(), "--tasks", "piqaa", "--data-dir", fixtures().toString());
-        assertThat(unknown.code).isEqualTo(2);
-        assertThat(unknown.err).contains("piqa");
+        assertThat(run.exit()).isEqualTo(2);
+        CommandOutput unknown = run("--hf", GPT2.toString(), "--tasks", "piqaa", "--data-dir", fixtures().toString());
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("piqa");
     }
 
     private Path extraTask() throws Exception {
@@ -208,21 +198,7 @@ class EvalCommandTest {
     }
 
     /** What `ablate eval` printed and returned (also for the other eval tests of this package). */
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(new EvalCommand()).execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CommandOutput run(String... args) {
+        return CommandOutput.of(() -> new CommandLine(new EvalCommand()).execute(args));
     }
 }

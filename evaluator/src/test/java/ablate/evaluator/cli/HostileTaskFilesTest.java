@@ -2,6 +2,8 @@ package ablate.evaluator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,13 +37,13 @@ class HostileTaskFilesTest {
         Path defs = definitions(GOOD.replace(replace, with == null ? "" : with.replace("\\n", "\n")));
         Files.writeString(data(), "{\"context\": \"a\", \"continuation\": \" b\"}\n");
 
-        EvalCommandTest.Run run = EvalCommandTest.run("--hf", GPT2.toString(), "--tasks", "mine", "--task-dir", defs.toString(), "--data-dir", dir.resolve("data").toString(),
-                "--out", dir.resolve("results.json").toString());
+        FolderState before = FolderState.of(dir);
+        CommandOutput run = EvalCommandTest.run("--hf", GPT2.toString(), "--tasks", "mine", "--task-dir", defs.toString(),
+                "--data-dir", dir.resolve("data").toString(), "--out", dir.resolve("results.json").toString());
 
-        assertThat(run.code()).as(run.err()).isEqualTo(2);
+        run.assertRefused(2, defs.resolve(where).toString(), problem);
         assertThat(errorLine(run)).contains(defs.resolve(where).toString()).contains(problem).doesNotContain("unexpected failure");
-        assertThat(run.err()).doesNotContain("\tat ");
-        assertThat(dir.resolve("results.json")).doesNotExist();
+        before.assertUnchanged();
     }
 
     @Test
@@ -50,13 +52,14 @@ class HostileTaskFilesTest {
         Path data = data();
         Files.writeString(data, "{\"context\": \"a\", \"continuation\": \" b\"}\n\n{\"context\": \"c\", \"continuation\": \n");
 
-        EvalCommandTest.Run run = EvalCommandTest.run("--hf", dir.resolve("no-model-here").toString(), "--tasks", "mine", "--task-dir", defs.toString(),
-                "--data-dir", dir.resolve("data").toString(), "--out", dir.resolve("results.json").toString());
+        FolderState before = FolderState.of(dir);
+        CommandOutput run = EvalCommandTest.run("--hf", dir.resolve("no-model-here").toString(), "--tasks", "mine", "--task-dir",
+                defs.toString(), "--data-dir", dir.resolve("data").toString(), "--out", dir.resolve("results.json").toString());
 
-        assertThat(run.code()).as(run.err()).isEqualTo(2);
+        run.assertRefused(2);
         assertThat(errorLine(run)).contains("no task could run").contains("mine: " + data + ":3: expected one JSON object per line")
                 .doesNotContain("no-model-here");
-        assertThat(dir.resolve("results.json")).doesNotExist();
+        before.assertUnchanged();
     }
 
     private Path definitions(String text) throws IOException {
@@ -69,7 +72,7 @@ class HostileTaskFilesTest {
         return Files.createDirectories(dir.resolve("data")).resolve("mine.jsonl");
     }
 
-    private static String errorLine(EvalCommandTest.Run run) {
+    private static String errorLine(CommandOutput run) {
         var lines = run.err().lines().filter(l -> l.startsWith("error: ")).toList();
         assertThat(lines).as(run.err()).hasSize(1);
         return lines.getFirst();

@@ -2,9 +2,8 @@ package ablate.evaluator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,40 +18,28 @@ class ReportCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String err) {}
-
-    private Result report(Path input) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        try (PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setErr(e);
-            int code = new CommandLine(new ReportCommand()).execute(input.toString(), "--out", dir.resolve("out").toString());
-            return new Result(code, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
+    private CommandOutput report(Path input) {
+        FolderState before = FolderState.of(dir);
+        CommandOutput ran = CommandOutput.of(() -> new CommandLine(new ReportCommand()).execute(input.toString(), "--out",
+                dir.resolve("out").toString()));
+        before.assertUnchanged(); // a report reads; on a refusal it writes nothing either
+        return ran;
     }
 
     @Test
     void damagedResultsStudyConfAndMetricsAreNamedWithTheirLine() throws Exception {
         Path broken = Files.writeString(dir.resolve("broken.json"), "{\n  \"results\": {\n    \"piqa\": {\"acc\": 0.6,,}\n  }\n}\n");
-        Result json = report(broken);
-        assertThat(json.code()).isEqualTo(1);
-        assertThat(json.err()).contains("broken.json:3: not valid JSON").doesNotContain("\tat ");
+        report(broken).assertRefused(2, "broken.json:3: not valid JSON");
 
         Path study = Files.createDirectories(dir.resolve("study"));
         Files.writeString(study.resolve("study.conf"), "base = \"unclosed\n");
-        Result conf = report(study);
-        assertThat(conf.code()).isEqualTo(1);
-        assertThat(conf.err()).contains("study.conf").doesNotContain("\tat ");
+        report(study).assertRefused(2, "study.conf");
 
         Path run = Files.createDirectories(dir.resolve("runs/r1"));
         Files.copy(Path.of("../conf/src/main/resources/presets/debug.conf"), run.resolve("config.conf")); // a run's config
         Files.writeString(run.resolve("metrics.jsonl"), "{\"step\": 1, \"loss\": 5.0, \"tokens\": 1024}\nnot json\n"
                 + "{\"step\": 3, \"loss\": 4.0, \"tokens\": 3072}\n");
-        Result metrics = report(run);
-        assertThat(metrics.code()).isEqualTo(1);
-        assertThat(metrics.err()).contains("metrics.jsonl:2: not a metrics line").doesNotContain("\tat ");
+        report(run).assertRefused(2, "metrics.jsonl:2: not a metrics line");
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
@@ -65,17 +52,10 @@ class ReportCommandTest {
             Path r = Files.createDirectories(study.resolve(run[0]));
             Files.writeString(r.resolve("config.conf"), debug + "\n" + run[1] + "\n");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            code = new CommandLine(new ReportCommand()).execute(study.toString(), "--out", dir.resolve("out").toString());
-        } finally {
-            System.setOut(old);
-        }
-        assertThat(code).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("base: base (every other run differs from it in one setting; "
+        CommandOutput ran = CommandOutput.of(() -> new CommandLine(new ReportCommand()).execute(study.toString(), "--out",
+                dir.resolve("out").toString()));
+        assertThat(ran.exit()).isZero();
+        assertThat(ran.out()).contains("base: base (every other run differs from it in one setting; "
                 + "set `base = NAME` in study.conf to choose)");
     }
 }

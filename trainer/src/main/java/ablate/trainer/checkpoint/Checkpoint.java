@@ -1,5 +1,6 @@
 package ablate.trainer.checkpoint;
 
+import ablate.trainer.data.InvalidFileException;
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,11 +44,11 @@ public record Checkpoint(Path dir, long step) {
         Manifest manifest = Manifest.read(dir);
         Path manifestFile = dir.resolve(Manifest.FILE);
         if (manifest.step() != step) {
-            throw new IOException(manifestFile + " says step " + manifest.step() + " in the folder of step " + step);
+            throw new InvalidFileException(manifestFile + " says step " + manifest.step() + " in the folder of step " + step);
         }
         for (String required : List.of(MODEL, OPTIMIZER, STATE, CONFIG, METRICS)) {
             if (!manifest.files().containsKey(required)) {
-                throw new IOException(manifestFile + " does not list " + required);
+                throw new InvalidFileException(manifestFile + " does not list " + required);
             }
         }
         manifest.verify(dir);
@@ -55,7 +56,7 @@ public record Checkpoint(Path dir, long step) {
         Safetensors.entries(dir.resolve(OPTIMIZER));
         long stateStep = state().step();
         if (stateStep != step) {
-            throw new IOException(STATE + " says step " + stateStep + " in the folder of step " + step);
+            throw new InvalidFileException(STATE + " says step " + stateStep + " in the folder of step " + step);
         }
     }
 

@@ -1,5 +1,6 @@
 package ablate.trainer.checkpoint;
 
+import ablate.trainer.data.InvalidFileException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,12 +55,12 @@ public record Manifest(long step, Map<String, FileSum> files) {
         try {
             root = JSON.readTree(file.toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new IOException("no " + file + " (the checkpoint was not finished)");
+            throw new InvalidFileException("no " + file + " (the checkpoint was not finished)");
         } catch (IOException e) {
-            throw new IOException(file + " is unreadable: " + e.getMessage());
+            throw new InvalidFileException(file + " is unreadable: " + e.getMessage());
         }
         if (root == null || !root.isObject() || !root.path("files").isObject() || !root.path("step").canConvertToLong()) {
-            throw new IOException(file + " is incomplete: it needs a \"step\" number and a \"files\" object");
+            throw new InvalidFileException(file + " is incomplete: it needs a \"step\" number and a \"files\" object");
         }
         Map<String, FileSum> files = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.get("files").properties().iterator(); it.hasNext(); ) {
@@ -67,11 +68,11 @@ public record Manifest(long step, Map<String, FileSum> files) {
             JsonNode sha = e.getValue().get("sha256");
             JsonNode bytes = e.getValue().get("bytes");
             if (sha == null || !sha.isTextual() || !sha.textValue().matches("[0-9a-f]{64}")) {
-                throw new IOException(file + " lists " + e.getKey() + " without its checksum (\"sha256\": "
+                throw new InvalidFileException(file + " lists " + e.getKey() + " without its checksum (\"sha256\": "
                         + (sha == null ? "missing" : sha.toString()) + ")");
             }
             if (bytes == null || !bytes.canConvertToLong() || !bytes.isIntegralNumber() || bytes.asLong() < 0) {
-                throw new IOException(file + " lists " + e.getKey() + " without its size (\"bytes\": "
+                throw new InvalidFileException(file + " lists " + e.getKey() + " without its size (\"bytes\": "
                         + (bytes == null ? "missing" : bytes.toString()) + ")");
             }
             files.put(e.getKey(), new FileSum(sha.textValue(), bytes.asLong()));
@@ -84,15 +85,15 @@ public record Manifest(long step, Map<String, FileSum> files) {
         for (Map.Entry<String, FileSum> e : new java.util.TreeMap<>(files).entrySet()) {
             Path f = dir.resolve(e.getKey());
             if (!Files.isRegularFile(f)) {
-                throw new IOException(f + " is missing (" + FILE + " lists it)");
+                throw new InvalidFileException(f + " is missing (" + FILE + " lists it)");
             }
             long size = Files.size(f);
             if (size != e.getValue().bytes()) {
-                throw new IOException(f + " has " + size + " bytes, " + FILE + " says " + e.getValue().bytes());
+                throw new InvalidFileException(f + " has " + size + " bytes, " + FILE + " says " + e.getValue().bytes());
             }
             String actual = hash(f);
             if (!actual.equals(e.getValue().sha256())) {
-                throw new IOException(f + " does not match its checksum (sha256 " + actual + ", expected "
+                throw new InvalidFileException(f + " does not match its checksum (sha256 " + actual + ", expected "
                         + e.getValue().sha256() + ")");
             }
         }

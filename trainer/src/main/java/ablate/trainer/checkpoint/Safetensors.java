@@ -1,5 +1,6 @@
 package ablate.trainer.checkpoint;
 
+import ablate.trainer.data.InvalidFileException;
 import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -110,19 +111,19 @@ public final class Safetensors {
             Header header = readHeader(ch, file);
             for (String name : targets.keySet()) {
                 if (!header.entries.containsKey(name)) {
-                    throw new IOException(file + " has no tensor named " + name);
+                    throw new InvalidFileException(file + " has no tensor named " + name);
                 }
             }
             for (String name : header.entries.keySet()) {
                 if (!targets.containsKey(name)) {
-                    throw new IOException(file + " holds " + name + ", which this model does not have");
+                    throw new InvalidFileException(file + " holds " + name + ", which this model does not have");
                 }
             }
             for (Map.Entry<String, NDArray> t : targets.entrySet()) {
                 Entry entry = header.entries.get(t.getKey());
                 Shape expected = t.getValue().getShape();
                 if (!new Shape(entry.shape()).equals(expected)) {
-                    throw new IOException(file + ": " + t.getKey() + " has shape " + new Shape(entry.shape())
+                    throw new InvalidFileException(file + ": " + t.getKey() + " has shape " + new Shape(entry.shape())
                             + ", the model expects " + expected);
                 }
                 Torch.copyInto(t.getValue(), readFloats(ch, header.dataStart, t.getKey(), entry, file)); // into its own storage
@@ -136,7 +137,7 @@ public final class Safetensors {
             Header header = readHeader(ch, file);
             Entry entry = header.entries.get(name);
             if (entry == null) {
-                throw new IOException(file + " has no tensor named " + name);
+                throw new InvalidFileException(file + " has no tensor named " + name);
             }
             return readFloats(ch, header.dataStart, name, entry, file);
         }
@@ -155,30 +156,30 @@ public final class Safetensors {
     private static Header readHeader(FileChannel ch, Path file) throws IOException {
         long size = ch.size();
         if (size < 8) {
-            throw new IOException(file + " is not a safetensors file: " + size + " bytes, fewer than the 8 of its header length");
+            throw new InvalidFileException(file + " is not a safetensors file: " + size + " bytes, fewer than the 8 of its header length");
         }
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, len, 0);
+        readFully(ch, len, 0, file);
         long headerLength = len.flip().getLong();
         if (headerLength <= 0 || headerLength > size - 8) {
-            throw new IOException(file + ": the header length " + Long.toUnsignedString(headerLength) + " exceeds the "
+            throw new InvalidFileException(file + ": the header length " + Long.toUnsignedString(headerLength) + " exceeds the "
                     + (size - 8) + " bytes after it; the file is truncated or not a safetensors file");
         }
         if (headerLength > MAX_HEADER) {
-            throw new IOException(file + ": the header length " + headerLength + " is above the format's limit of "
+            throw new InvalidFileException(file + ": the header length " + headerLength + " is above the format's limit of "
                     + MAX_HEADER + " bytes; not a safetensors file");
         }
         ByteBuffer json = ByteBuffer.allocate((int) headerLength);
-        readFully(ch, json, 8);
+        readFully(ch, json, 8, file);
         JsonNode root;
         try {
             root = JSON.readTree(new String(json.array(), StandardCharsets.UTF_8));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": the header is not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
+            throw new InvalidFileException(file + ": the header is not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
                     + "); the file is damaged or not a safetensors file", e);
         }
         if (root == null || !root.isObject()) {
-            throw new IOException(file + ": the header is " + (root == null ? "empty" : "a JSON " + root.getNodeType())
+            throw new InvalidFileException(file + ": the header is " + (root == null ? "empty" : "a JSON " + root.getNodeType())
                     + ", not an object of tensors");
         }
         long dataBytes = size - 8 - headerLength;
@@ -192,7 +193,7 @@ public final class Safetensors {
             }
             Entry entry = entry(e.getKey(), e.getValue(), file);
             if (entry.end() > dataBytes) {
-                throw new IOException(file + ": tensor " + e.getKey() + " has data_offsets [" + entry.begin() + ", " + entry.end()
+                throw new InvalidFileException(file + ": tensor " + e.getKey() + " has data_offsets [" + entry.begin() + ", " + entry.end()
                         + "], which run past the end of the file's " + dataBytes + " data bytes; the file is truncated");
             }
             entries.put(e.getKey(), entry);
@@ -203,15 +204,15 @@ public final class Safetensors {
     private static Entry entry(String name, JsonNode n, Path file) throws IOException {
         String where = file + ": tensor " + name;
         if (!n.isObject()) {
-            throw new IOException(where + " is " + n.getNodeType() + ", not an object with dtype, shape and data_offsets");
+            throw new InvalidFileException(where + " is " + n.getNodeType() + ", not an object with dtype, shape and data_offsets");
         }
         JsonNode dtype = n.get("dtype");
         if (dtype == null || !dtype.isTextual()) {
-            throw new IOException(where + " has no \"dtype\" string");
+            throw new InvalidFileException(where + " has no \"dtype\" string");
         }
         JsonNode shapeNode = n.get("shape");
         if (shapeNode == null || !shapeNode.isArray()) {
-            throw new IOException(where + " has no \"shape\" list");
+            throw new InvalidFileException(where + " has no \"shape\" list");
         }
         long[] shape = new long[shapeNode.size()];
         for (int i = 0; i < shape.length; i++) {
@@ -219,19 +220,19 @@ public final class Safetensors {
         }
         JsonNode offsets = n.get("data_offsets");
         if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
-            throw new IOException(where + " has no \"data_offsets\" pair [begin, end]");
+            throw new InvalidFileException(where + " has no \"data_offsets\" pair [begin, end]");
         }
         long begin = nonNegative(offsets.get(0), where + ": data_offsets");
         long end = nonNegative(offsets.get(1), where + ": data_offsets");
         if (begin > end) {
-            throw new IOException(where + " has data_offsets [" + begin + ", " + end + "] that end before they begin");
+            throw new InvalidFileException(where + " has data_offsets [" + begin + ", " + end + "] that end before they begin");
         }
         return new Entry(dtype.asText(), shape, begin, end);
     }
 
     private static long nonNegative(JsonNode value, String what) throws IOException {
         if (value == null || !value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < 0) {
-            throw new IOException(what + " holds " + value + ", not a non-negative integer");
+            throw new InvalidFileException(what + " holds " + value + ", not a non-negative integer");
         }
         return value.asLong();
     }
@@ -243,20 +244,20 @@ public final class Safetensors {
                 count = Math.multiplyExact(count, d);
             }
         } catch (ArithmeticException e) {
-            throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(entry.shape())
+            throw new InvalidFileException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(entry.shape())
                     + ", more elements than a long counts");
         }
         int width = switch (entry.dtype()) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
-            default -> throw new IOException(file + ": dtype " + entry.dtype() + " is not supported (F32, F16, BF16 are)");
+            default -> throw new InvalidFileException(file + ": dtype " + entry.dtype() + " is not supported (F32, F16, BF16 are)");
         };
         if (count > Long.MAX_VALUE / width || entry.end() - entry.begin() != count * width) {
-            throw new IOException(file + ": tensor " + name + " of " + count + " " + entry.dtype() + " values cannot take "
+            throw new InvalidFileException(file + ": tensor " + name + " of " + count + " " + entry.dtype() + " values cannot take "
                     + (entry.end() - entry.begin()) + " bytes");
         }
         if (entry.end() - entry.begin() > Integer.MAX_VALUE) {
-            throw new IOException(file + ": tensor " + name + " takes " + (entry.end() - entry.begin()) + " bytes, more than the "
+            throw new InvalidFileException(file + ": tensor " + name + " takes " + (entry.end() - entry.begin()) + " bytes, more than the "
                     + Integer.MAX_VALUE + " this reader maps and holds in one Java array");
         }
         MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(), entry.end() - entry.begin());
@@ -291,12 +292,12 @@ public final class Safetensors {
         return le;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    private static void readFully(FileChannel ch, ByteBuffer b, long position, Path file) throws IOException {
         long p = position;
         while (b.hasRemaining()) {
             int n = ch.read(b, p);
             if (n < 0) {
-                throw new IOException("unexpected end of file");
+                throw new IOException(file + " ended while it was read (was it truncated meanwhile?)");
             }
             p += n;
         }

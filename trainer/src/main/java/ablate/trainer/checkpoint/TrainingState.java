@@ -1,5 +1,6 @@
 package ablate.trainer.checkpoint;
 
+import ablate.trainer.data.InvalidFileException;
 import ablate.trainer.optim.LossScale;
 import ablate.trainer.parallel.FixedPointGrid;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,7 +58,7 @@ public record TrainingState(long step, long consumedSamples, long tokens, long s
     public static TrainingState fromJson(byte[] bytes) throws IOException {
         JsonNode n = JSON.readTree(bytes);
         if (n == null || !n.has("step") || !n.has("consumed_samples") || !n.has("rng")) {
-            throw new IOException("state.json lacks step, consumed_samples or rng");
+            throw new InvalidFileException("state.json lacks step, consumed_samples or rng");
         }
         JsonNode scale = n.get("loss_scale");
         LossScale lossScale = scale == null ? LossScale.OFF : new LossScale(true, scale.get("scale").asDouble(),

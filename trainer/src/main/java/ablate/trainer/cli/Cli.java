@@ -2,6 +2,7 @@ package ablate.trainer.cli;
 
 import ablate.conf.SettingsException;
 import ablate.trainer.data.DataException;
+import ablate.trainer.data.InvalidFileException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.slf4j.Logger;
@@ -23,7 +24,7 @@ public final class Cli {
     public static int guard(Body body) {
         try {
             return body.run();
-        } catch (SettingsException | DataException | IllegalArgumentException e) {
+        } catch (SettingsException | DataException | InvalidFileException | IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return BAD_INPUT;
         } catch (IOException | UncheckedIOException | ablate.trainer.run.RunFailed e) {

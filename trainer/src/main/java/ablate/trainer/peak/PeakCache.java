@@ -1,5 +1,6 @@
 package ablate.trainer.peak;
 
+import ablate.trainer.data.InvalidFileException;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -108,11 +109,11 @@ public final class PeakCache {
         try {
             JsonNode peaks = JSON.readTree(file.toFile()).path("peaks");
             if (!peaks.isArray()) {
-                throw new IOException(file + " has no \"peaks\" list; delete it and run `ablate calibrate` again");
+                throw new InvalidFileException(file + " has no \"peaks\" list; delete it and run `ablate calibrate` again");
             }
             return peaks;
         } catch (JacksonException e) {
-            throw new IOException(file + " is not JSON (" + e.getOriginalMessage() + "); delete it and run `ablate calibrate` again", e);
+            throw new InvalidFileException(file + " is not JSON (" + e.getOriginalMessage() + "); delete it and run `ablate calibrate` again", e);
         }
     }
 
@@ -127,7 +128,7 @@ public final class PeakCache {
             return new GemmPeak(e.path("tflops").asDouble(), e.path("min_tflops").asDouble(), e.path("max_tflops").asDouble(),
                     e.path("runs").asInt(), e.path("size").asInt(), Instant.parse(e.path("measured_at").asText()));
         } catch (RuntimeException damaged) {
-            throw new IOException("an entry of the peak cache is damaged (" + damaged.getMessage() + "): " + e, damaged);
+            throw new InvalidFileException("an entry of the peak cache is damaged (" + damaged.getMessage() + "): " + e, damaged);
         }
     }
 }

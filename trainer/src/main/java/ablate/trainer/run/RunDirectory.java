@@ -40,11 +40,11 @@ public record RunDirectory(Path path) {
     public static RunDirectory create(Path path, String resolvedConfig) throws IOException {
         if (Files.exists(path)) {
             if (!Files.isDirectory(path)) {
-                throw new IOException("--run-dir " + path + " is a file, not a folder");
+                throw new ablate.trainer.data.InvalidFileException("--run-dir " + path + " is a file, not a folder");
             }
             try (Stream<Path> s = Files.list(path)) {
                 if (s.findAny().isPresent()) {
-                    throw new IOException("--run-dir " + path + " is not empty and holds no run (no " + CONFIG
+                    throw new ablate.trainer.data.InvalidFileException("--run-dir " + path + " is not empty and holds no run (no " + CONFIG
                             + "); choose a new folder");
                 }
             }

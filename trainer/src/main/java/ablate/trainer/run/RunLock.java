@@ -35,7 +35,7 @@ public final class RunLock implements AutoCloseable {
     /**
      * Takes the folder's lock for {@code holder} (e.g. "ablate train").
      *
-     * @throws IllegalArgumentException when another live process (or this one) holds it, naming the holder
+     * @throws Held when another live process (or this one) holds it, naming the holder
      */
     public static RunLock acquire(Path runDir, String holder) throws IOException {
         FileChannel channel = FileChannel.open(runDir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -49,7 +49,7 @@ public final class RunLock implements AutoCloseable {
         if (lock == null) {
             String who = read(channel);
             channel.close();
-            throw held(runDir, who.isBlank() ? "another process" : who);
+            throw held(runDir, who);
         }
         String before = read(channel);
         if (!before.isBlank()) {
@@ -70,9 +70,26 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    private static IllegalArgumentException held(Path runDir, String who) {
-        return new IllegalArgumentException(runDir + " is being written by " + who + "; a run folder has one writer at a time:"
-                + " wait for it to finish, or stop it (its lock goes with its process); nothing was changed");
+    private static Held held(Path runDir, String who) {
+        return new Held(runDir + " is being written by " + (who.isBlank() ? "another process" : who) + "; a run folder has one"
+                + " writer at a time: wait for it to finish, or stop it (its lock goes with its process); nothing was changed", who);
+    }
+
+    /**
+     * The refusal when another writer holds the folder. {@link #holder()} is what that writer wrote
+     * in the lock file, blank in the instant it is taking or releasing the lock.
+     */
+    public static final class Held extends IllegalArgumentException {
+        private final String holder;
+
+        Held(String message, String holder) {
+            super(message);
+            this.holder = holder;
+        }
+
+        public String holder() {
+            return holder;
+        }
     }
 
     /** Who holds the folder's lock now ("" when nobody does), without taking it for long. */

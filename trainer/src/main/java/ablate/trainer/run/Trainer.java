@@ -355,7 +355,7 @@ public final class Trainer implements AutoCloseable {
     public void restore(Checkpoint checkpoint) throws IOException {
         TrainingState restored = checkpoint.state();
         if (restored.seed() != config.train().seed()) {
-            throw new IOException(checkpoint.dir() + " was trained with seed " + restored.seed() + ", the config says "
+            throw new ablate.trainer.data.InvalidFileException(checkpoint.dir() + " was trained with seed " + restored.seed() + ", the config says "
                     + config.train().seed());
         }
         checkpoint.loadModel(update.weights());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
+import ablate.trainer.data.InvalidFileException;
 import ablate.trainer.run.Trainer;
 import ablate.trainer.run.TrainingData;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,7 +70,7 @@ class DamagedCheckpointTest {
         Path newest = checkpoints.committed().getLast().dir();
         Path named = damage.apply(newest);
 
-        assertThatThrownBy(() -> new Checkpoint(newest, 2).verify()).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> new Checkpoint(newest, 2).verify()).isInstanceOf(InvalidFileException.class)
                 .hasMessageContaining(named.toString()).hasMessageContaining(problem);
 
         Checkpoint used = checkpoints.recover().orElseThrow();

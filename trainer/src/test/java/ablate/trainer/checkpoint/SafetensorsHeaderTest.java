@@ -3,6 +3,7 @@ package ablate.trainer.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ablate.trainer.data.InvalidFileException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,9 +55,10 @@ class SafetensorsHeaderTest {
     @MethodSource("damagedHeaders")
     void aDamagedHeaderNamesTheFileAndWhatIsWrong(String what, byte[] bytes, String problem) throws IOException {
         Path file = Files.write(tmp.resolve("model.safetensors"), bytes);
-        assertThatThrownBy(() -> Safetensors.entries(file)).isInstanceOf(IOException.class).hasMessageStartingWith(file.toString())
+        assertThatThrownBy(() -> Safetensors.entries(file)).isInstanceOf(InvalidFileException.class)
+                .hasMessageStartingWith(file.toString()).hasMessageContaining(file + problem);
+        assertThatThrownBy(() -> Safetensors.read(file, "w")).isInstanceOf(InvalidFileException.class)
                 .hasMessageContaining(file + problem);
-        assertThatThrownBy(() -> Safetensors.read(file, "w")).isInstanceOf(IOException.class).hasMessageContaining(file + problem);
     }
 
     @Test

@@ -3,12 +3,13 @@ package ablate.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import ablate.trainer.cli.DataCommand;
 import com.github.luben.zstd.ZstdOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,22 +71,13 @@ class DamagedInputTest {
     @Test
     void theCommandSaysSoInOneLineAndExitsWithBadInput() throws IOException {
         Path damaged = Files.write(dir.resolve("cut.jsonl.gz"), cut(compress(TEXT, GZIPOutputStream::new), 0.5));
-        var err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        int code;
-        try (var e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setErr(e);
-            code = new CommandLine(new DataCommand()).execute("prepare", "--input", damaged.toString(),
-                    "--out", dir.resolve("out").toString(), "--threads", "1");
-        } finally {
-            System.setErr(old);
-        }
-        String text = err.toString(StandardCharsets.UTF_8);
-        assertThat(code).isEqualTo(2);
-        assertThat(text.lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
+        FolderState before = FolderState.of(dir);
+        CommandOutput ran = CommandOutput.of(() -> new CommandLine(new DataCommand()).execute("prepare", "--input",
+                damaged.toString(), "--out", dir.resolve("out").toString(), "--threads", "1"));
+        ran.assertRefused(2);
+        assertThat(ran.err().lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
                 .contains(damaged.toString()).contains("is truncated");
-        assertThat(text).doesNotContain("\tat ");
-        assertThat(dir.toFile().list()).containsExactly("cut.jsonl.gz");
+        before.assertUnchanged(); // no output, no temporary folder left behind
     }
 
     @Test

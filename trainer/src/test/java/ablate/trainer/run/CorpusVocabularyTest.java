@@ -3,6 +3,8 @@ package ablate.trainer.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import ablate.trainer.checkpoint.Checkpoints;
 import ablate.trainer.cli.TrainCommand;
 import ablate.trainer.data.DataException;
@@ -11,11 +13,8 @@ import ablate.trainer.data.PrepareOptions;
 import ablate.trainer.data.PreparedCorpus;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -67,21 +66,21 @@ class CorpusVocabularyTest {
             String kind, int modelVocab, int largestId, int corpusVocab) throws IOException {
         Path corpus = prepare(kind.equals("byte") ? "byte" : tokenizer().toString(), kind);
         Path runDir = tmp.resolve("run-" + kind);
-        Result r = train(config(corpus), "--set", "model.vocab-size=" + modelVocab, "--run-dir", runDir.toString());
-        assertThat(r.code).as(r.err).isEqualTo(2);
-        assertThat(r.err.lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
+        FolderState before = FolderState.of(tmp);
+        CommandOutput r = train(config(corpus), "--set", "model.vocab-size=" + modelVocab, "--run-dir", runDir.toString());
+        r.assertRefused(2);
+        assertThat(r.err().lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
                 .contains("model.vocab-size (--set model.vocab-size=" + modelVocab + "): " + modelVocab + " is too small for "
                         + corpus.resolve("corpus.json") + ": its largest token id is " + largestId)
                 .contains("has " + corpusVocab + " tokens");
-        assertThat(r.err).doesNotContain("\tat ");
-        assertThat(runDir).doesNotExist();
+        before.assertUnchanged();
     }
 
     @Test
     void aTokenFileChangedAfterPreparationStopsTheRunNamingItAndItsLastCheckpointStays() throws IOException {
         Path corpus = prepare("byte", "changed");
         Path runDir = tmp.resolve("run");
-        assertThat(train(config(corpus), "--set", "train.steps=2", "--set", "checkpoint.interval=2", "--run-dir", runDir.toString()).code)
+        assertThat(train(config(corpus), "--set", "train.steps=2", "--set", "checkpoint.interval=2", "--run-dir", runDir.toString()).exit())
                 .isZero();
         String metrics = Files.readString(runDir.resolve("metrics.jsonl"));
         Path bin = corpus.resolve("train.bin");
@@ -89,12 +88,14 @@ class CorpusVocabularyTest {
         Arrays.fill(damaged, (byte) 0xFF); // every token becomes id 65535
         Files.write(bin, damaged);
 
-        Result r = train("--run-dir", runDir.toString(), "--set", "train.steps=4");
+        FolderState before = FolderState.of(tmp);
+        CommandOutput r = train("--run-dir", runDir.toString(), "--set", "train.steps=4");
 
-        assertThat(r.code).as(r.err).isEqualTo(2);
-        assertThat(r.err.lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
+        r.assertRefused(2);
+        assertThat(r.err().lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
                 .contains(bin + ": token ").contains(" is id 65535, above the largest id corpus.json records (256)");
         assertThat(Files.readString(runDir.resolve("metrics.jsonl"))).isEqualTo(metrics);
+        before.assertUnchanged();
         var checkpoints = new Checkpoints(runDir.resolve("checkpoints"), Integer.MAX_VALUE);
         assertThat(checkpoints.latestCommitted()).get().extracting(c -> c.step()).isEqualTo(2L);
     }
@@ -155,26 +156,14 @@ class CorpusVocabularyTest {
         return new String[] {"--preset", "debug", "--config", conf.toString()};
     }
 
-    private record Result(int code, String err) {}
-
-    private static Result train(String[] first, String... more) {
+    private static CommandOutput train(String[] first, String... more) {
         String[] args = new String[first.length + more.length];
         System.arraycopy(first, 0, args, 0, first.length);
         System.arraycopy(more, 0, args, first.length, more.length);
         return train(args);
     }
 
-    private static Result train(String... args) {
-        PrintStream savedErr = System.err;
-        PrintStream savedOut = System.out;
-        var err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        try {
-            return new Result(new CommandLine(new TrainCommand()).execute(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(savedErr);
-            System.setOut(savedOut);
-        }
+    private static CommandOutput train(String... args) {
+        return CommandOutput.of(() -> new CommandLine(new TrainCommand()).execute(args));
     }
 }

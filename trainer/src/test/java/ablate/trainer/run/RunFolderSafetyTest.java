@@ -2,16 +2,13 @@ package ablate.trainer.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import ablate.trainer.cli.TrainCommand;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -32,22 +29,8 @@ class RunFolderSafetyTest {
     @TempDir
     Path tmp;
 
-    private record Result(int exit, String out, String err) {}
-
-    private static Result train(List<String> args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            int exit = new CommandLine(new TrainCommand()).execute(args.toArray(String[]::new));
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
+    private static CommandOutput train(List<String> args) {
+        return CommandOutput.of(() -> new CommandLine(new TrainCommand()).execute(args.toArray(String[]::new)));
     }
 
     private static List<String> with(List<String> base, String... more) {
@@ -56,20 +39,8 @@ class RunFolderSafetyTest {
         return all;
     }
 
-    /** Every file under the folder and its bytes' hash, to prove a refusal changed nothing. */
-    private static Map<String, Integer> snapshot(Path dir) throws Exception {
-        Map<String, Integer> files = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                files.put(dir.relativize(p).toString(), java.util.Arrays.hashCode(Files.readAllBytes(p)));
-            }
-        }
-        return files;
-    }
-
-    private static void assertRefusedWithoutTrace(Result r, String... mentions) {
-        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
-        assertThat(r.err()).contains(mentions).doesNotContain("\tat ").doesNotContain("Exception");
+    private static void assertRefusedWithoutTrace(CommandOutput r, String... mentions) {
+        r.assertRefused(2, mentions);
     }
 
     @Test
@@ -83,13 +54,13 @@ class RunFolderSafetyTest {
                 Thread.sleep(20);
             }
             assertThat(RunLock.holder(run)).contains("ablate train").contains("pid " + first.pid());
-            Result second = train(List.of("--run-dir", run.toString(), "--set", "train.steps=100001"));
+            CommandOutput second = train(List.of("--run-dir", run.toString(), "--set", "train.steps=100001"));
             assertRefusedWithoutTrace(second, "is being written by ablate train (pid " + first.pid(), "nothing was changed");
         } finally {
             first.destroyForcibly().waitFor();
         }
         assertThat(RunLock.holder(run)).as("the OS released the killed writer's lock").isEmpty();
-        Result resumed = train(List.of("--run-dir", run.toString(), "--set", "train.steps=60"));
+        CommandOutput resumed = train(List.of("--run-dir", run.toString(), "--set", "train.steps=60"));
         assertThat(resumed.exit()).as(resumed.err()).isZero();
         assertThat(Files.readString(run.resolve(RunLock.FILE))).as("released on exit").isEmpty();
     }
@@ -104,24 +75,24 @@ class RunFolderSafetyTest {
                 Files.writeString(step.resolve("model.safetensors"), "garbage");
             }
         }
-        Map<String, Integer> before = snapshot(run);
+        FolderState before = FolderState.of(run);
         assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--set", "train.steps=16")), "logged 12 steps",
                 "every checkpoint is damaged", "--restart");
-        assertThat(snapshot(run)).isEqualTo(before);
+        before.assertUnchanged();
 
         // the checkpoints folder replaced by a file: refused, even with --restart
         Path moved = tmp.resolve("checkpoints-aside");
         Files.move(run.resolve("checkpoints"), moved);
         Files.writeString(run.resolve("checkpoints"), "not a folder");
-        Map<String, Integer> withFile = snapshot(run);
+        FolderState withFile = FolderState.of(run);
         assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--restart")), "is a file");
-        assertThat(snapshot(run)).isEqualTo(withFile);
+        withFile.assertUnchanged();
 
         // gone: refused without --restart; with it, trained again and the old metrics kept
         Files.delete(run.resolve("checkpoints"));
         String metrics = Files.readString(run.resolve(MetricsLog.FILE));
         assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString())), "its checkpoints/ folder is gone");
-        Result restarted = train(List.of("--run-dir", run.toString(), "--restart"));
+        CommandOutput restarted = train(List.of("--run-dir", run.toString(), "--restart"));
         assertThat(restarted.exit()).as(restarted.err()).isZero();
         assertThat(restarted.out()).contains("--restart: its checkpoints/ folder is gone; training again from step 0");
         assertThat(Files.readString(run.resolve(MetricsLog.FILE + ".before-restart"))).isEqualTo(metrics);
@@ -139,10 +110,10 @@ class RunFolderSafetyTest {
         Path config = run.resolve(RunDirectory.CONFIG);
         String original = Files.readString(config);
         Files.writeString(config, original.replaceFirst("lr\\s*=\\s*[0-9.e-]+", "lr = 0.5"));
-        Map<String, Integer> before = snapshot(run);
+        FolderState before = FolderState.of(run);
         assertRefusedWithoutTrace(train(List.of("--run-dir", run.toString(), "--set", "train.steps=16")), "train.lr",
                 "differs from the config checkpoint step-00000012 was trained with");
-        assertThat(snapshot(run)).isEqualTo(before);
+        before.assertUnchanged();
         Files.writeString(config, original);
 
         // the newest checkpoint damaged while an earlier step-12.corrupt exists: it goes to .corrupt-2, step 8 resumes
@@ -150,7 +121,7 @@ class RunFolderSafetyTest {
         Files.createDirectories(run.resolve("checkpoints/step-00000012.corrupt"));
         Files.writeString(run.resolve("checkpoints/step-00000012.corrupt/note"), "an earlier damaged copy");
         Files.writeString(newest.resolve("optimizer.safetensors"), "garbage");
-        Result resumed = train(List.of("--run-dir", run.toString(), "--set", "train.steps=16"));
+        CommandOutput resumed = train(List.of("--run-dir", run.toString(), "--set", "train.steps=16"));
         assertThat(resumed.exit()).as(resumed.err()).isZero();
         assertThat(resumed.out()).contains("resumed from").contains("step 8");
         assertThat(run.resolve("checkpoints/step-00000012.corrupt-2")).isDirectory();
@@ -182,7 +153,7 @@ class RunFolderSafetyTest {
                 .extracting(ablate.trainer.checkpoint.Checkpoint::step).isEqualTo(step);
         assertThat(Files.readAllLines(run.resolve(MetricsLog.FILE))).hasSize((int) step);
 
-        Result finished = train(List.of("--run-dir", run.toString(), "--set", "train.steps=" + step));
+        CommandOutput finished = train(List.of("--run-dir", run.toString(), "--set", "train.steps=" + step));
         assertThat(finished.exit()).as(finished.err()).isZero();
         assertThat(finished.out()).contains("resumed from").contains("the run is already complete at step " + step + " (loss ");
     }
@@ -190,7 +161,7 @@ class RunFolderSafetyTest {
     @Test
     void aModelThatCannotFitThisMachineIsRefusedWithItsEstimateBeforeAnythingIsWritten() throws Exception {
         Path run = tmp.resolve("huge");
-        Result huge = train(List.of("--preset", "176b", "--set", "train.device=cpu", "--run-dir", run.toString()));
+        CommandOutput huge = train(List.of("--preset", "176b", "--set", "train.device=cpu", "--run-dir", run.toString()));
         assertRefusedWithoutTrace(huge, "this model needs about", "176,247,271,424 parameters", "this machine has");
         assertThat(run).doesNotExist();
     }
@@ -198,7 +169,7 @@ class RunFolderSafetyTest {
     @Test
     void aLossThatStopsBeingFiniteEndsTheRunInOneLineWithItsLastCheckpointIntact() throws Exception {
         Path run = tmp.resolve("run");
-        Result diverged = train(with(DEBUG, "--run-dir", run.toString(), "--set", "train.lr=1e6", "--set", "train.warmup-steps=0",
+        CommandOutput diverged = train(with(DEBUG, "--run-dir", run.toString(), "--set", "train.lr=1e6", "--set", "train.warmup-steps=0",
                 "--set", "train.grad-clip=0", "--set", "train.steps=200", "--set", "checkpoint.interval=1"));
         assertThat(diverged.exit()).as(diverged.out() + diverged.err()).isEqualTo(1);
         assertThat(diverged.err()).contains("lower train.lr").contains("the last checkpoint is intact").doesNotContain("\tat ")
