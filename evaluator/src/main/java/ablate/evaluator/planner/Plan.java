@@ -17,13 +17,16 @@ import java.util.List;
  * @param tokens training tokens the budget buys for that shape
  * @param layouts feasible layouts on the requested GPUs, best first; empty without --gpus
  * @param adopted the study's choices adopted, with why others were not (one line each)
+ * @param extrapolations where the budget or a law's (N, D) lies far outside what that law was fitted
+ *     on, Kaplan's first; empty when both laws are used within their ranges
  */
 public record Plan(PlanRequest request, GpuSpec gpu, double modelTflops, double flops, Allocation kaplan,
                    Allocation chinchilla, double minTokens, ModelConfig model, double tokens, List<Layout> layouts,
-                   List<String> adopted) {
+                   List<String> adopted, List<Extrapolation> extrapolations) {
     public Plan {
         layouts = List.copyOf(layouts);
         adopted = List.copyOf(adopted);
+        extrapolations = List.copyOf(extrapolations);
     }
 
     public ModelSize size() {

@@ -22,6 +22,13 @@ public final class PlanText {
                 big(plan.kaplan().tokens()));
         line(out, "  Hoffmann et al. 2022:   N = %s, D = %s tokens (%.0f tokens per parameter)", big(plan.chinchilla().parameters()),
                 big(plan.chinchilla().tokens()), plan.chinchilla().tokens() / plan.chinchilla().parameters());
+        if (!plan.extrapolations().isEmpty()) {
+            line(out, "Warning: extrapolating far outside the ranges the scaling laws were fitted on, so their (N, D),");
+            line(out, "  and the model recommended from them, are less certain (ranges: planner.conf scaling-laws.*.fitted-on):");
+            for (Extrapolation e : plan.extrapolations()) {
+                line(out, "  %s", e.describe());
+            }
+        }
         line(out, "Recommended model (Kaplan's N as the upper bound on size, at least %s tokens)", big(plan.minTokens()));
         line(out, "  parameters   %,d (%s; non-embedding %s)", size.total(), big(size.total()), big(size.nonEmbedding()));
         line(out, "  tokens       %s (%.1f per parameter)", big(plan.tokens()), plan.tokens() / size.total());

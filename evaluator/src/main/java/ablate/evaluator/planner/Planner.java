@@ -9,6 +9,7 @@ import ablate.trainer.model.ModelSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * From a GPU budget to the model to train, as BigScience planned BLOOM (Le Scao et al. 2022,
@@ -16,13 +17,18 @@ import java.util.Locale;
  * an upper bound on size and his D (or the user's floor, if higher) as a lower bound on tokens;
  * among shapes on Levine et al.'s depth-to-width curve that respect those bounds and train on the
  * GPUs in some layout, one near the largest size but as shallow as possible; its best layout and
- * the wall time.
+ * the wall time. Where the budget or a law's (N, D) lies far outside what that law was fitted on,
+ * the plan says so ({@link Extrapolation}).
  *
  * <p>Recomputation changes how many FLOPs the GPUs execute per model FLOP, so with a throughput
  * stated in Megatron's hardware TFLOP/s the plan is repeated until the layout's recomputation
  * agrees with the one the budget was converted at.
  */
 public final class Planner {
+    /** The laws as plans name them. */
+    public static final String KAPLAN = "Kaplan et al. 2020";
+    public static final String HOFFMANN = "Hoffmann et al. 2022";
+
     private final PlannerSettings settings;
 
     public Planner(PlannerSettings settings) {
@@ -52,19 +58,44 @@ public final class Planner {
         Allocation kaplan = settings.kaplan().optimum(flops);
         Allocation chinchilla = settings.chinchilla().optimum(flops);
         double minTokens = Math.max(request.minTokens(), kaplan.tokens());
-        Candidate best = shape(request, gpu, arch, flops, kaplan.parameters(), minTokens, modelTflops * factor);
+        List<Extrapolation> far = extrapolations(flops, kaplan, chinchilla);
+        Candidate best = shape(request, gpu, arch, flops, kaplan.parameters(), minTokens, modelTflops * factor)
+                .orElseThrow(() -> noShape(request, flops, minTokens, far));
         ModelSize size = new ModelSize(best.model());
         double tokens = flops / size.flopsPerToken();
         return new Plan(request, gpu, modelTflops, flops, kaplan, chinchilla, minTokens, best.model(), tokens,
-                best.layouts(), adopted);
+                best.layouts(), adopted, far);
+    }
+
+    /** Where the budget or either law's (N, D) lies more than the configured factor outside that law's fit. */
+    private List<Extrapolation> extrapolations(double flops, Allocation kaplan, Allocation chinchilla) {
+        PlannerSettings.FittedRanges fitted = settings.fitted();
+        List<Extrapolation> far = new ArrayList<>(Extrapolation.of(KAPLAN, fitted.kaplan(),
+                Extrapolation.Quantity.NON_EMBEDDING, flops, kaplan, fitted.farFactor()));
+        far.addAll(Extrapolation.of(HOFFMANN, fitted.chinchilla(), Extrapolation.Quantity.PARAMETERS, flops, chinchilla,
+                fitted.farFactor()));
+        return far;
+    }
+
+    /** The refusal when no shape fits; it names the extrapolations too, since a tiny budget is often both. */
+    private static IllegalArgumentException noShape(PlanRequest request, double flops, double minTokens, List<Extrapolation> far) {
+        String gpus = request.gpus() > 0 ? " on " + request.gpus() + " GPUs" : "";
+        String message = String.format(Locale.ROOT, "no shape on Levine's depth-to-width curve trains %.3g tokens within %.3g FLOPs%s; "
+                + "lower --min-tokens, raise --gpu-hours%s", minTokens, flops, gpus, gpus.isEmpty() ? "" : " or change --gpus");
+        if (!far.isEmpty()) {
+            message += ". The budget is also far outside what the scaling laws were fitted on: "
+                    + String.join("; ", far.stream().map(Extrapolation::describe).toList());
+        }
+        return new IllegalArgumentException(message);
     }
 
     private record Candidate(ModelConfig model, double parameters, List<Layout> layouts) {}
 
     private record Arch(Position position, Activation activation, boolean embeddingNorm, double throughputRatio) {}
 
-    private Candidate shape(PlanRequest request, GpuSpec gpu, Arch arch, double flops, double maxNonEmbedding,
-                            double minTokens, double hardwareTflops) {
+    /** Empty when no shape on Levine's curve respects the bounds and (with --gpus) fits a layout. */
+    private Optional<Candidate> shape(PlanRequest request, GpuSpec gpu, Arch arch, double flops, double maxNonEmbedding,
+                                      double minTokens, double hardwareTflops) {
         PlannerSettings.ShapeRules rules = settings.shape();
         LayoutSearch layouts = new LayoutSearch(settings, gpu);
         List<Candidate> feasible = new ArrayList<>();
@@ -92,18 +123,14 @@ public final class Planner {
             }
         }
         if (feasible.isEmpty()) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "no shape on Levine's depth-to-width curve trains %.3g tokens within %.3g FLOPs%s; lower --min-tokens, "
-                            + "raise --gpu-hours%s", minTokens, flops, request.gpus() > 0 ? " on " + request.gpus() + " GPUs" : "",
-                    request.gpus() > 0 ? " or change --gpus" : ""));
+            return Optional.empty();
         }
         double largest = feasible.stream().mapToDouble(Candidate::parameters).max().orElseThrow();
         return feasible.stream()
                 .filter(c -> c.parameters() >= (1 - rules.sizeSlack()) * largest)
                 .min((a, b) -> a.model().layers() != b.model().layers()
                         ? Integer.compare(a.model().layers(), b.model().layers())
-                        : Double.compare(b.parameters(), a.parameters()))
-                .orElseThrow();
+                        : Double.compare(b.parameters(), a.parameters()));
     }
 
     /** Levine et al.'s best depth for a non-embedding size: solves 12 L w(L)^2 = N, w(L) = exp(c + s L). */

@@ -5,6 +5,7 @@ import ablate.conf.Position;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
 import ablate.evaluator.scaling.ChinchillaLaw;
+import ablate.evaluator.scaling.FittedRange;
 import ablate.evaluator.scaling.KaplanLaw;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -28,10 +29,23 @@ public record PlannerSettings(
         double defaultMfu,
         KaplanLaw kaplan,
         ChinchillaLaw chinchilla,
+        FittedRanges fitted,
         ShapeRules shape,
         List<BatchStep> batch,
         Architecture architecture,
         LayoutRules layout) {
+
+    /**
+     * What each scaling law was fitted on, and how many times outside that a plan is flagged as an
+     * extrapolation (section scaling-laws).
+     */
+    public record FittedRanges(FittedRange kaplan, FittedRange chinchilla, double farFactor) {
+        public FittedRanges {
+            if (!(farFactor >= 1) || Double.isInfinite(farFactor)) {
+                throw new IllegalArgumentException("must be a finite number >= 1, got " + farFactor);
+            }
+        }
+    }
 
     /** Levine et al.'s depth-to-width guidance and the shape constraints (section shape). */
     public record ShapeRules(double levineIntercept, double levineSlope, double depthTolerance, int headDim,
@@ -92,6 +106,10 @@ public record PlannerSettings(
         ChinchillaLaw chinchilla = new ChinchillaLaw(positive(c, "scaling-laws.chinchilla.e"),
                 positive(c, "scaling-laws.chinchilla.a"), positive(c, "scaling-laws.chinchilla.b"),
                 fraction(c, "scaling-laws.chinchilla.alpha"), fraction(c, "scaling-laws.chinchilla.beta"));
+        FittedRange kaplanFit = fittedOn(c, "scaling-laws.kaplan.fitted-on");
+        FittedRange chinchillaFit = fittedOn(c, "scaling-laws.chinchilla.fitted-on");
+        String far = "scaling-laws.extrapolation-factor";
+        FittedRanges fitted = read(c, far, () -> new FittedRanges(kaplanFit, chinchillaFit, c.getDouble(far)));
         ShapeRules shape = new ShapeRules(positive(c, "shape.levine-intercept"), positive(c, "shape.levine-slope"),
                 fraction(c, "shape.depth-tolerance"), (int) positive(c, "shape.head-dim"),
                 (int) positive(c, "shape.heads-multiple-of"), fraction(c, "shape.size-slack"),
@@ -122,7 +140,7 @@ public record PlannerSettings(
                 choice(c, "architecture.position", Position.class), choice(c, "architecture.activation", Activation.class),
                 read(c, "architecture.embedding-layernorm", () -> c.getBoolean("architecture.embedding-layernorm")),
                 fraction(c, "architecture.min-throughput-ratio"));
-        return new PlannerSettings(gpus, mfu, kaplan, chinchilla, shape, batch, architecture, layout);
+        return new PlannerSettings(gpus, mfu, kaplan, chinchilla, fitted, shape, batch, architecture, layout);
     }
 
     /** The catalog entry, or an error listing the known GPUs. */
@@ -170,6 +188,19 @@ public record PlannerSettings(
             throw new SettingsException(key, Settings.originOf(c, key), "must be a positive number, got " + v);
         }
         return v;
+    }
+
+    private static FittedRange fittedOn(Config c, String key) {
+        return new FittedRange(span(c, key + ".parameters"), span(c, key + ".tokens"), span(c, key + ".flops"));
+    }
+
+    /** [min, max]: two positive, finite numbers, min <= max. */
+    private static FittedRange.Span span(Config c, String key) {
+        List<Double> v = read(c, key, () -> c.getDoubleList(key));
+        if (v.size() != 2) {
+            throw new SettingsException(key, Settings.originOf(c, key), "needs [min, max], two numbers, got " + v);
+        }
+        return read(c, key, () -> new FittedRange.Span(v.get(0), v.get(1)));
     }
 
     private static double fraction(Config c, String key) {

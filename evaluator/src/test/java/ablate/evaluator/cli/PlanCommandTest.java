@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
@@ -38,6 +39,23 @@ class PlanCommandTest {
     @CsvSource({"Infinity", "0", "-1", "NaN"})
     void theBudgetMustBePositiveAndFinite(String hours) {
         assertRefused(new String[] {"--gpu-hours", hours, "--gpu", "a100-80gb"}, "--gpu-hours must be a positive, finite number");
+    }
+
+    @Test
+    void aBudgetBeyondTheScalingLawsPrintsTheWarning() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            code = new CommandLine(new PlanCommand()).execute("--gpu-hours", "1e6", "--gpu", "a100-80gb");
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(text).isZero();
+        assertThat(text).contains("Warning: extrapolating far outside the ranges the scaling laws were fitted on")
+                .contains("Hoffmann et al. 2022: budget = 4.0e+23 is 8.4x above the 2.1e+18 to 4.8e+22 FLOPs it was fitted on");
     }
 
     private static void assertRefused(String[] args, String message) {

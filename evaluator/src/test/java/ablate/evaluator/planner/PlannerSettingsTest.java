@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PlannerSettingsTest {
     @TempDir
@@ -23,6 +25,24 @@ class PlannerSettingsTest {
                 .hasMessageContaining("gpus.a100-80gb.memory-gib")
                 .hasMessageContaining("mine.conf:2")
                 .hasMessageContaining("must be a positive number");
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource(delimiter = '|', value = {
+        "scaling-laws.chinchilla.fitted-on.tokens|[5e11, 5e9]|needs [min, max] with 0 < min <= max",
+        "scaling-laws.kaplan.fitted-on.parameters|[0, 1.5e9]|needs [min, max] with 0 < min <= max",
+        "scaling-laws.kaplan.fitted-on.flops|[-1e13, 1.2e21]|needs [min, max] with 0 < min <= max",
+        "scaling-laws.chinchilla.fitted-on.flops|[4.8e22]|needs [min, max], two numbers",
+        "scaling-laws.chinchilla.fitted-on.parameters|7e7|LIST",
+        "scaling-laws.extrapolation-factor|0.5|must be a finite number >= 1"})
+    void aFittedRangeThatIsNoRangeFailsNamingTheKey(String key, String value, String problem) throws Exception {
+        Path file = tmp.resolve("ranges.conf");
+        Files.writeString(file, "# fitted on\n" + key + " = " + value + "\n");
+        assertThatThrownBy(() -> PlannerSettings.load(file))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageContaining(key)
+                .hasMessageContaining("ranges.conf:2")
+                .hasMessageContaining(problem);
     }
 
     @Test
