@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import ablate.trainer.cli.TrainCommand;
+import ablate.trainer.model.AvailableMemory;
 import picocli.CommandLine;
 
 /**
@@ -172,6 +173,50 @@ class EvalCommandTest {
         assertThat(all.out).contains("step-00000002").contains("step-00000004");
     }
 
+    /**
+     * A model whose weights and one forward pass of --batch-tokens do not fit the memory available
+     * (injected: 1 MiB) is refused before it is built, from a checkpoint folder as from a Hugging
+     * Face folder, with the estimate and the option to lower; nothing is written.
+     */
+    @Test
+    void aModelAboveTheMachinesMemoryIsRefusedWithItsEstimateBeforeItIsBuilt() throws Exception {
+        Path imported = dir.resolve("imported");
+        assertThat(new CommandLine(new ablate.trainer.cli.ImportHfCommand()).execute(GPT2.toString(), "--out", imported.toString())).isZero();
+        Path out = dir.resolve("results.json");
+        for (String[] model : List.of(new String[] {"--checkpoint", imported.toString()}, new String[] {"--hf", GPT2.toString()})) {
+            EvalCommand command = new EvalCommand();
+            command.availableMemory = device -> new AvailableMemory(1 << 20, 1L << 30, true);
+            Run run = run(command, concat(model, "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1",
+                    "--out", out.toString()));
+            assertThat(run.code).as(run.err).isEqualTo(2);
+            assertThat(run.err).doesNotContain("\tat ");
+            assertThat(run.err.lines().filter(line -> line.startsWith("error: "))).singleElement().asString()
+                    .startsWith("error: this model needs about ").contains(" to score (").contains(" of fp32 weights; ")
+                    .contains(" of activations for a forward pass of 1,024 tokens in rows of up to 16; ")
+                    .endsWith(" and this machine has 1.0 MiB; lower --batch-tokens (now 1,024), run on a GPU (--device cuda:0) or on a"
+                            + " machine with more memory");
+            assertThat(run.out).doesNotContain("model: ");
+            assertThat(out).doesNotExist();
+        }
+    }
+
+    /** eval --hf checks config.json against the weights before anything is allocated, as import-hf does. */
+    @Test
+    void anHfFolderWhoseConfigDoesNotDescribeItsWeightsIsBadInput() throws Exception {
+        Path hf = Files.createDirectories(dir.resolve("hf"));
+        try (var files = Files.list(GPT2)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, hf.resolve(f.getFileName()));
+            }
+        }
+        Path config = hf.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"n_layer\": 2", "\"n_layer\": 1000000"));
+        Run run = run("--hf", hf.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
+        assertThat(run.code).isEqualTo(2);
+        assertThat(run.err.lines().filter(line -> line.startsWith("error: "))).containsExactly("error: " + config
+                + " says n_layer = 1000000 but model.safetensors holds weights for 2 layers (h.0, h.1)");
+    }
+
     @Test
     void noRunnableTaskIsBadInput() throws Exception {
         Run run = run("--hf", GPT2.toString(), "--tasks", "no_such_data", "--task-dir", extraTask().toString(),
@@ -211,6 +256,10 @@ class EvalCommandTest {
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
+        return run(new EvalCommand(), args);
+    }
+
+    static Run run(EvalCommand command, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream oldOut = System.out;
@@ -218,7 +267,7 @@ class EvalCommandTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(new EvalCommand()).execute(args);
+            int code = new CommandLine(command).execute(args);
             return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
