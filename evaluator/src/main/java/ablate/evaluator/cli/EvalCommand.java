@@ -13,14 +13,19 @@ import ablate.evaluator.tasks.Task;
 import ablate.evaluator.tasks.TaskRegistry;
 import ablate.trainer.cli.Cli;
 import ablate.trainer.cli.Interrupts;
+import ablate.conf.ModelConfig;
 import ablate.trainer.hf.Pretrained;
+import ablate.trainer.model.AvailableMemory;
+import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
@@ -114,6 +119,9 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Score every checkpoint of the --checkpoint run, oldest first, each into RUN_DIR/eval/step-N.json (report's accuracy-against-tokens curve).")
     boolean allCheckpoints;
 
+    /** What a model may use on a device; tests inject small numbers. */
+    Function<Device, AvailableMemory> availableMemory = AvailableMemory::of;
+
     @Override
     public Integer call() {
         return Cli.guard(this::evaluate);
@@ -203,8 +211,13 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** @param checkpoint the run, checkpoint or import folder to load; null with --hf */
     private int evaluate(Path checkpoint, Evaluation evaluation, Evaluation.Prepared prepared) throws Exception {
+        Function<ModelConfig, ModelMemory> need = config -> ModelMemory.scoring(config, batchTokens).withAdvice(String.format(
+                java.util.Locale.ROOT, "lower --batch-tokens (now %,d), run on a GPU (--device cuda:0) or on a machine with more memory",
+                batchTokens));
         try (NDManager manager = NDManager.newBaseManager(Torch.device(device));
-                Pretrained pretrained = model.hf != null ? Pretrained.loadHf(model.hf, manager) : Pretrained.loadRun(checkpoint, manager);
+                Pretrained pretrained = model.hf != null
+                        ? Pretrained.loadHf(model.hf, manager, 0, need, availableMemory.apply(manager.getDevice()))
+                        : Pretrained.loadRun(checkpoint, manager, need, availableMemory.apply(manager.getDevice()));
                 GptLanguageModel lm = new GptLanguageModel(pretrained.tokenizer(), pretrained.model().config().seqLen(),
                         new TokenScorer.Options(batchTokens, !noShareContexts), HarnessEncoding.Rule.of(encoding),
                         new ModelRunner(pretrained.model(), pretrained.tokenizer()))) {

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import ablate.trainer.cli.TrainCommand;
+import ablate.trainer.model.AvailableMemory;
 import picocli.CommandLine;
 
 /**
@@ -162,6 +163,51 @@ class EvalCommandTest {
         assertThat(all.out()).contains("step-00000002").contains("step-00000004");
     }
 
+    /**
+     * A model whose weights and one forward pass of --batch-tokens do not fit the memory available
+     * (injected: 1 MiB) is refused before it is built, from a checkpoint folder as from a Hugging
+     * Face folder, with the estimate and the option to lower; nothing is written.
+     */
+    @Test
+    void aModelAboveTheMachinesMemoryIsRefusedWithItsEstimateBeforeItIsBuilt() throws Exception {
+        Path imported = dir.resolve("imported");
+        assertThat(new CommandLine(new ablate.trainer.cli.ImportHfCommand()).execute(GPT2.toString(), "--out", imported.toString())).isZero();
+        Path out = dir.resolve("results.json");
+        for (String[] model : List.of(new String[] {"--checkpoint", imported.toString()}, new String[] {"--hf", GPT2.toString()})) {
+            EvalCommand command = new EvalCommand();
+            command.availableMemory = device -> new AvailableMemory(1 << 20, 1L << 30, true);
+            CommandOutput run = run(command, concat(model, "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads",
+                    "1", "--out", out.toString()));
+            run.assertRefused(2);
+            assertThat(run.err().lines().filter(line -> line.startsWith("error: "))).singleElement().asString()
+                    .startsWith("error: this model needs about ").contains(" to score (").contains(" of fp32 weights; ")
+                    .contains(" of activations for a forward pass of 1,024 tokens in rows of up to 16; ")
+                    .endsWith(" and this machine has 1.0 MiB; lower --batch-tokens (now 1,024), run on a GPU (--device cuda:0) or on a"
+                            + " machine with more memory");
+            assertThat(run.out()).doesNotContain("model: ");
+            assertThat(out).doesNotExist();
+        }
+    }
+
+    /** eval --hf checks config.json against the weights before anything is allocated, as import-hf does. */
+    @Test
+    void anHfFolderWhoseConfigDoesNotDescribeItsWeightsIsBadInput() throws Exception {
+        Path hf = Files.createDirectories(dir.resolve("hf"));
+        try (var files = Files.list(GPT2)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, hf.resolve(f.getFileName()));
+            }
+        }
+        Path config = hf.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"n_layer\": 2", "\"n_layer\": 1000000"));
+        FolderState before = FolderState.of(dir);
+        CommandOutput run = run("--hf", hf.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1");
+        run.assertRefused(2);
+        before.assertUnchanged();
+        assertThat(run.err().lines().filter(line -> line.startsWith("error: "))).containsExactly("error: " + config
+                + " says n_layer = 1000000 but model.safetensors holds weights for 2 layers (h.0, h.1)");
+    }
+
     @Test
     void noRunnableTaskIsBadInput() throws Exception {
         CommandOutput run = run("--hf", GPT2.toString(), "--tasks", "no_such_data", "--task-dir", extraTask().toString(),
@@ -199,6 +245,10 @@ class EvalCommandTest {
 
     /** What `ablate eval` printed and returned (also for the other eval tests of this package). */
     static CommandOutput run(String... args) {
-        return CommandOutput.of(() -> new CommandLine(new EvalCommand()).execute(args));
+        return run(new EvalCommand(), args);
+    }
+
+    static CommandOutput run(EvalCommand command, String... args) {
+        return CommandOutput.of(() -> new CommandLine(command).execute(args));
     }
 }

@@ -1,10 +1,14 @@
 package ablate.trainer.cli;
 
 import ablate.trainer.hf.Pretrained;
+import ablate.trainer.model.AvailableMemory;
+import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -21,11 +25,15 @@ public final class ExportHfCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Output folder (must not exist or be empty).")
     Path out;
 
+    /** What a model may use on a device; tests inject small numbers. */
+    Function<Device, AvailableMemory> availableMemory = AvailableMemory::of;
+
     @Override
     public Integer call() {
         return Cli.guard(() -> {
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
-            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadRun(runDir, m)) {
+            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadRun(runDir, m, ModelMemory::exporting,
+                    availableMemory.apply(m.getDevice()))) {
                 p.exportHf(out);
                 System.out.printf("exported %s to %s%n", p.source(), out);
             }

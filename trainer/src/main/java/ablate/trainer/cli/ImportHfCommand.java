@@ -1,10 +1,14 @@
 package ablate.trainer.cli;
 
 import ablate.trainer.hf.Pretrained;
+import ablate.trainer.model.AvailableMemory;
+import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,6 +29,9 @@ public final class ImportHfCommand implements Callable<Integer> {
             description = "Context length to build for; 0 takes config.json's. Default: ${DEFAULT-VALUE}.")
     int seqLen;
 
+    /** What a model may use on a device; tests inject small numbers. */
+    Function<Device, AvailableMemory> availableMemory = AvailableMemory::of;
+
     @Override
     public Integer call() {
         return Cli.guard(() -> {
@@ -32,7 +39,9 @@ public final class ImportHfCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--seq-len must be between 0 (config.json's) and " + (1 << 20) + ", got " + seqLen);
             }
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
-            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(hfDir, m, seqLen)) {
+            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(hfDir, m, seqLen,
+                    config -> ModelMemory.loading(config).withAdvice("import it on a machine with more memory (--seq-len N builds"
+                            + " it for a shorter context, with smaller attention masks)"), availableMemory.apply(m.getDevice()))) {
                 p.saveRun(out);
                 System.out.printf("imported %s (%d layers, d-model %d, vocab %d) to %s%n", p.source(), p.config().layers(),
                         p.config().dModel(), p.config().vocabSize(), out);

@@ -166,26 +166,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * On CPU, refuses a model whose training state alone (weights, gradients, AdamW moments) and one
-     * micro-batch's activations cannot fit this machine's memory, with the estimate, instead of an
-     * out-of-memory kill after minutes of building.
+     * Refuses a model whose training state (weights, gradients, AdamW moments), one micro-batch's
+     * activations and buffers cannot fit this machine's memory (on CPU), or whose Java arrays cannot
+     * fit the heap, with the estimate, instead of an out-of-memory kill after minutes of building.
      */
     private static void checkMemory(RunConfig run) {
-        if (!run.train().device().equals("cpu")) {
-            return; // device memory is checked by libtorch when the model is placed
-        }
-        ablate.trainer.model.ModelSize size = new ablate.trainer.model.ModelSize(run.model());
-        double needed = size.trainingStateBytes() + 2 * size.activationBytesPerSequence() * run.train().microBatchSize();
-        long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getTotalMemorySize();
-        if (needed > total) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "this model needs about %.1f GiB to train (%,d"
-                    + " parameters: %.1f GiB of weights, gradients and AdamW state; %.1f GiB of activations for a micro-batch of %d)"
-                    + " and this machine has %.1f GiB; choose a smaller preset or model, or train it on a cluster of GPUs",
-                    needed / (1L << 30), size.total(), size.trainingStateBytes() / (1L << 30),
-                    2 * size.activationBytesPerSequence() * run.train().microBatchSize() / (1L << 30), run.train().microBatchSize(),
-                    total / (double) (1L << 30)));
-        }
+        ablate.trainer.model.ModelMemory.training(run)
+                .requireFits(ablate.trainer.model.AvailableMemory.here(run.train().device().equals("cpu")));
     }
 
     private String name() {

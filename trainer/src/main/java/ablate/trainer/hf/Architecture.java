@@ -91,6 +91,11 @@ public enum Architecture {
         return HfWeight.same(name, hf);
     }
 
+    /** The token embedding's name, with the prefix (a checkpoint may store it without). */
+    String embeddingName() {
+        return prefix + global("wte");
+    }
+
     /** Names of the weights outside the blocks, without the prefix. */
     private String global(String name) {
         return switch (name) {

@@ -6,9 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -19,6 +25,8 @@ import java.util.stream.Stream;
 final class HfCheckpoint {
     static final String SINGLE = "model.safetensors";
     static final String INDEX = "model.safetensors.index.json";
+    /** A block's tensors: {@code h.N.} or {@code layers.N.}, bare or after a prefix; indices beyond 9 digits are no block. */
+    private static final Pattern BLOCK = Pattern.compile("(?:^|\\.)(h|layers)\\.(\\d{1,9})\\.");
 
     private final Map<String, Path> fileOf; // tensor name to the file holding it
     private final Map<String, Safetensors.Entry> entries;
@@ -73,33 +81,84 @@ final class HfCheckpoint {
     }
 
     /**
-     * Fails, before any model is built, when config.json describes another model than the weights
-     * hold: a different number of layers (the block index in tensor names) or parameters off by
-     * more than the vocabulary padding could explain.
+     * Fails, before any setting is validated or anything allocated, when config.json's sizes are
+     * not those of the weights: its layer count against the blocks the tensor names hold, its
+     * vocabulary and hidden size against the token embedding's shape. Only numbers compare here,
+     * so a config.json of a million layers beside weights for two fails on the mismatch, naming
+     * both files and the key.
      */
-    void checkMatches(Path configJson, int layers, long parameters) {
-        java.util.regex.Pattern block = java.util.regex.Pattern.compile("\\.(?:h|layers)\\.(\\d+)\\.");
-        Set<Integer> blocks = new java.util.TreeSet<>();
-        long stored = 0;
-        for (Map.Entry<String, Safetensors.Entry> e : entries.entrySet()) {
-            java.util.regex.Matcher m = block.matcher(e.getKey());
+    void checkSizes(Path configJson, HfConfig.Imported config) {
+        List<String> layers = layersIn(names());
+        int expected = config.size("layers");
+        if (layers.size() != expected) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s says %s = %d but %s weights for %d"
+                    + " layers (%s)", configJson, config.keys().get("layers"), expected, holders(), layers.size(), describe(layers)));
+        }
+        Architecture arch = config.architecture();
+        find(arch.embeddingName(), arch).ifPresent(embedding -> {
+            long[] shape = shape(embedding);
+            String stored = fileOf.get(embedding).getFileName() + " holds " + embedding + " of shape " + new ai.djl.ndarray.types.Shape(shape);
+            if (shape.length != 2) {
+                throw new IllegalArgumentException(configJson.getParent() + ": " + stored + " where a (vocab_size, hidden size)"
+                        + " matrix belongs");
+            }
+            if (shape[0] != config.size("vocab-size")) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s says vocab_size = %d but %s (%d rows)",
+                        configJson, config.size("vocab-size"), stored, shape[0]));
+            }
+            if (shape[1] != config.size("d-model")) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s says %s = %d but %s (%d wide)",
+                        configJson, config.keys().get("d-model"), config.size("d-model"), stored, shape[1]));
+            }
+        });
+    }
+
+    /**
+     * The blocks a set of tensor names holds, in index order, as "h.0", "layers.12": the
+     * (prefixed or bare) {@code h.N.} of GPT-2, BLOOM and ablate, {@code layers.N.} of GPT-NeoX and LLaMA.
+     */
+    static List<String> layersIn(Collection<String> names) {
+        Map<Integer, String> found = new TreeMap<>();
+        for (String name : names) {
+            Matcher m = BLOCK.matcher(name);
             if (m.find()) {
-                blocks.add(Integer.parseInt(m.group(1)));
+                found.putIfAbsent(Integer.parseInt(m.group(2)), m.group(1) + "." + m.group(2));
             }
-            long n = 1;
-            for (long d : e.getValue().shape()) {
-                n = Math.multiplyExact(n, d);
-            }
-            stored = Math.addExact(stored, n);
         }
-        if (!blocks.isEmpty() && blocks.size() != layers) {
-            throw new IllegalArgumentException(configJson + " describes " + layers + " layers but the weights hold " + blocks.size()
-                    + "; the config does not belong to these weights");
+        return List.copyOf(found.values());
+    }
+
+    /** "h.0, h.1", or the first three and the last of a longer list; what was looked for when empty. */
+    static String describe(List<String> layers) {
+        if (layers.isEmpty()) {
+            return "no tensor named h.N.* or layers.N.*";
         }
-        if (stored > 0 && (parameters > 2 * stored || stored > 2 * parameters)) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s describes a model of %,d parameters but the"
-                    + " weights hold %,d values; the config does not belong to these weights", configJson, parameters, stored));
+        if (layers.size() <= 5) {
+            return String.join(", ", layers);
         }
+        return String.join(", ", layers.subList(0, 3)) + ", ..., " + layers.getLast();
+    }
+
+    /** The name as stored: with the base model's prefix, or without it (checkpoints saved from the base model). */
+    Optional<String> find(String name, Architecture arch) {
+        if (has(name)) {
+            return Optional.of(name);
+        }
+        if (name.startsWith(arch.prefix) && has(name.substring(arch.prefix.length()))) {
+            return Optional.of(name.substring(arch.prefix.length()));
+        }
+        return Optional.empty();
+    }
+
+    /** The file holding a tensor, by its name in the folder. */
+    String fileName(String tensor) {
+        return fileOf.get(tensor).getFileName().toString();
+    }
+
+    /** "model.safetensors holds", or "a.safetensors, b.safetensors hold". */
+    private String holders() {
+        List<String> files = fileOf.values().stream().distinct().map(p -> p.getFileName().toString()).toList();
+        return files.isEmpty() ? "the weight files hold" : String.join(", ", files) + (files.size() == 1 ? " holds" : " hold");
     }
 
     /** Tensor names, in file order. */

@@ -26,11 +26,20 @@ final class HfConfig {
     /** The BLOOM config has no context length; lm-evaluation-harness then uses 2048. */
     static final int DEFAULT_SEQ_LEN = 2048;
 
-    /** A config.json read: its architecture and the model settings that reproduce it. */
-    record Imported(Architecture architecture, Map<String, Object> settings) {}
+    /**
+     * A config.json read: its architecture, the model settings that reproduce it, and the
+     * config.json key each size setting came from (layers to n_layer, d-model to hidden_size, ...),
+     * for errors that name the key.
+     */
+    record Imported(Architecture architecture, Map<String, Object> settings, Map<String, String> keys) {
+        int size(String setting) {
+            return (Integer) settings.get(setting);
+        }
+    }
 
     private final JsonNode json;
     private final Path file;
+    private final Map<String, String> keys = new LinkedHashMap<>();
 
     private HfConfig(JsonNode json, Path file) {
         this.json = json;
@@ -48,17 +57,20 @@ final class HfConfig {
         s.put("pad-vocab-to-multiple-of", 1);
         s.put("attention-mask", "causal");
         s.put("dropout", 0.0);
-        s.put("vocab-size", c.integer("vocab_size"));
+        c.size(s, "vocab-size", "vocab_size");
         s.put("init-std", c.number("initializer_range", 0.02));
         c.refuse("rope_scaling", "rope scaling (extended context) is not supported");
         switch (arch) {
             case GPT2 -> {
-                int d = c.integer("n_embd");
-                s.put("layers", c.integer("n_layer"));
-                s.put("d-model", d);
-                s.put("heads", c.integer("n_head"));
-                s.put("seq-len", c.integer("n_positions"));
-                s.put("mlp-hidden", json.path("n_inner").isNumber() ? c.integer("n_inner") : 4 * d);
+                int d = c.size(s, "d-model", "n_embd");
+                c.size(s, "layers", "n_layer");
+                c.size(s, "heads", "n_head");
+                c.size(s, "seq-len", "n_positions");
+                if (json.path("n_inner").isNumber()) {
+                    c.size(s, "mlp-hidden", "n_inner");
+                } else {
+                    s.put("mlp-hidden", 4L * d); // a long: a huge n_embd fails on model.mlp-hidden's bound, never overflows
+                }
                 s.put("position", "learned");
                 s.put("activation", "gelu");
                 s.put("gelu-approximation", c.gelu("activation_function", "gelu_new"));
@@ -69,12 +81,15 @@ final class HfConfig {
                 c.require("add_cross_attention", false, "cross-attention is not supported");
             }
             case BLOOM -> {
-                int d = json.has("n_embed") ? c.integer("n_embed") : c.integer("hidden_size");
-                s.put("layers", c.integer("n_layer"));
-                s.put("d-model", d);
-                s.put("heads", c.integer("n_head"));
-                s.put("seq-len", json.has("seq_length") ? c.integer("seq_length") : DEFAULT_SEQ_LEN);
-                s.put("mlp-hidden", 4 * d);
+                int d = c.size(s, "d-model", json.has("n_embed") ? "n_embed" : "hidden_size");
+                c.size(s, "layers", "n_layer");
+                c.size(s, "heads", "n_head");
+                if (json.has("seq_length")) {
+                    c.size(s, "seq-len", "seq_length");
+                } else {
+                    s.put("seq-len", DEFAULT_SEQ_LEN);
+                }
+                s.put("mlp-hidden", 4L * d);
                 s.put("position", "alibi");
                 s.put("embedding-layernorm", true);
                 s.put("activation", "gelu");
@@ -84,8 +99,8 @@ final class HfConfig {
                 c.require("apply_residual_connection_post_layernorm", false, "residuals taken after the LayerNorm are not supported");
             }
             case GPT_NEOX -> {
-                int d = c.integer("hidden_size");
-                int heads = c.integer("num_attention_heads");
+                int d = c.size(s, "d-model", "hidden_size");
+                int heads = c.positive(c.size(s, "heads", "num_attention_heads"), "num_attention_heads");
                 double pct = json.has("partial_rotary_factor") ? c.number("partial_rotary_factor", 1) : c.number("rotary_pct", 0.25);
                 int rotaryDims = (int) ((d / heads) * pct); // transformers: int(head_size * rotary_pct)
                 if (rotaryDims <= 0 || rotaryDims % 2 != 0) {
@@ -93,11 +108,9 @@ final class HfConfig {
                             "rotates " + rotaryDims + " of " + (d / heads) + " dimensions per head; GPT-NeoX without rotary "
                                     + "(or with an odd count) is not supported");
                 }
-                s.put("layers", c.integer("num_hidden_layers"));
-                s.put("d-model", d);
-                s.put("heads", heads);
-                s.put("seq-len", c.integer("max_position_embeddings"));
-                s.put("mlp-hidden", c.integer("intermediate_size"));
+                c.size(s, "layers", "num_hidden_layers");
+                c.size(s, "seq-len", "max_position_embeddings");
+                c.size(s, "mlp-hidden", "intermediate_size");
                 s.put("position", "rotary");
                 s.put("rotary-fraction", (double) rotaryDims / (d / heads));
                 s.put("rotary-base", json.has("rope_theta") ? c.number("rope_theta", 10000) : c.number("rotary_emb_base", 10000));
@@ -109,8 +122,8 @@ final class HfConfig {
                 c.require("attention_bias", true, "GPT-NeoX attention without biases next to an MLP with biases is not supported");
             }
             case LLAMA -> {
-                int d = c.integer("hidden_size");
-                int heads = c.integer("num_attention_heads");
+                int d = c.size(s, "d-model", "hidden_size");
+                int heads = c.positive(c.size(s, "heads", "num_attention_heads"), "num_attention_heads");
                 if (json.path("head_dim").isNumber() && c.integer("head_dim") != d / heads) {
                     throw c.problem("head_dim", "is " + c.integer("head_dim") + "; only hidden_size / num_attention_heads = "
                             + d / heads + " is supported");
@@ -122,12 +135,14 @@ final class HfConfig {
                 if (!c.string("hidden_act", "silu").equals("silu")) {
                     throw c.problem("hidden_act", "'" + c.string("hidden_act", "") + "' is not supported (only silu, SwiGLU)");
                 }
-                s.put("layers", c.integer("num_hidden_layers"));
-                s.put("d-model", d);
-                s.put("heads", heads);
-                s.put("kv-heads", json.path("num_key_value_heads").isNumber() ? c.integer("num_key_value_heads") : heads);
-                s.put("seq-len", c.integer("max_position_embeddings"));
-                s.put("mlp-hidden", c.integer("intermediate_size"));
+                c.size(s, "layers", "num_hidden_layers");
+                if (json.path("num_key_value_heads").isNumber()) {
+                    c.size(s, "kv-heads", "num_key_value_heads");
+                } else {
+                    s.put("kv-heads", heads);
+                }
+                c.size(s, "seq-len", "max_position_embeddings");
+                c.size(s, "mlp-hidden", "intermediate_size");
                 s.put("position", "rotary");
                 s.put("rotary-base", c.number("rope_theta", 10000));
                 s.put("activation", "swiglu");
@@ -137,7 +152,7 @@ final class HfConfig {
                 s.put("tied-output", c.bool("tie_word_embeddings", false));
             }
         }
-        return new Imported(arch, s);
+        return new Imported(arch, s, Map.copyOf(c.keys));
     }
 
     /** The architecture that expresses {@code m} exactly, or an error naming the setting that prevents it. */
@@ -263,10 +278,29 @@ final class HfConfig {
         return new IllegalArgumentException(file + ": " + key + " " + what);
     }
 
+    /** Reads a size into {@code settings} and remembers which key it came from. */
+    private int size(Map<String, Object> settings, String setting, String key) {
+        int value = integer(key);
+        settings.put(setting, value);
+        keys.put(setting, key);
+        return value;
+    }
+
+    private int positive(int value, String key) {
+        if (value <= 0) {
+            throw problem(key, "must be positive, got " + value);
+        }
+        return value;
+    }
+
+    /** A whole number within int's range: 10.5 or 1e12 are refused, never truncated. */
     private int integer(String key) {
         JsonNode n = json.get(key);
-        if (n == null || !n.canConvertToInt()) {
+        if (n == null || !n.isNumber() || n.asDouble() != Math.rint(n.asDouble())) {
             throw problem(key, n == null ? "is missing" : "must be an integer, got " + n);
+        }
+        if (!n.canConvertToInt()) {
+            throw problem(key, "= " + n + " is beyond the largest supported size, " + Integer.MAX_VALUE);
         }
         return n.asInt();
     }

@@ -52,6 +52,26 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
     }
 
     /**
+     * The shapes of the Hugging Face tensors (in the order of {@link #hfNames}) that hold ablate's
+     * weight of {@code shape}.
+     *
+     * @param qkvRows for ROWS: rows of q, k and v
+     */
+    List<long[]> hfShapes(long[] shape, int[] qkvRows) {
+        return switch (layout) {
+            case SAME, PER_HEAD_QKV -> List.of(shape);
+            case TRANSPOSED -> List.of(shape.length == 2 ? new long[] {shape[1], shape[0]} : shape);
+            case ROWS -> {
+                List<long[]> out = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    out.add(shape.length == 2 ? new long[] {qkvRows[i], shape[1]} : new long[] {qkvRows[i]});
+                }
+                yield out;
+            }
+        };
+    }
+
+    /**
      * The Hugging Face tensors of ablate's values.
      *
      * @param qkvRows for ROWS: rows of q, k and v
@@ -59,18 +79,19 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
     List<Tensor> toHf(float[] values, long[] shape, int heads, int[] qkvRows) {
         return switch (layout) {
             case SAME -> List.of(new Tensor(hfNames.getFirst(), shape, values));
-            case TRANSPOSED -> List.of(new Tensor(hfNames.getFirst(), new long[] {shape[1], shape[0]},
+            case TRANSPOSED -> List.of(new Tensor(hfNames.getFirst(), hfShapes(shape, qkvRows).getFirst(),
                     transpose(values, (int) shape[0], (int) shape[1])));
             case PER_HEAD_QKV -> List.of(new Tensor(hfNames.getFirst(), shape, perHead(values, shape, heads, false)));
             case ROWS -> {
                 int cols = shape.length == 2 ? (int) shape[1] : 1;
+                List<long[]> shapes = hfShapes(shape, qkvRows);
                 List<Tensor> out = new ArrayList<>();
                 int at = 0;
                 for (int i = 0; i < 3; i++) {
                     float[] part = new float[qkvRows[i] * cols];
                     System.arraycopy(values, at, part, 0, part.length);
                     at += part.length;
-                    out.add(new Tensor(hfNames.get(i), shape.length == 2 ? new long[] {qkvRows[i], cols} : new long[] {qkvRows[i]}, part));
+                    out.add(new Tensor(hfNames.get(i), shapes.get(i), part));
                 }
                 yield out;
             }

@@ -3,6 +3,7 @@ package ablate.trainer.hf;
 import ablate.conf.ModelConfig;
 import ablate.trainer.checkpoint.Safetensors;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.model.ModelSize;
 import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,34 +22,48 @@ import java.util.TreeMap;
 final class HfWeights {
     private HfWeights() {}
 
-    /** Fills every weight of {@code gpt}; a missing, misshapen or unexpected tensor fails naming it. */
-    static void load(Architecture arch, HfCheckpoint checkpoint, Gpt gpt, Path dir) throws IOException {
-        ModelConfig m = gpt.config();
-        Map<String, NDArray> params = gpt.parameters().all();
+    /**
+     * Fails, before anything is allocated, unless the checkpoint holds every tensor a model of
+     * {@code m} has, each of the shape {@code m} implies, and nothing else but buffers (and an
+     * {@code lm_head.weight} a tied model ignores). The errors name the file and the tensor.
+     */
+    static void check(Architecture arch, HfCheckpoint checkpoint, ModelConfig m, Path dir) {
+        Map<String, Shape> expected = new ModelSize(m).shapes();
         Set<String> used = new HashSet<>();
-        for (HfWeight w : arch.weights(m, params.keySet())) {
-            NDArray target = params.get(w.ablateName());
-            List<float[]> parts = new ArrayList<>();
-            long expected = 0;
-            for (String name : w.hfNames()) {
-                String found = resolve(checkpoint, name, arch, dir);
+        for (HfWeight w : arch.weights(m, expected.keySet())) {
+            List<long[]> shapes = w.hfShapes(expected.get(w.ablateName()).getShape(), qkvRows(m));
+            for (int i = 0; i < w.hfNames().size(); i++) {
+                String name = w.hfNames().get(i);
+                String found = checkpoint.find(name, arch).orElseThrow(() -> new IllegalArgumentException(dir + " has no tensor "
+                        + name + ", which a " + arch.modelType + " model with this config.json needs"));
                 used.add(found);
-                expected += size(checkpoint.shape(found));
-                parts.add(checkpoint.read(found));
+                long[] stored = checkpoint.shape(found);
+                if (!Arrays.equals(stored, shapes.get(i))) {
+                    throw new IllegalArgumentException(dir.resolve(checkpoint.fileName(found)) + ": " + found + " has shape "
+                            + new Shape(stored) + " where config.json implies " + new Shape(shapes.get(i)));
+                }
             }
-            long[] shape = target.getShape().getShape();
-            if (expected != target.getShape().size() || !shapeFits(w, checkpoint, arch, dir, shape)) {
-                throw new IllegalArgumentException(dir + ": " + w.hfNames() + " have shape(s) " + shapes(w, checkpoint, arch, dir)
-                        + " where config.json implies " + target.getShape() + " for " + w.ablateName());
-            }
-            Torch.copyInto(target, w.toAblate(parts, shape, m.heads())); // into its own storage
         }
         for (String name : checkpoint.names()) {
             boolean tiedHead = m.tiedOutput() && name.equals("lm_head.weight");
             if (!used.contains(name) && !Architecture.isBuffer(name) && !tiedHead) {
-                throw new IllegalArgumentException(dir + " holds " + name + ", which a " + arch.modelType
-                        + " model with this config.json does not have");
+                throw new IllegalArgumentException(dir.resolve(checkpoint.fileName(name)) + " holds " + name + ", which a "
+                        + arch.modelType + " model with this config.json does not have");
             }
+        }
+    }
+
+    /** Fills every weight of {@code gpt} from a checkpoint that passed {@link #check}. */
+    static void load(Architecture arch, HfCheckpoint checkpoint, Gpt gpt) throws IOException {
+        ModelConfig m = gpt.config();
+        Map<String, NDArray> params = gpt.parameters().all();
+        for (HfWeight w : arch.weights(m, params.keySet())) {
+            NDArray target = params.get(w.ablateName());
+            List<float[]> parts = new ArrayList<>();
+            for (String name : w.hfNames()) {
+                parts.add(checkpoint.read(checkpoint.find(name, arch).orElseThrow()));
+            }
+            Torch.copyInto(target, w.toAblate(parts, target.getShape().getShape(), m.heads())); // into its own storage
         }
     }
 
@@ -55,8 +71,7 @@ final class HfWeights {
     static void export(Architecture arch, Gpt gpt, Path file) throws IOException {
         ModelConfig m = gpt.config();
         Map<String, NDArray> params = gpt.parameters().all();
-        int hs = m.headDim();
-        int[] qkvRows = {m.heads() * hs, m.keyValueHeads() * hs, m.keyValueHeads() * hs};
+        int[] qkvRows = qkvRows(m);
         try (NDManager scratch = NDManager.newBaseManager()) {
             Map<String, NDArray> out = new TreeMap<>();
             for (HfWeight w : arch.weights(m, params.keySet())) {
@@ -69,41 +84,9 @@ final class HfWeights {
         }
     }
 
-    /** The name as stored: with the base model's prefix, or without it (checkpoints saved from the base model). */
-    private static String resolve(HfCheckpoint checkpoint, String name, Architecture arch, Path dir) {
-        if (checkpoint.has(name)) {
-            return name;
-        }
-        if (name.startsWith(arch.prefix) && checkpoint.has(name.substring(arch.prefix.length()))) {
-            return name.substring(arch.prefix.length());
-        }
-        throw new IllegalArgumentException(dir + " has no tensor " + name + ", which a " + arch.modelType
-                + " model with this config.json needs");
-    }
-
-    private static boolean shapeFits(HfWeight w, HfCheckpoint c, Architecture arch, Path dir, long[] ours) {
-        long[] first = c.shape(resolve(c, w.hfNames().getFirst(), arch, dir));
-        return switch (w.layout()) {
-            case SAME, PER_HEAD_QKV -> java.util.Arrays.equals(first, ours);
-            case TRANSPOSED -> ours.length == 1 ? java.util.Arrays.equals(first, ours)
-                    : first.length == 2 && first[0] == ours[1] && first[1] == ours[0];
-            case ROWS -> ours.length == 1 || (first.length == 2 && first[1] == ours[1]);
-        };
-    }
-
-    private static String shapes(HfWeight w, HfCheckpoint c, Architecture arch, Path dir) {
-        List<String> out = new ArrayList<>();
-        for (String n : w.hfNames()) {
-            out.add(new Shape(c.shape(resolve(c, n, arch, dir))).toString());
-        }
-        return String.join(", ", out);
-    }
-
-    private static long size(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
+    /** Rows of q, k and v: query heads and key/value heads times the head size. */
+    private static int[] qkvRows(ModelConfig m) {
+        int hs = m.headDim();
+        return new int[] {m.heads() * hs, m.keyValueHeads() * hs, m.keyValueHeads() * hs};
     }
 }

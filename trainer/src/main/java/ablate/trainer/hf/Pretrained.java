@@ -10,10 +10,15 @@ import ablate.trainer.checkpoint.Safetensors;
 import ablate.trainer.data.PreparedCorpus;
 import ablate.trainer.data.Tokenizer;
 import ablate.trainer.data.Tokenizers;
+import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.model.ModelMemory;
+import ablate.trainer.model.ModelSize;
+import ablate.trainer.model.ShapeLimits;
 import ablate.trainer.run.RunDirectory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
@@ -24,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,29 +52,48 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         return loadHf(hfDir, m, 0);
     }
 
+    /** Loads a Hugging Face folder, refusing a model whose {@link ModelMemory#loading} estimate does not fit this machine. */
+    public static Pretrained loadHf(Path hfDir, NDManager m, int seqLen) throws IOException {
+        return loadHf(hfDir, m, seqLen, ModelMemory::loading, AvailableMemory.of(m.getDevice()));
+    }
+
     /**
      * Loads config.json, the safetensors weights (single or sharded; F32, F16 or BF16, widened to
-     * fp32) and tokenizer.json of a GPT-2, BLOOM, GPT-NeoX or LLaMA checkpoint.
+     * fp32) and tokenizer.json of a GPT-2, BLOOM, GPT-NeoX or LLaMA checkpoint. Before anything is
+     * allocated, config.json is checked against the safetensors headers (sizes first, then every
+     * tensor's presence and shape) and the model's memory against what is available.
      *
      * @param seqLen the context length to build for, 0 for the config's (attention masks take
      *     seq-len^2 floats, so a model with a very long context may be built shorter)
-     * @throws IllegalArgumentException naming the file or config.json key that cannot be used
+     * @param need what the caller will do with the model, as a memory estimate of its config
+     * @throws IllegalArgumentException naming the file and config.json key or tensor that cannot be
+     *     used, or with the memory estimate and what is available
      */
-    public static Pretrained loadHf(Path hfDir, NDManager m, int seqLen) throws IOException {
+    public static Pretrained loadHf(Path hfDir, NDManager m, int seqLen, Function<ModelConfig, ModelMemory> need,
+            AvailableMemory available) throws IOException {
         Path configJson = requireFile(hfDir, "config.json", "a Hugging Face checkpoint folder");
         Path tokenizerJson = requireFile(hfDir, TOKENIZER, "a Hugging Face checkpoint folder");
         HfConfig.Imported imported = HfConfig.read(configJson);
+        HfCheckpoint checkpoint = HfCheckpoint.open(hfDir); // headers only
+        checkpoint.checkSizes(configJson, imported); // before the settings' own bounds: a mismatch is the better message
         Map<String, Object> settings = new LinkedHashMap<>(imported.settings());
         if (seqLen > 0) {
             settings.put("seq-len", seqLen);
         }
         ModelConfig config = parseModel(settings);
-        HfCheckpoint checkpoint = HfCheckpoint.open(hfDir);
-        checkpoint.checkMatches(configJson, config.layers(), new ablate.trainer.model.ModelSize(config).total());
+        ShapeLimits.check(config);
+        HfWeights.check(imported.architecture(), checkpoint, config, hfDir);
+        need.apply(config).requireFits(available);
         Tokenizer tokenizer = Tokenizers.load(tokenizerJson.toString());
-        Gpt gpt = new Gpt(m, config, 0, false);
+        Gpt gpt;
         try {
-            HfWeights.load(imported.architecture(), checkpoint, gpt, hfDir);
+            gpt = new Gpt(m, config, 0, false);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+        try {
+            HfWeights.load(imported.architecture(), checkpoint, gpt);
             checkVocab(tokenizer, config, tokenizerJson);
         } catch (RuntimeException | IOException e) {
             gpt.close();
@@ -78,14 +103,24 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         return new Pretrained(config, gpt, tokenizer, "hf " + imported.architecture().modelType + " " + hfDir);
     }
 
+    /** Loads a run, checkpoint or import-hf folder, refusing a model whose {@link ModelMemory#loading} estimate does not fit. */
+    public static Pretrained loadRun(Path dir, NDManager m) throws IOException {
+        return loadRun(dir, m, ModelMemory::loading, AvailableMemory.of(m.getDevice()));
+    }
+
     /**
      * Loads a run folder (its newest valid checkpoint, see {@link Checkpoints#latestCommitted}: a
      * read-only lookup, so a run may be training meanwhile), one
      * checkpoint folder ({@code step-N}), or an {@code import-hf} output folder. The tokenizer is
      * the folder's tokenizer.json when there is one, else the run's: the byte tokenizer for the
-     * built-in corpus, or the one its first prepared corpus was tokenized with.
+     * built-in corpus, or the one its first prepared corpus was tokenized with. Before anything is
+     * allocated, model.safetensors's header is checked against config.conf and the model's memory
+     * against what is available.
+     *
+     * @param need what the caller will do with the model, as a memory estimate of its config
      */
-    public static Pretrained loadRun(Path dir, NDManager m) throws IOException {
+    public static Pretrained loadRun(Path dir, NDManager m, Function<ModelConfig, ModelMemory> need, AvailableMemory available)
+            throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " is not a folder");
         }
@@ -109,16 +144,28 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         }
         RunConfig runConfig = Settings.parse(Settings.parseFile(weightsDir.resolve(RunDirectory.CONFIG)));
         ModelConfig config = runConfig.model();
+        ShapeLimits.check(config);
+        try {
+            checkHeader(weightsDir, config);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw pruned(weightsDir, e);
+        }
+        need.apply(config).requireFits(available);
         Tokenizer tokenizer = runTokenizer(runConfig, weightsDir, runRoot);
-        Gpt gpt = new Gpt(m, config, 0, false);
+        Gpt gpt;
+        try {
+            gpt = new Gpt(m, config, 0, false);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
         try {
             Safetensors.readInto(weightsDir.resolve(MODEL), gpt.parameters().all());
             checkVocab(tokenizer, config, weightsDir);
         } catch (java.nio.file.NoSuchFileException e) {
             gpt.close();
             tokenizer.close();
-            throw new IOException("checkpoint " + weightsDir + " was deleted while it was being read (its run pruned it:"
-                    + " checkpoint.keep); read the run folder again to get its newest checkpoint", e);
+            throw pruned(weightsDir, e);
         } catch (RuntimeException | IOException e) {
             gpt.close();
             tokenizer.close();
@@ -205,6 +252,43 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         }
         try (PreparedCorpus prepared = PreparedCorpus.open(corpus)) {
             return Tokenizers.load(prepared.tokenizerSpec());
+        }
+    }
+
+    private static IOException pruned(Path weightsDir, java.nio.file.NoSuchFileException e) {
+        return new IOException("checkpoint " + weightsDir + " was deleted while it was being read (its run pruned it:"
+                + " checkpoint.keep); read the run folder again to get its newest checkpoint", e);
+    }
+
+    /**
+     * Fails, before anything is allocated, unless the folder's model.safetensors holds exactly the
+     * weights its config.conf describes, each of its shape: the layer count first (the block
+     * indices of the tensor names), then every tensor.
+     */
+    private static void checkHeader(Path weightsDir, ModelConfig config) throws IOException {
+        Path file = weightsDir.resolve(MODEL);
+        Path conf = weightsDir.resolve(RunDirectory.CONFIG);
+        Map<String, Safetensors.Entry> stored = Safetensors.entries(file);
+        List<String> layers = HfCheckpoint.layersIn(stored.keySet());
+        if (layers.size() != config.layers()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s says model.layers = %d but %s holds weights"
+                    + " for %d layers (%s)", conf, config.layers(), file, layers.size(), HfCheckpoint.describe(layers)));
+        }
+        Map<String, Shape> expected = new ModelSize(config).shapes();
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            Safetensors.Entry entry = stored.get(e.getKey());
+            if (entry == null) {
+                throw new IllegalArgumentException(file + " has no tensor named " + e.getKey() + ", which the model of " + conf + " has");
+            }
+            if (!new Shape(entry.shape()).equals(e.getValue())) {
+                throw new IllegalArgumentException(file + ": " + e.getKey() + " has shape " + new Shape(entry.shape()) + " where "
+                        + conf + " implies " + e.getValue());
+            }
+        }
+        for (String name : stored.keySet()) {
+            if (!expected.containsKey(name)) {
+                throw new IllegalArgumentException(file + " holds " + name + ", which the model of " + conf + " does not have");
+            }
         }
     }
 

@@ -4,6 +4,9 @@ import ablate.conf.Activation;
 import ablate.conf.ModelConfig;
 import ablate.conf.Norm;
 import ablate.conf.Position;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Parameter counts, FLOPs and memory of a model computed from its shape alone, so that shapes too
@@ -58,6 +61,52 @@ public record ModelSize(ModelConfig model) {
         return tokenEmbedding() + positionEmbedding() + outputHead() + nonEmbedding();
     }
 
+    /**
+     * Every weight of the model by its name, with its shape, in the order {@link Gpt} creates them,
+     * without allocating any: what a checkpoint's header is checked against before a model is
+     * built. Tests check it against built models across the ablation matrix.
+     */
+    public Map<String, Shape> shapes() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        long d = model.dModel();
+        out.put("wte", new Shape(model.paddedVocab(), d));
+        if (model.position() == Position.LEARNED) {
+            out.put("wpe", new Shape(model.seqLen(), d));
+        }
+        if (model.embeddingLayerNorm()) {
+            norm(out, "emb_ln.");
+        }
+        long h = model.mlpHidden();
+        boolean glu = model.activation() == Activation.SWIGLU;
+        for (int i = 0; i < model.layers(); i++) {
+            String block = "h." + i + ".";
+            norm(out, block + "ln1.");
+            dense(out, block + "attn.qkv", qkvRows(), d);
+            dense(out, block + "attn.proj", d, (long) model.heads() * model.headDim());
+            norm(out, block + "ln2.");
+            dense(out, block + (glu ? "mlp.w1" : "mlp.fc"), h, d);
+            if (glu) {
+                dense(out, block + "mlp.w3", h, d);
+            }
+            dense(out, block + (glu ? "mlp.w2" : "mlp.proj"), d, h);
+        }
+        norm(out, "ln_f.");
+        if (!model.tiedOutput()) {
+            out.put("lm_head.weight", new Shape(model.paddedVocab(), d));
+        }
+        return out;
+    }
+
+    /** Elements of the largest single weight (what loading one stages in Java arrays). */
+    public long largestTensor() {
+        long d = model.dModel();
+        long rows = Math.max(Math.max(model.paddedVocab(), qkvRows()), model.mlpHidden());
+        if (model.position() == Position.LEARNED) {
+            rows = Math.max(rows, model.seqLen());
+        }
+        return rows * d;
+    }
+
     /** Training FLOPs per token (see the class comment). */
     public double flopsPerToken() {
         long d = model.dModel();
@@ -101,6 +150,21 @@ public record ModelSize(ModelConfig model) {
     /** Outputs of the fused QKV projection: d for queries, and as many for keys and values as their heads take. */
     private long qkvRows() {
         return (long) (model.heads() + 2 * model.keyValueHeads()) * model.headDim();
+    }
+
+    private void norm(Map<String, Shape> out, String prefix) {
+        out.put(prefix + "weight", new Shape(model.dModel()));
+        if (model.norm() == Norm.LAYERNORM) {
+            out.put(prefix + "bias", new Shape(model.dModel()));
+        }
+    }
+
+    /** A linear layer's weight (out, in) and, with biases on, its bias (out). */
+    private void dense(Map<String, Shape> out, String name, long rows, long cols) {
+        out.put(name + ".weight", new Shape(rows, cols));
+        if (model.bias()) {
+            out.put(name + ".bias", new Shape(rows));
+        }
     }
 
     /** Parameters of one normalization: gain and bias (LayerNorm) or gain alone (RMSNorm). */

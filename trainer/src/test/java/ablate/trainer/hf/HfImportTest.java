@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * itself (not installed where they were made); ops/hf/make_fixtures.py regenerates them from
  * transformers in the same layout.
  */
-class HfImportTest {
+public class HfImportTest {
     static {
         Models.debug(); // configures libtorch threads
     }
@@ -129,23 +129,69 @@ class HfImportTest {
             assertThat(p.config().tiedOutput()).isTrue();
         }
         editConfig(dir, c -> c.put("num_hidden_layers", 3));
-        assertThatThrownBy(() -> load(dir)).hasMessageContaining("describes 3 layers but the weights hold 2");
+        assertThatThrownBy(() -> load(dir)).hasMessage(dir.resolve("config.json") + " says num_hidden_layers = 3 but"
+                + " model-00001-of-00002.safetensors, model-00002-of-00002.safetensors hold weights for 2 layers (layers.0, layers.1)");
     }
 
     /**
-     * A config.json of fifty thousand layers beside weights for two fails on the mismatch before anything is allocated;
-     * a million layers is beyond what any model config accepts.
+     * config.json's sizes are compared with the weights before its settings are validated or
+     * anything is allocated: a million layers beside weights for two fails on the mismatch (not on
+     * model.layers' bound), and so do a billion-wide hidden size and a wrong vocabulary; numbers
+     * beyond an int or with a fraction are refused, never overflowed or truncated.
      */
     @Test
-    void aConfigThatDoesNotBelongToTheWeightsFailsBeforeTheModelIsBuilt() throws Exception {
+    void aConfigThatDoesNotBelongToTheWeightsFailsOnTheMismatchBeforeTheModelIsBuilt() throws Exception {
         Path dir = copy("gpt2", "huge");
-        editConfig(dir, c -> c.put("n_layer", 50_000));
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("config.json describes 50000 layers but the weights hold 2");
+        Path config = dir.resolve("config.json");
         editConfig(dir, c -> c.put("n_layer", 1_000_000));
-        assertThatThrownBy(() -> load(dir)).hasMessageStartingWith("model.layers (config.json): 1,000,000 is above the largest supported");
-        editConfig(dir, c -> c.put("n_layer", 2).put("n_embd", 4096).put("n_head", 32));
-        assertThatThrownBy(() -> load(dir)).hasMessageContaining("parameters but the weights hold");
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(config + " says n_layer = 1000000 but model.safetensors holds weights for 2 layers (h.0, h.1)");
+        editConfig(dir, c -> c.put("n_layer", 50_000));
+        assertThatThrownBy(() -> load(dir)).hasMessageContaining("says n_layer = 50000 but model.safetensors holds weights for 2 layers");
+        editConfig(dir, c -> c.put("n_layer", 2).put("n_embd", 1_000_000_000).put("n_head", 32));
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(config + " says n_embd = 1000000000 but model.safetensors holds transformer.wte.weight of shape (96, 32)"
+                        + " (32 wide)");
+        editConfig(dir, c -> c.put("n_embd", 32).put("n_head", 4).put("vocab_size", 1_000_000_000_000L));
+        assertThatThrownBy(() -> load(dir)).hasMessage(config + ": vocab_size = 1000000000000 is beyond the largest supported size, "
+                + Integer.MAX_VALUE);
+        editConfig(dir, c -> c.put("vocab_size", 96).put("n_layer", 2.5));
+        assertThatThrownBy(() -> load(dir)).hasMessage(config + ": n_layer must be an integer, got 2.5");
+        editConfig(dir, c -> c.put("n_layer", 2).put("n_inner", 1000));
+        assertThatThrownBy(() -> load(dir)).hasMessage(dir.resolve("model.safetensors") + ": transformer.h.0.mlp.c_fc.weight has shape"
+                + " (32, 128) where config.json implies (32, 1000)");
+    }
+
+    /** Sizes the embedding does not show are checked tensor by tensor: grouped-query heads, one shard's k_proj. */
+    @Test
+    void everyTensorIsCheckedAgainstTheShapeConfigJsonImpliesNamingItsShard() throws Exception {
+        Path dir = copy("llama", "gqa");
+        String shard = Safetensors.entries(dir.resolve("model-00001-of-00002.safetensors")).containsKey("model.layers.0.self_attn.k_proj.weight")
+                ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+        ObjectNode before = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        int kv = before.path("num_key_value_heads").asInt(before.get("num_attention_heads").asInt());
+        editConfig(dir, c -> c.put("num_key_value_heads", kv == 1 ? 2 : 1));
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(dir.resolve(shard) + ": model.layers.0.self_attn.k_proj.weight has shape")
+                .hasMessageContaining("where config.json implies");
+    }
+
+    /** A tensor no model of the config has is refused, naming it and its file, before anything is built. */
+    @Test
+    void anExtraTensorIsNamedWithItsFile() throws Exception {
+        Path dir = copy("gpt2", "extra");
+        Path weights = dir.resolve("model.safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            java.util.Map<String, NDArray> tensors = new java.util.LinkedHashMap<>();
+            for (String name : Safetensors.entries(weights).keySet()) {
+                tensors.put(name, m.create(Safetensors.read(weights, name), new Shape(Safetensors.entries(weights).get(name).shape())));
+            }
+            tensors.put("transformer.h.0.adapter.weight", m.zeros(new Shape(4, 4)));
+            Files.delete(weights);
+            Safetensors.write(weights, tensors, java.util.Map.of("format", "pt"));
+        }
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(weights + " holds transformer.h.0.adapter.weight, which a gpt2 model with this config.json does not have");
     }
 
     @Test
@@ -171,7 +217,8 @@ class HfImportTest {
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("word_embeddings.weight").hasMessageContaining("shape");
     }
 
-    static Path fixture(String name) throws URISyntaxException {
+    /** A tiny checkpoint folder of src/test/resources/hf: gpt2, bloom, gpt_neox, gpt_neox-bf16 or llama (sharded). */
+    public static Path fixture(String name) throws URISyntaxException {
         return Path.of(HfImportTest.class.getResource("/hf/" + name + "/config.json").toURI()).getParent();
     }
 
@@ -201,8 +248,12 @@ class HfImportTest {
     }
 
     private Path copy(String fixture, String name) throws Exception {
+        return copyFixture(fixture, tmp.resolve(name));
+    }
+
+    /** A copy of a {@link #fixture} in {@code to}, to edit. */
+    public static Path copyFixture(String fixture, Path to) throws Exception {
         Path from = fixture(fixture);
-        Path to = tmp.resolve(name);
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
             files.forEach(f -> {
@@ -216,7 +267,8 @@ class HfImportTest {
         return to;
     }
 
-    private static void editConfig(Path dir, Consumer<ObjectNode> edit) throws IOException {
+    /** Rewrites {@code dir}'s config.json with {@code edit} applied. */
+    public static void editConfig(Path dir, Consumer<ObjectNode> edit) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
         edit.accept(config);

@@ -44,12 +44,15 @@ class FamilyTest {
 
     @ParameterizedTest(name = "{0}, bias {1}, tied {2}, parallel {3}, kv-heads {4}")
     @MethodSource("familyMatrix")
-    void analyticParameterCountEqualsTheBuiltModel(Norm norm, boolean bias, boolean tied, boolean parallel, int kv) {
+    void analyticParameterCountAndShapesEqualTheBuiltModel(Norm norm, boolean bias, boolean tied, boolean parallel, int kv) {
         for (Activation a : Activation.values()) {
             ModelConfig config = Models.family(Models.debug(Position.ROTARY, a, true, AttentionMask.CAUSAL), norm, bias,
                     GeluApproximation.TANH, tied, parallel, kv, a == Activation.SWIGLU ? 72 : 0);
             try (NDManager m = NDManager.newBaseManager(); Gpt gpt = new Gpt(m, config, 1, false)) {
                 assertThat(gpt.parameters().count()).as("%s", config).isEqualTo(new ModelSize(config).total());
+                assertThat(GptTest.shapes(gpt)).as("%s", config).containsExactlyEntriesOf(new ModelSize(config).shapes());
+                assertThat(new ModelSize(config).largestTensor())
+                        .isEqualTo(gpt.parameters().all().values().stream().mapToLong(w -> w.getShape().size()).max().orElseThrow());
             }
         }
     }

@@ -27,11 +27,21 @@ class GptTest {
 
     @ParameterizedTest(name = "{0}, {1}, emb-ln {2}, {3}")
     @MethodSource("axisMatrix")
-    void analyticParameterCountEqualsTheBuiltModel(Position p, Activation a, boolean norm, AttentionMask mask) {
+    void analyticParameterCountAndShapesEqualTheBuiltModel(Position p, Activation a, boolean norm, AttentionMask mask) {
         ModelConfig config = Models.debug(p, a, norm, mask);
         try (NDManager m = NDManager.newBaseManager(); Gpt gpt = new Gpt(m, config, 1, false)) {
             assertThat(gpt.parameters().count()).isEqualTo(new ModelSize(config).total());
+            assertThat(shapes(gpt)).as("names, shapes and order without building").containsExactlyEntriesOf(new ModelSize(config).shapes());
+            assertThat(new ModelSize(config).largestTensor())
+                    .isEqualTo(gpt.parameters().all().values().stream().mapToLong(w -> w.getShape().size()).max().orElseThrow());
         }
+    }
+
+    /** A built model's weights by name with their shapes, in creation order. */
+    static java.util.Map<String, ai.djl.ndarray.types.Shape> shapes(Gpt gpt) {
+        java.util.Map<String, ai.djl.ndarray.types.Shape> out = new java.util.LinkedHashMap<>();
+        gpt.parameters().all().forEach((name, a) -> out.put(name, a.getShape()));
+        return out;
     }
 
     @ParameterizedTest(name = "{0}")
