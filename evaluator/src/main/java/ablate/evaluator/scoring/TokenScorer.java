@@ -49,6 +49,15 @@ public final class TokenScorer {
     }
 
     public TokenScorer(Gpt model, Options options) {
+        // a batch holds up to batch-tokens tokens in rows of up to seq-len (a longer row alone), and its
+        // attention mask one entry per row, query and key: that many must fit in one Java array
+        long seqLen = model.config().seqLen();
+        long maskEntries = Math.max(options.batchTokens(), seqLen) * seqLen;
+        if (maskEntries > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--batch-tokens %,d is too large for this"
+                    + " model's seq-len %,d: a batch's attention mask would have %,d entries, more than one array holds; use at most"
+                    + " %,d", options.batchTokens(), seqLen, maskEntries, (Integer.MAX_VALUE - 8) / seqLen));
+        }
         this.model = model;
         this.options = options;
     }

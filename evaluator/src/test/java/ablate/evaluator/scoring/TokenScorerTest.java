@@ -1,6 +1,7 @@
 package ablate.evaluator.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ablate.conf.Activation;
@@ -16,6 +17,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -60,6 +62,20 @@ class TokenScorerTest {
             TokenScorer scorer = new TokenScorer(gpt, new TokenScorer.Options(8192, true));
             assertThat(scorer.score(List.of(longOne)).getFirst().logLikelihood())
                     .isCloseTo(reference(gpt, m, truncated).logLikelihood(), within(1e-4));
+        }
+    }
+
+    @Test
+    void aBatchWhoseMaskCouldNotBeOneArrayIsRefusedNamingTheLargestThatFits() {
+        ModelConfig config = debug(Position.LEARNED);
+        try (NDManager m = NDManager.newBaseManager(); Gpt gpt = new Gpt(m, config, 13, true)) {
+            int largest = (Integer.MAX_VALUE - 8) / config.seqLen();
+            new TokenScorer(gpt, new TokenScorer.Options(largest, true));
+            assertThatThrownBy(() -> new TokenScorer(gpt, new TokenScorer.Options(largest + 1, true)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("--batch-tokens " + String.format(java.util.Locale.ROOT, "%,d", largest + 1)
+                            + " is too large for this model's seq-len " + config.seqLen())
+                    .hasMessageEndingWith(String.format(java.util.Locale.ROOT, "use at most %,d", largest));
         }
     }
 
