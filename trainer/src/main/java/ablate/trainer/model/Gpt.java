@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * <p>Weights are named like Hugging Face's GPT-2 (wte, wpe, h.N.attn.qkv.weight, ln_f.bias, ...).
  * The model is single-device; parallelism is applied around it.
  */
-public final class Gpt implements AutoCloseable {
+public final class Gpt implements LanguageModel {
     private final ModelConfig config;
     private final Parameters params;
     private final NDArray tokenEmbedding; // (V, d)
@@ -99,10 +99,12 @@ public final class Gpt implements AutoCloseable {
         }
     }
 
+    @Override
     public ModelConfig config() {
         return config;
     }
 
+    @Override
     public Parameters parameters() {
         return params;
     }
@@ -191,6 +193,19 @@ public final class Gpt implements AutoCloseable {
         NDArray positions = tokens.getManager().arange(0, t, 1, DataType.INT64).reshape(1, t);
         NDArray counted = positions.gte(prefix.reshape(-1, 1).sub(1)).toType(DataType.FLOAT32, false); // (B, T)
         return picked.mul(counted).sum().div(counted.sum()).neg();
+    }
+
+    /**
+     * {@link #loss(NDArray, NDArray, NDArray, boolean)} of a batch of windows.
+     *
+     * @throws IllegalArgumentException for an encoder-decoder's batch
+     */
+    @Override
+    public NDArray loss(Batch batch, boolean training) {
+        if (!(batch instanceof Batch.Windows(NDArray inputs, NDArray targets, NDArray prefix))) {
+            throw new IllegalArgumentException("a decoder trains on windows of text, not on (input, target) pairs");
+        }
+        return loss(inputs, targets, prefix, training);
     }
 
     @Override
