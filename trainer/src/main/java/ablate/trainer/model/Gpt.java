@@ -86,16 +86,17 @@ public final class Gpt implements LanguageModel {
     }
 
     /**
-     * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is the third
-     * architecture of Wang et al. 2022's study, and building a decoder in its place would train
-     * the wrong model under its name.
+     * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is
+     * {@link EncoderDecoder}, and building a decoder in its place would load or score the wrong
+     * model under its name. Runs train either ({@link LanguageModel#create}); what builds a
+     * {@code Gpt} from a config (evaluation, Hugging Face export and import) takes decoders only.
      *
      * @throws SettingsException naming model.architecture
      */
     public static void requireDecoder(ModelConfig config) {
         if (config.architecture() == Architecture.ENCODER_DECODER) {
-            throw SettingsException.of("model.architecture", "not implemented yet: the encoder-decoder model lands in a later"
-                    + " step of issue 17; train causal-decoder (full-lm) or non-causal-decoder (prefix-lm) for now");
+            throw SettingsException.of("model.architecture", "encoder-decoder is not implemented yet here: encoder-decoders"
+                    + " train (ablate train), but evaluating, exporting and importing them lands in a later step of issue 17");
         }
     }
 
