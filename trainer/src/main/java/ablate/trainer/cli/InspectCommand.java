@@ -49,11 +49,11 @@ public final class InspectCommand implements Callable<Integer> {
                         size.encoderLength(), size.decoderLength());
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "%-48s %16s %14s %16s %10s %12s %13s %13s%n", "variant", "params", "embedding",
+            System.out.printf(Locale.ROOT, "%-54s %16s %14s %16s %10s %12s %13s %13s%n", "variant", "params", "embedding",
                     "non-embedding", "tokens/seq", "GFLOP/token", "act MiB/seq", "state GiB");
             for (Variant v : variants(base)) {
                 ModelSize s = new ModelSize(v.model());
-                System.out.printf(Locale.ROOT, "%-48s %,16d %,14d %,16d %10d %12.3f %13.1f %13.2f%n", v.name(), s.total(),
+                System.out.printf(Locale.ROOT, "%-54s %,16d %,14d %,16d %10d %12.3f %13.1f %13.2f%n", v.name(), s.total(),
                         s.tokenEmbedding() + s.positionEmbedding() + s.outputHead(), s.nonEmbedding(), s.tokensPerSequence(),
                         s.flopsPerToken() / 1e9, s.activationBytesPerSequence() / (1 << 20), s.trainingStateBytes() / (1L << 30));
             }
