@@ -1,5 +1,6 @@
 package ablate.trainer.run;
 
+import ablate.conf.Architecture;
 import ablate.conf.AttentionMask;
 import ablate.conf.GradientReduction;
 import ablate.conf.Precision;
@@ -8,7 +9,6 @@ import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.TrainingState;
 import ablate.trainer.data.Sampler;
 import ablate.trainer.data.ValidationWindows;
-import ablate.conf.Architecture;
 import ablate.trainer.model.Batch;
 import ablate.trainer.model.LanguageModel;
 import ablate.trainer.model.ShapeLimits;
