@@ -146,6 +146,16 @@ public record ModelConfig(
                 architecture == Architecture.ENCODER_DECODER ? architecture : Architecture.of(mask));
     }
 
+    /**
+     * This model on another architecture, with its attention mask and another seq-len, everything
+     * else unchanged: the model compared with it at equal compute (trainer's ModelSize).
+     */
+    public ModelConfig withArchitecture(Architecture a, int newSeqLen) {
+        return new ModelConfig(layers, dModel, heads, newSeqLen, vocabSize, padVocabToMultipleOf, ffnHidden, position, activation,
+                swigluMultipleOf, embeddingLayerNorm, a.attentionMask(), rotaryFraction, rotaryBase, layerNormEpsilon, initStd,
+                dropout, norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize, a);
+    }
+
     /** Key/value heads as built: kv-heads, or one per query head when it is 0 (grouped-query attention otherwise). */
     public int keyValueHeads() {
         return kvHeads == 0 ? heads : kvHeads;

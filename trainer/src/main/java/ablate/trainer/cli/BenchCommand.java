@@ -98,10 +98,10 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("step_ms", Arrays.stream(stepMs).map(ms -> Math.round(ms * 1e3) / 1e3).boxed().toList());
         out.put("params", trainer.model().parameters().count());
         // the training FLOPs per token MFU counts (6N plus attention), for ops/bench/train-step's MFU of both sides
-        out.put("flops_per_token", new ablate.trainer.model.ModelSize(run.model()).flopsPerToken());
+        out.put("flops_per_token", new ablate.trainer.model.ModelSize(run.model()).flopsPerRunToken());
         out.put("loss_first", losses.getFirst());
         out.put("loss_last", losses.getLast());
-        out.put("mfu", tokensPerSecond * new ModelSize(run.model()).flopsPerToken() / peak.flopsPerSecond());
+        out.put("mfu", tokensPerSecond * new ModelSize(run.model()).flopsPerRunToken() / peak.flopsPerSecond());
         out.put("peak_tflops", peak.flopsPerSecond() / 1e12);
         out.put("peak_source", peak.source());
         return out;

@@ -1,6 +1,7 @@
 package ablate.trainer.cli;
 
 import ablate.conf.Activation;
+import ablate.conf.Architecture;
 import ablate.conf.AttentionMask;
 import ablate.conf.ModelConfig;
 import ablate.conf.Position;
@@ -21,7 +22,11 @@ import picocli.CommandLine.Mixin;
         description = {"Print parameters (total, embedding, non-embedding), training FLOPs per token, and activation "
                 + "and optimizer memory estimates for the config and for each variant that changes one ablation axis.",
                 "FLOPs: Megatron's 6 x matmul weights + 12 x layers x seq x d (Narayanan et al. 2021, no recomputation); "
-                        + "activations: Korthikanti et al. 2022 with 16-bit values; training state: 16 bytes per parameter."})
+                        + "activations: Korthikanti et al. 2022 with 16-bit values; training state: 16 bytes per parameter.",
+                "An encoder-decoder is counted per sequence of T5's span corruption: S encoder and T decoder tokens "
+                        + "(512 + 114 for seq-len 512), FLOPs per token over S + T; the architecture variant is the model "
+                        + "compared with it at equal compute (same shape, a decoder of seq-len S + T or the encoder-decoder "
+                        + "whose S + T fits the decoder's seq-len; Wang et al. 2022)."})
 public final class InspectCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config = new ConfigOptions();
@@ -33,18 +38,24 @@ public final class InspectCommand implements Callable<Integer> {
                 throw new SettingsException("--preset", "", "give --preset NAME or --config FILE");
             }
             RunConfig run = Settings.load(config.sources());
-            LoopPolicy.checkArchitecture(run); // its sizes would be a decoder's
+            LoopPolicy.checkArchitecture(run); // settings an encoder-decoder does not take fail here, naming the key
             ModelConfig base = run.model();
-            System.out.printf(Locale.ROOT, "%d layers, d-model %d, %d heads (head %d), seq %d, vocab %d (padded %d), mlp hidden %d%n%n",
-                    base.layers(), base.dModel(), base.heads(), base.headDim(), base.seqLen(), base.vocabSize(),
-                    base.paddedVocab(), base.mlpHidden());
-            System.out.printf(Locale.ROOT, "%-34s %16s %14s %16s %12s %13s %13s%n", "variant", "params", "embedding",
-                    "non-embedding", "GFLOP/token", "act MiB/seq", "state GiB");
+            System.out.printf(Locale.ROOT, "%s, %d layers%s, d-model %d, %d heads (head %d), seq %d, vocab %d (padded %d), mlp hidden %d%n",
+                    base.architecture().key(), base.layers(), base.architecture() == Architecture.ENCODER_DECODER ? " per stack" : "",
+                    base.dModel(), base.heads(), base.headDim(), base.seqLen(), base.vocabSize(), base.paddedVocab(), base.mlpHidden());
+            ModelSize size = new ModelSize(base);
+            if (base.architecture() == Architecture.ENCODER_DECODER) {
+                System.out.printf(Locale.ROOT, "per sequence: %d encoder + %d decoder tokens (T5 span corruption)%n",
+                        size.encoderLength(), size.decoderLength());
+            }
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-54s %16s %14s %16s %10s %12s %13s %13s%n", "variant", "params", "embedding",
+                    "non-embedding", "tokens/seq", "GFLOP/token", "act MiB/seq", "state GiB");
             for (Variant v : variants(base)) {
                 ModelSize s = new ModelSize(v.model());
-                System.out.printf(Locale.ROOT, "%-34s %,16d %,14d %,16d %12.3f %13.1f %13.2f%n", v.name(), s.total(),
-                        s.tokenEmbedding() + s.positionEmbedding() + s.outputHead(), s.nonEmbedding(), s.flopsPerToken() / 1e9,
-                        s.activationBytesPerSequence() / (1 << 20), s.trainingStateBytes() / (1L << 30));
+                System.out.printf(Locale.ROOT, "%-54s %,16d %,14d %,16d %10d %12.3f %13.1f %13.2f%n", v.name(), s.total(),
+                        s.tokenEmbedding() + s.positionEmbedding() + s.outputHead(), s.nonEmbedding(), s.tokensPerSequence(),
+                        s.flopsPerToken() / 1e9, s.activationBytesPerSequence() / (1 << 20), s.trainingStateBytes() / (1L << 30));
             }
             return Cli.OK;
         });
@@ -69,17 +80,26 @@ public final class InspectCommand implements Callable<Integer> {
         }
         out.add(new Variant("embedding-layernorm=" + (m.embeddingLayerNorm() ? "off" : "on"),
                 m.withAxes(m.position(), m.activation(), !m.embeddingLayerNorm(), m.attentionMask())));
+        boolean encoderDecoder = m.architecture() == Architecture.ENCODER_DECODER;
         for (AttentionMask mask : AttentionMask.values()) {
-            if (mask != m.attentionMask()) {
+            if (mask != m.attentionMask() && !encoderDecoder) {
                 out.add(new Variant("attention-mask=" + lower(mask), m.withAxes(m.position(), m.activation(), m.embeddingLayerNorm(), mask)));
             }
+        }
+        if (encoderDecoder) {
+            ModelConfig decoder = new ModelSize(m).matchedDecoder();
+            out.add(new Variant("architecture=causal-decoder (seq " + decoder.seqLen() + ", same compute)", decoder));
+        } else if (!m.parallelResidual() && m.seqLen() >= 4) {
+            ModelConfig both = new ModelSize(m).matchedEncoderDecoder();
+            out.add(new Variant("architecture=encoder-decoder (seq " + both.seqLen() + ", same compute)", both));
         }
         return out;
     }
 
     private static String describe(ModelConfig m) {
         return lower(m.position()) + ", " + lower(m.activation()) + (m.embeddingLayerNorm() ? ", emb-ln" : "")
-                + (m.attentionMask() == AttentionMask.PREFIX ? ", prefix" : "");
+                + (m.attentionMask() == AttentionMask.PREFIX ? ", prefix" : "")
+                + (m.architecture() == Architecture.ENCODER_DECODER ? ", encoder-decoder" : "");
     }
 
     private static String lower(Enum<?> e) {

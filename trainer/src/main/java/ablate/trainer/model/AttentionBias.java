@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.Shape;
 /**
  * What is added to the attention scores before the softmax: the mask (-inf where a query may not
  * see a key) plus, for ALiBi, the distance penalty. Causal masks are built once; prefix-LM masks
- * depend on each sequence's prefix length and are built per batch.
+ * and an encoder's padding masks depend on each sequence's prefix or length and are built per batch.
  */
 final class AttentionBias {
     private final int seqLen;
@@ -66,6 +66,40 @@ final class AttentionBias {
     /** The causal bias for sequences of length t (<= seq-len), shape (1, H or 1, t, t). */
     NDArray causal(long t) {
         return t == seqLen ? causal : causal.get(new NDIndex(":, :, 0:{}, 0:{}", t, t));
+    }
+
+    /**
+     * The bias of an encoder's bidirectional self-attention, shape (B, H or 1, t, t): every query
+     * sees every key inside its sequence, -inf on the padding keys at or after its length and, with
+     * ALiBi, the symmetric distance penalty -m_h * |i - j|.
+     *
+     * @param lengths (B) int64 tokens of each sequence, each in [1, t]; the rest is padding
+     */
+    NDArray bidirectional(NDArray lengths, long t) {
+        NDArray mask = paddingMask(lengths, t); // (B, 1, 1, t)
+        if (alibi.getShape().dimension() == 0) {
+            return mask.toType(dataType, false);
+        }
+        return mask.add(t == seqLen ? alibi : alibi.get(new NDIndex(":, :, 0:{}, 0:{}", t, t))).toType(dataType, false);
+    }
+
+    /**
+     * The bias of cross-attention over an encoder output of s positions, shape (B, 1, 1, s): -inf
+     * on each sequence's padding, nothing else (cross-attention has no positional term).
+     *
+     * @param lengths (B) int64 tokens of each encoder sequence, each in [1, s]
+     */
+    NDArray padding(NDArray lengths, long s) {
+        return paddingMask(lengths, s).toType(dataType, false);
+    }
+
+    /** 0 where key j < length, -inf after, float32 (B, 1, 1, s). */
+    private NDArray paddingMask(NDArray lengths, long s) {
+        NDArray pos = s == seqLen ? positions : positions.get(new NDIndex("0:{}", s));
+        NDArray allowed = pos.reshape(1, s).lt(lengths.reshape(-1, 1)); // (B, s)
+        Shape shape = allowed.getShape();
+        NDManager m = allowed.getManager();
+        return NDArrays.where(allowed, m.zeros(shape), m.full(shape, Float.NEGATIVE_INFINITY)).reshape(-1, 1, 1, s);
     }
 
     /**

@@ -17,10 +17,15 @@ final class Block {
     private final float dropout;
     private final boolean parallel;
 
+    /** Block {@code index} of a decoder, weights named {@code h.INDEX.*}. */
     Block(Parameters params, int index, ModelConfig model) {
-        String prefix = "h." + index + ".";
+        this(params, "h." + index + ".", model);
+    }
+
+    /** A block whose weights are named {@code prefix + "ln1."}, {@code "attn."}, {@code "ln2."} and {@code "mlp."}. */
+    Block(Parameters params, String prefix, ModelConfig model) {
         this.ln1 = Normalization.create(params, prefix + "ln1.", model);
-        this.attention = new Attention(params, prefix + "attn.", model);
+        this.attention = Attention.self(params, prefix + "attn.", model);
         this.ln2 = Normalization.create(params, prefix + "ln2.", model);
         this.mlp = new Mlp(params, prefix + "mlp.", model);
         this.dropout = (float) model.dropout();

@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * <p>Weights are named like Hugging Face's GPT-2 (wte, wpe, h.N.attn.qkv.weight, ln_f.bias, ...).
  * The model is single-device; parallelism is applied around it.
  */
-public final class Gpt implements AutoCloseable {
+public final class Gpt implements LanguageModel {
     private final ModelConfig config;
     private final Parameters params;
     private final NDArray tokenEmbedding; // (V, d)
@@ -86,23 +86,26 @@ public final class Gpt implements AutoCloseable {
     }
 
     /**
-     * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is the third
-     * architecture of Wang et al. 2022's study, and building a decoder in its place would train
-     * the wrong model under its name.
+     * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is
+     * {@link EncoderDecoder}, and building a decoder in its place would load or score the wrong
+     * model under its name. Runs train either ({@link LanguageModel#create}); what builds a
+     * {@code Gpt} from a config (evaluation, Hugging Face export and import) takes decoders only.
      *
      * @throws SettingsException naming model.architecture
      */
     public static void requireDecoder(ModelConfig config) {
         if (config.architecture() == Architecture.ENCODER_DECODER) {
-            throw SettingsException.of("model.architecture", "not implemented yet: the encoder-decoder model lands in a later"
-                    + " step of issue 17; train causal-decoder (full-lm) or non-causal-decoder (prefix-lm) for now");
+            throw SettingsException.of("model.architecture", "encoder-decoder is not implemented yet here: encoder-decoders"
+                    + " train (ablate train), but evaluating, exporting and importing them lands in a later step of issue 17");
         }
     }
 
+    @Override
     public ModelConfig config() {
         return config;
     }
 
+    @Override
     public Parameters parameters() {
         return params;
     }
@@ -191,6 +194,19 @@ public final class Gpt implements AutoCloseable {
         NDArray positions = tokens.getManager().arange(0, t, 1, DataType.INT64).reshape(1, t);
         NDArray counted = positions.gte(prefix.reshape(-1, 1).sub(1)).toType(DataType.FLOAT32, false); // (B, T)
         return picked.mul(counted).sum().div(counted.sum()).neg();
+    }
+
+    /**
+     * {@link #loss(NDArray, NDArray, NDArray, boolean)} of a batch of windows.
+     *
+     * @throws IllegalArgumentException for an encoder-decoder's batch
+     */
+    @Override
+    public NDArray loss(Batch batch, boolean training) {
+        if (!(batch instanceof Batch.Windows(NDArray inputs, NDArray targets, NDArray prefix))) {
+            throw new IllegalArgumentException("a decoder trains on windows of text, not on (input, target) pairs");
+        }
+        return loss(inputs, targets, prefix, training);
     }
 
     @Override

@@ -1,9 +1,12 @@
 package ablate.trainer.model;
 
 import ablate.conf.Activation;
+import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.Norm;
 import ablate.conf.Position;
+import ablate.trainer.data.SpanCounts;
+import ablate.trainer.data.SpanNoise;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,10 +22,30 @@ import java.util.Map;
  * and the weighted sum, 12 * layers * seq-len * d-model, counted over the full T x T square (no
  * saving for the causal mask, as Megatron counts). Norms, biases, softmax and activations are not
  * counted.
+ *
+ * <p>An encoder-decoder ({@link EncoderDecoder}) is counted per sequence of the span-corruption
+ * objective it trains on: an encoder input of S tokens and a decoder input of T tokens, S and T
+ * those T5's span corruption makes of the longest sample whose input fits seq-len
+ * ({@link SpanNoise#forEncoderLength}; 512 and 114 for seq-len 512). Each encoder token costs the
+ * matrices of the encoder's layers and attention over S keys; each decoder token the matrices of
+ * the decoder's layers (self-attention, cross-attention's query and output projections, MLP), the
+ * output projection, self-attention over T keys and cross-attention over S keys (12 * layers * S *
+ * d); the cross-attention's key and value projections run once per encoder token and layer, so they
+ * are counted with the encoder's tokens. Its FLOPs per token are the FLOPs of a sequence over its
+ * S + T tokens: the tokens a decoder-only model reads as one sequence to learn from the same input
+ * and target. With as many layers per stack as the decoder has, an encoder-decoder so costs about
+ * what a decoder of seq-len S + T costs per token while holding about twice its parameters: the
+ * comparison at equal compute of Wang et al. 2022 (a 4.8B decoder on 626 tokens against an 11B
+ * encoder-decoder on 512 + 114), which {@link #matchedDecoder} and {@link #matchedEncoderDecoder} make.
  */
 public record ModelSize(ModelConfig model) {
 
-    /** Token embedding rows times width (when tied with the output projection, counted once). */
+    /** Whether the model is an encoder-decoder, counted per stack. */
+    private boolean encoderDecoder() {
+        return model.architecture() == Architecture.ENCODER_DECODER;
+    }
+
+    /** Token embedding rows times width (when tied with the output projection, counted once; shared by both stacks). */
     public long tokenEmbedding() {
         return (long) model.paddedVocab() * model.dModel();
     }
@@ -32,28 +55,36 @@ public record ModelSize(ModelConfig model) {
         return model.tiedOutput() ? 0 : tokenEmbedding();
     }
 
-    /** Learned absolute position embeddings; zero for the other position choices. */
+    /** Learned absolute position embeddings (one table per stack); zero for the other position choices. */
     public long positionEmbedding() {
-        return model.position() == Position.LEARNED ? (long) model.seqLen() * model.dModel() : 0;
+        long table = model.position() == Position.LEARNED ? (long) model.seqLen() * model.dModel() : 0;
+        return encoderDecoder() ? 2 * table : table;
     }
 
-    /** Parameters of one Transformer block. */
+    /** Parameters of one Transformer block: a decoder's, or an encoder-decoder's encoder block. */
     public long perLayer() {
         long d = model.dModel();
         long h = model.mlpHidden();
-        long qkv = qkvRows();
         long bias = model.bias() ? 1 : 0;
-        long attention = (qkv * d + bias * qkv) + (d * d + bias * d);
         long mlp = model.activation() == Activation.GELU
                 ? (d * h + bias * h) + (h * d + bias * d)
                 : 2 * (d * h + bias * h) + (h * d + bias * d);
-        return 2 * norm() + attention + mlp;
+        return 2 * norm() + attention() + mlp;
+    }
+
+    /**
+     * What an encoder-decoder's decoder block holds beyond {@link #perLayer}: its cross-attention
+     * (as many weights as a self-attention) and the norm before it; zero for a decoder.
+     */
+    public long crossAttentionPerLayer() {
+        return encoderDecoder() ? norm() + attention() : 0;
     }
 
     /** Everything except token and position embeddings and an untied output head (Kaplan et al.'s N). */
     public long nonEmbedding() {
         long embeddingNorm = model.embeddingLayerNorm() ? norm() : 0;
-        return model.layers() * perLayer() + embeddingNorm + norm();
+        long stack = model.layers() * perLayer() + embeddingNorm + norm();
+        return encoderDecoder() ? 2 * stack + model.layers() * crossAttentionPerLayer() : stack;
     }
 
     /** All parameters. */
@@ -67,6 +98,7 @@ public record ModelSize(ModelConfig model) {
      * built. Tests check it against built models across the ablation matrix.
      */
     public Map<String, Shape> shapes() {
+        Gpt.requireDecoder(model); // an encoder-decoder's names and shapes are EncoderDecoder's, not listed here yet
         Map<String, Shape> out = new LinkedHashMap<>();
         long d = model.dModel();
         out.put("wte", new Shape(model.paddedVocab(), d));
@@ -107,37 +139,154 @@ public record ModelSize(ModelConfig model) {
         return rows * d;
     }
 
+    /** Tokens the encoder reads per training sequence: S (see the class comment); 0 for a decoder. */
+    public int encoderLength() {
+        return encoderDecoder() ? spanCounts().encoderLength() : 0;
+    }
+
+    /** Tokens the decoder reads per training sequence: seq-len for a decoder, T for an encoder-decoder. */
+    public int decoderLength() {
+        return encoderDecoder() ? spanCounts().decoderLength() : model.seqLen();
+    }
+
+    /** Tokens FLOPs per token are counted over: seq-len for a decoder, S + T for an encoder-decoder. */
+    public int tokensPerSequence() {
+        return encoderLength() + decoderLength();
+    }
+
     /** Training FLOPs per token (see the class comment). */
     public double flopsPerToken() {
+        if (encoderDecoder()) {
+            return flopsPerSequence() / tokensPerSequence();
+        }
         long d = model.dModel();
         double matmulWeights = model.layers() * (double) matmulWeightsPerLayer() + (double) d * model.paddedVocab();
         double attention = 12.0 * model.layers() * model.seqLen() * d;
         return 6.0 * matmulWeights + attention;
     }
 
-    /** Kaplan et al. 2020's C = 6N (N without embeddings), for comparison. */
+    /** Training FLOPs of one sequence (see the class comment). */
+    public double flopsPerSequence() {
+        if (!encoderDecoder()) {
+            return flopsPerToken() * model.seqLen();
+        }
+        double layers = model.layers();
+        double d = model.dModel();
+        double s = encoderLength();
+        double t = decoderLength();
+        double qkv = qkvRows() * d;
+        double kv = qkv - d * d; // the key and value rows of qkv: (2 KV hs) x d
+        double crossPerDecoderToken = 2 * d * d; // query and output projections
+        double encoderToken = 6 * layers * (matmulWeightsPerLayer() + kv) + 12 * layers * s * d;
+        double decoderToken = 6 * (layers * (matmulWeightsPerLayer() + crossPerDecoderToken) + d * model.paddedVocab())
+                + 12 * layers * t * d + 12 * layers * s * d;
+        return s * encoderToken + t * decoderToken;
+    }
+
+    /**
+     * FLOPs per token as a run counts its tokens, seq-len per sequence ({@code RunConfig.tokensPerStep}),
+     * for throughput and MFU: {@link #flopsPerToken} for a decoder; a sequence's FLOPs over seq-len
+     * for an encoder-decoder, whose run counts its seq-len encoder positions per sequence.
+     */
+    public double flopsPerRunToken() {
+        return encoderDecoder() ? flopsPerSequence() / model.seqLen() : flopsPerToken();
+    }
+
+    /** Kaplan et al. 2020's C = 6N (N without embeddings), for comparison; per stack for an encoder-decoder. */
     public double kaplanFlopsPerToken() {
-        return 6.0 * nonEmbedding();
+        if (!encoderDecoder()) {
+            return 6.0 * nonEmbedding();
+        }
+        long embeddingNorm = model.embeddingLayerNorm() ? norm() : 0;
+        double encoder = model.layers() * perLayer() + embeddingNorm + norm();
+        double decoder = encoder + model.layers() * crossAttentionPerLayer();
+        return 6.0 * (encoderLength() * encoder + decoderLength() * decoder) / tokensPerSequence();
     }
 
     /**
      * Activations kept for the backward pass of one sequence, in bytes, with 16-bit activations:
      * Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large Transformer Models",
      * eq. 1) per layer, s*d*(34 + 5*a*s/d), plus the logits and their softmax in fp32 (4*s*V*2).
-     * For fp32 activations, roughly double it.
+     * For fp32 activations, roughly double it. An encoder-decoder's encoder layers count at s = S,
+     * its decoder layers at s = T plus a cross-attention sublayer, taken as the paper's attention
+     * with T queries over S keys and a norm: T*d*13 + 5*a*T*S; logits are the decoder's.
      */
     public double activationBytesPerSequence() {
-        double s = model.seqLen();
         double d = model.dModel();
         double a = model.heads();
-        double perLayer = s * d * (34 + 5 * a * s / d);
-        return model.layers() * perLayer + 8.0 * s * model.paddedVocab();
+        if (!encoderDecoder()) {
+            double s = model.seqLen();
+            double perLayer = s * d * (34 + 5 * a * s / d);
+            return model.layers() * perLayer + 8.0 * s * model.paddedVocab();
+        }
+        double s = encoderLength();
+        double t = decoderLength();
+        double encoder = s * d * (34 + 5 * a * s / d);
+        double decoder = t * d * (34 + 5 * a * t / d) + t * d * 13 + 5 * a * t * s;
+        return model.layers() * (encoder + decoder) + 8.0 * t * model.paddedVocab();
     }
 
     /** Weights, gradients and AdamW's two moments: 16 bytes per parameter in fp32 training or in
      *  mixed precision with fp32 master weights (Rajbhandari et al. 2020, ZeRO section 3). */
     public double trainingStateBytes() {
         return 16.0 * total();
+    }
+
+    /**
+     * The causal decoder this encoder-decoder is compared with at equal compute: the same shape
+     * with seq-len S + T (626 for seq-len 512), so that it reads as many tokens per sequence and
+     * costs about as many FLOPs. A decoder is returned as it is.
+     */
+    public ModelConfig matchedDecoder() {
+        return encoderDecoder() ? model.withArchitecture(Architecture.CAUSAL_DECODER, tokensPerSequence()) : model;
+    }
+
+    /**
+     * The encoder-decoder this decoder is compared with at equal compute: the same shape with the
+     * longest seq-len whose S + T is at most this decoder's seq-len (512 for 626). An
+     * encoder-decoder is returned as it is.
+     *
+     * @throws IllegalArgumentException when seq-len is too short for an input and a target (below 4)
+     */
+    public ModelConfig matchedEncoderDecoder() {
+        if (encoderDecoder()) {
+            return model;
+        }
+        int budget = model.seqLen();
+        if (sequenceOf(2) > budget) {
+            throw new IllegalArgumentException("a decoder of seq-len " + budget + " has no encoder-decoder to match:"
+                    + " the shortest input and target take " + sequenceOf(2) + " tokens");
+        }
+        int low = 2; // S + T of seq-len low fits the budget; they never fall as seq-len grows
+        int high = budget;
+        while (low < high) {
+            int mid = (low + high + 1) >>> 1;
+            if (sequenceOf(mid) <= budget) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return model.withArchitecture(Architecture.ENCODER_DECODER, low);
+    }
+
+    /** S + T of an encoder-decoder of seq-len {@code seqLen}. */
+    private static int sequenceOf(int seqLen) {
+        SpanCounts c = SpanNoise.T5.forEncoderLength(seqLen);
+        return c.encoderLength() + c.decoderLength();
+    }
+
+    /** The span-corruption lengths of an encoder-decoder: of the longest sample whose input fits seq-len. */
+    private SpanCounts spanCounts() {
+        return SpanNoise.T5.forEncoderLength(Math.max(2, model.seqLen()));
+    }
+
+    /** Weights of one self-attention (or cross-attention): the query, key and value projections and the output projection. */
+    private long attention() {
+        long d = model.dModel();
+        long qkv = qkvRows();
+        long bias = model.bias() ? 1 : 0;
+        return (qkv * d + bias * qkv) + (d * d + bias * d);
     }
 
     private long matmulWeightsPerLayer() {

@@ -1,11 +1,13 @@
 package ablate.trainer.run;
 
+import ablate.conf.Architecture;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
 import ablate.trainer.data.CorpusInfo;
 import ablate.trainer.data.PreparedCorpus;
-import ablate.trainer.model.Gpt;
+import ablate.trainer.data.Sentinels;
+import ablate.trainer.model.EncoderDecoder;
 import ablate.trainer.model.ModelSize;
 import ablate.trainer.peak.Peak;
 import ablate.trainer.peak.PeakCache;
@@ -27,7 +29,7 @@ public final class LoopPolicy {
      */
     public LoopPolicy(RunConfig config) {
         this.config = config;
-        this.flopsPerToken = new ModelSize(config.model()).flopsPerToken();
+        this.flopsPerToken = new ModelSize(config.model()).flopsPerRunToken(); // per token as tokensPerStep counts them
     }
 
     /** The peak of one device that MFU divides by, and where it came from. */
@@ -67,12 +69,19 @@ public final class LoopPolicy {
     }
 
     /**
-     * Fails before anything is built or written when the run's model cannot be trained yet (the
-     * encoder-decoder of issue 17), naming model.architecture and where it was set.
+     * Fails before anything is built or written when the run's model cannot be trained as
+     * configured, naming the key and where it was set: an encoder-decoder with a setting that has
+     * no meaning for it ({@link EncoderDecoder#requireSupported}), or whose padded vocabulary cannot
+     * hold the sentinels of its span corruption. Which objective fits which architecture is checked
+     * where the config is read (train.objective).
      */
     public static void checkArchitecture(RunConfig run) {
+        if (run.model().architecture() != Architecture.ENCODER_DECODER) {
+            return;
+        }
         try {
-            Gpt.requireDecoder(run.model());
+            EncoderDecoder.requireSupported(run.model());
+            Sentinels.reserve(run.model(), SpanPairs.counts(run.model()).sentinels());
         } catch (SettingsException e) {
             throw new SettingsException(e.key(), Settings.originOf(run.source(), e.key()), e.problem());
         }

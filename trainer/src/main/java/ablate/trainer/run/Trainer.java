@@ -1,5 +1,6 @@
 package ablate.trainer.run;
 
+import ablate.conf.Architecture;
 import ablate.conf.AttentionMask;
 import ablate.conf.GradientReduction;
 import ablate.conf.Precision;
@@ -8,7 +9,8 @@ import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.TrainingState;
 import ablate.trainer.data.Sampler;
 import ablate.trainer.data.ValidationWindows;
-import ablate.trainer.model.Gpt;
+import ablate.trainer.model.Batch;
+import ablate.trainer.model.LanguageModel;
 import ablate.trainer.model.ShapeLimits;
 import ablate.trainer.optim.AdamW;
 import ablate.trainer.optim.LossScale;
@@ -54,13 +56,20 @@ import org.slf4j.LoggerFactory;
  * master weights ({@link ablate.trainer.optim.MasterWeights}); a step with an inf/NaN gradient on
  * any rank is skipped by every rank (the data and the step count still advance, as in Megatron-LM)
  * and the scale adapts ({@link LossScale}).
+ *
+ * <p>A decoder trains on windows of seq-len + 1 tokens (inputs and next tokens); an
+ * encoder-decoder on span-corruption pairs made of longer samples ({@link SpanPairs}), each sample
+ * still one draw of the sampler, its corruption seeded by its global index, so everything above
+ * holds for both. A run counts seq-len tokens per sequence either way (for an encoder-decoder, its
+ * encoder positions; see ModelSize#flopsPerRunToken).
  */
 public final class Trainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
     private final RunConfig config;
     private final NDManager manager;
-    private final Gpt model;
+    private final LanguageModel model;
+    private final Assembler assembler; // samples to micro-batches: windows, or span-corruption pairs
     private final WeightUpdate update;
     private final LrSchedule schedule;
     private final Sampler sampler;
@@ -68,22 +77,30 @@ public final class Trainer implements AutoCloseable {
     private final StepGradients gradients;
     private TrainingState state;
 
-    /** One micro-batch as arrays: inputs and targets (B, T) int64, prefix lengths (B) int64. */
-    public record Batch(NDArray inputs, NDArray targets, NDArray prefix) {}
-
     public Trainer(RunConfig config, TrainingData data) {
         ShapeLimits.check(config); // with the keys' origins, before the model is built
         LoopPolicy.checkArchitecture(config);
         this.config = config;
         Torch.configureThreads(config.train().effectiveThreads());
-        this.manager = NDManager.newBaseManager(Torch.device(config.train().device()));
+        NDManager m = NDManager.newBaseManager(Torch.device(config.train().device()));
+        this.manager = m;
         var t = config.train();
         DataType compute = t.mixedPrecision().precision() == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
-        this.model = new Gpt(manager, config.model(), t.seed(), true, compute);
+        int sampleLength;
+        if (config.model().architecture() == Architecture.ENCODER_DECODER) {
+            SpanPairs pairs = SpanPairs.of(config.model(), data.eosId(), t.seed());
+            sampleLength = pairs.sampleLength();
+            this.assembler = (n, windows, indexOf) -> pairs.assemble(m, n, windows, indexOf);
+        } else {
+            sampleLength = config.model().seqLen() + 1;
+            this.assembler = (n, windows, indexOf) -> assembleWindows(n, windows, b -> prefixLength(indexOf.applyAsLong(b)));
+        }
+        this.model = LanguageModel.create(manager, config.model(), t.seed(), compute);
         this.update = WeightUpdate.of(model.parameters(), new AdamW.Settings(t.beta1(), t.beta2(), t.eps(), t.weightDecay()));
         this.schedule = LrSchedule.of(t);
-        this.sampler = new Sampler(data.sources(), config.model().seqLen(), t.seed());
-        this.validation = new ValidationWindows(data.validation(), config.model().seqLen(), t.evalSequences());
+        // windows of sampleLength tokens: the sampler's and validation's seqLen + 1
+        this.sampler = new Sampler(data.sources(), sampleLength - 1, t.seed());
+        this.validation = new ValidationWindows(data.validation(), sampleLength - 1, t.evalSequences());
         this.gradients = new StepGradients(manager, model.parameters().all(), t.gradientReduction());
         this.state = TrainingState.start(t.seed(), LossScale.start(t.mixedPrecision()));
     }
@@ -92,7 +109,7 @@ public final class Trainer implements AutoCloseable {
         return state;
     }
 
-    public Gpt model() {
+    public LanguageModel model() {
         return model;
     }
 
@@ -214,7 +231,7 @@ public final class Trainer implements AutoCloseable {
                     }
                     Batch b = batch(step, micro);
                     // scalars from Torch.scalar: the graph keeps them until backward (see there)
-                    NDArray l = model.loss(b.inputs(), b.targets(), b.prefix(), true).div(Torch.scalar(manager, total));
+                    NDArray l = model.loss(b, true).div(Torch.scalar(manager, total));
                     autograd.backward(scale.enabled() ? l.mul(Torch.scalar(manager, (float) scale.scale())) : l);
                     losses[micro - range.start()] = l.getFloat();
                 }
@@ -233,7 +250,7 @@ public final class Trainer implements AutoCloseable {
     public Batch batch(long step, int micro) {
         int mb = config.train().microBatchSize();
         long first = step * config.train().globalBatchSize() + (long) micro * mb;
-        return assemble(mb, (b, window) -> sampler.sample(first + b, window), b -> prefixLength(first + b));
+        return assembler.assemble(mb, (b, window) -> sampler.sample(first + b, window), b -> first + b);
     }
 
     /** Mean loss over the validation windows (no dropout, no gradients), computed by this process alone. */
@@ -258,8 +275,8 @@ public final class Trainer implements AutoCloseable {
                 int n = Math.min(mb, count - first);
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    Batch b = assemble(n, (i, window) -> validation.window(first + i, window), i -> prefixLength(-1 - (first + i)));
-                    totals.putDouble(model.loss(b.inputs(), b.targets(), b.prefix(), false).getFloat() * (double) n);
+                    Batch b = assembler.assemble(n, (i, window) -> validation.window(first + i, window), i -> -1 - (first + i));
+                    totals.putDouble(model.loss(b, false).getFloat() * (double) n);
                 }
             }
         }
@@ -273,13 +290,18 @@ public final class Trainer implements AutoCloseable {
         return total / count;
     }
 
-    /** Fills window b (seq-len + 1 tokens) of a batch. */
-    private interface Windows {
+    /** Fills sample b (seq-len + 1 tokens of a decoder's window, or an encoder-decoder's longer sample) of a batch. */
+    interface Windows {
         void fill(int b, int[] window);
     }
 
+    /** Makes a micro-batch of n samples, {@code indexOf} giving sample b's index (-1 - j for validation window j). */
+    private interface Assembler {
+        Batch assemble(int n, Windows windows, IntToLongFunction indexOf);
+    }
+
     /** Inputs are a window's first seq-len tokens, targets its last seq-len. */
-    private Batch assemble(int n, Windows windows, IntToLongFunction prefixOf) {
+    private Batch.Windows assembleWindows(int n, Windows windows, IntToLongFunction prefixOf) {
         int seq = config.model().seqLen();
         long[] inputs = new long[n * seq];
         long[] targets = new long[n * seq];
@@ -293,7 +315,7 @@ public final class Trainer implements AutoCloseable {
             }
             prefix[b] = prefixOf.applyAsLong(b);
         }
-        return new Batch(manager.create(inputs, new Shape(n, seq)), manager.create(targets, new Shape(n, seq)),
+        return new Batch.Windows(manager.create(inputs, new Shape(n, seq)), manager.create(targets, new Shape(n, seq)),
                 manager.create(prefix, new Shape(n)));
     }
 

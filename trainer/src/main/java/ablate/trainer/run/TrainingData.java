@@ -7,6 +7,7 @@ import ablate.trainer.data.Corpus;
 import ablate.trainer.data.PreparedCorpus;
 import ablate.trainer.data.Source;
 import ablate.trainer.data.TokenStream;
+import ablate.trainer.data.Tokenizer;
 import ablate.trainer.data.Tokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +17,11 @@ import java.util.List;
 /**
  * The token streams a run trains and validates on: the weighted blend of prepared corpora, or the
  * built-in synthetic corpus. Validation uses the first corpus's held-out split.
+ *
+ * @param eosId the tokenizer's end-of-document id (span corruption ends its sequences with it)
  */
-public record TrainingData(List<Source> sources, TokenStream validation, int vocabSize, String tokenizer, List<PreparedCorpus> opened)
-        implements AutoCloseable {
+public record TrainingData(List<Source> sources, TokenStream validation, int vocabSize, String tokenizer, int eosId,
+        List<PreparedCorpus> opened) implements AutoCloseable {
 
     public TrainingData {
         sources = List.copyOf(sources);
@@ -28,8 +31,9 @@ public record TrainingData(List<Source> sources, TokenStream validation, int voc
     /** Opens (or, for the built-in corpus, generates) the data, failing with the key and path. */
     public static TrainingData open(DataConfig data, long seed, Path baseDir) {
         if (data.builtin()) {
-            Corpus corpus = BuiltinCorpus.build(seed, data.builtinTrainDocuments(), data.builtinValDocuments(), Tokenizers.load("byte"));
-            return new TrainingData(List.of(new Source("builtin", corpus.train(), 1.0)), corpus.val(), 257, "byte", List.of());
+            Tokenizer bytes = Tokenizers.load("byte");
+            Corpus corpus = BuiltinCorpus.build(seed, data.builtinTrainDocuments(), data.builtinValDocuments(), bytes);
+            return new TrainingData(List.of(new Source("builtin", corpus.train(), 1.0)), corpus.val(), 257, "byte", bytes.eosId(), List.of());
         }
         List<Source> sources = new ArrayList<>();
         List<PreparedCorpus> opened = new ArrayList<>();
@@ -55,7 +59,8 @@ public record TrainingData(List<Source> sources, TokenStream validation, int voc
             opened.add(corpus);
             sources.add(new Source(c.path(), corpus.train(), c.weight()));
         }
-        return new TrainingData(sources, opened.getFirst().val(), vocab, tokenizer, opened);
+        // one tokenizer, so one EOS
+        return new TrainingData(sources, opened.getFirst().val(), vocab, tokenizer, opened.getFirst().eosId(), opened);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package ablate.trainer.model;
 
 import ablate.conf.Activation;
+import ablate.conf.Architecture;
 import ablate.conf.AttentionMask;
 import ablate.conf.GeluApproximation;
 import ablate.conf.ModelConfig;
@@ -23,6 +24,25 @@ public final class Models {
     /** The debug preset's model. */
     public static ModelConfig debug() {
         return Settings.load(Settings.Sources.ofPreset("debug")).model();
+    }
+
+    /** The debug preset's shape as an encoder-decoder (as many layers per stack). */
+    public static ModelConfig encoderDecoder() {
+        ModelConfig m = debug();
+        return m.withArchitecture(Architecture.ENCODER_DECODER, m.seqLen());
+    }
+
+    /** The debug encoder-decoder with other ablation choices. */
+    public static ModelConfig encoderDecoder(Position p, Activation a, boolean embeddingNorm) {
+        return encoderDecoder().withAxes(p, a, embeddingNorm, AttentionMask.CAUSAL);
+    }
+
+    /** The model m with other choices of the settings that make Hugging Face architectures fit, on m's architecture. */
+    public static ModelConfig family(ModelConfig m, Norm norm, boolean bias, boolean tied, int kvHeads) {
+        return new ModelConfig(m.layers(), m.dModel(), m.heads(), m.seqLen(), m.vocabSize(), m.padVocabToMultipleOf(),
+                m.ffnHidden(), m.position(), m.activation(), m.swigluMultipleOf(), m.embeddingLayerNorm(), m.attentionMask(),
+                m.rotaryFraction(), m.rotaryBase(), m.layerNormEpsilon(), m.initStd(), m.dropout(), norm, bias, m.geluApproximation(),
+                tied, m.parallelResidual(), kvHeads, m.mlpHiddenSize(), m.architecture());
     }
 
     public static ModelConfig debug(Position p, Activation a, boolean embeddingNorm, AttentionMask mask) {

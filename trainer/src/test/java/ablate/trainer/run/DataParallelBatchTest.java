@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
+import ablate.trainer.model.Batch;
 import ablate.trainer.parallel.MicroBatchRange;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class DataParallelBatchTest {
             MicroBatchRange share = MicroBatchRange.of(rank, ranks, config.train().microBatches());
             try (Trainer t = new Trainer(config, data)) {
                 for (int m = share.start(); m < share.end(); m++) {
-                    Trainer.Batch b = t.batch(step, m);
+                    Batch.Windows b = (Batch.Windows) t.batch(step, m);
                     long[] inputs = b.inputs().toLongArray();
                     long[] prefix = b.prefix().toLongArray();
                     int seq = config.model().seqLen();

@@ -32,11 +32,12 @@ class DataParallelTrainingTest {
     Path tmp;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"fp32 causal", "fp32 prefix", "fp16 prefix"})
+    @ValueSource(strings = {"fp32 causal", "fp32 prefix", "fp16 prefix", "fp32 encoder-decoder", "fp16 encoder-decoder"})
     void lossesAreBitwiseTheSameOnAnyNumberOfRanks(String variant) throws Exception {
+        String architecture = variant.split(" ")[1];
         RunConfig config = Settings.load(Settings.Sources.ofPreset("debug", "train.threads=1", "train.micro-batch-size=4",
-                "data.builtin.train-documents=1000", "model.attention-mask=" + variant.split(" ")[1],
-                "train.precision=" + variant.split(" ")[0]));
+                "data.builtin.train-documents=1000", architecture.equals("encoder-decoder") ? "model.architecture=encoder-decoder"
+                        : "model.attention-mask=" + architecture, "train.precision=" + variant.split(" ")[0]));
         List<StepMetrics> local;
         try (TrainingData data = TrainingData.open(config.data(), 1, tmp); Trainer t = new Trainer(config, data)) {
             local = new ArrayList<>();

@@ -25,7 +25,8 @@ class ResumeTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
         "model.position=learned",
-        "model.position=rotary,model.activation=swiglu,model.attention-mask=prefix,model.dropout=0.1,model.embedding-layernorm=on"})
+        "model.position=rotary,model.activation=swiglu,model.attention-mask=prefix,model.dropout=0.1,model.embedding-layernorm=on",
+        "model.architecture=encoder-decoder,model.position=alibi,model.dropout=0.1"})
     void resumedRunRepeatsTheUninterruptedLosses(String variant) throws Exception {
         List<String> config = new ArrayList<>(List.of("--preset", "debug", "--set", "train.steps=" + STEPS,
                 "--set", "checkpoint.interval=3", "--set", "checkpoint.keep=2", "--set", "train.eval-interval=5",
