@@ -211,9 +211,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** @param checkpoint the run, checkpoint or import folder to load; null with --hf */
     private int evaluate(Path checkpoint, Evaluation evaluation, Evaluation.Prepared prepared) throws Exception {
-        Function<ModelConfig, ModelMemory> need = config -> ModelMemory.scoring(config, batchTokens).withAdvice(String.format(
-                java.util.Locale.ROOT, "lower --batch-tokens (now %,d), run on a GPU (--device cuda:0) or on a machine with more memory",
-                batchTokens));
+        Function<ModelConfig, ModelMemory> need = config -> {
+            TokenScorer.requireMaskFits(batchTokens, config.seqLen());
+            return ModelMemory.scoring(config, batchTokens).withAdvice(String.format(java.util.Locale.ROOT,
+                    "lower --batch-tokens (now %,d), run on a GPU (--device cuda:0) or on a machine with more memory", batchTokens));
+        };
         try (NDManager manager = NDManager.newBaseManager(Torch.device(device));
                 Pretrained pretrained = model.hf != null
                         ? Pretrained.loadHf(model.hf, manager, 0, need, availableMemory.apply(manager.getDevice()))

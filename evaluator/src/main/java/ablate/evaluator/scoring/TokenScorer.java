@@ -40,6 +40,9 @@ public final class TokenScorer {
      * @param batchTokens at most this many tokens (rows x padded length) per forward pass
      * @param shareContexts pack requests with equal contexts into one row
      */
+    /** The most elements a Java array may hold on common JVMs. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     public record Options(int batchTokens, boolean shareContexts) {
         public Options {
             if (batchTokens < 1) {
@@ -49,17 +52,22 @@ public final class TokenScorer {
     }
 
     public TokenScorer(Gpt model, Options options) {
-        // a batch holds up to batch-tokens tokens in rows of up to seq-len (a longer row alone), and its
-        // attention mask one entry per row, query and key: that many must fit in one Java array
-        long seqLen = model.config().seqLen();
-        long maskEntries = Math.max(options.batchTokens(), seqLen) * seqLen;
-        if (maskEntries > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--batch-tokens %,d is too large for this"
-                    + " model's seq-len %,d: a batch's attention mask would have %,d entries, more than one array holds; use at most"
-                    + " %,d", options.batchTokens(), seqLen, maskEntries, (Integer.MAX_VALUE - 8) / seqLen));
-        }
         this.model = model;
         this.options = options;
+    }
+
+    /**
+     * Refuses a {@code --batch-tokens} whose batches' attention masks could not be one Java array: a
+     * batch holds up to that many tokens in rows of up to seq-len (a longer row alone), and its mask
+     * one entry per row, query and key. Called before the model is built.
+     */
+    public static void requireMaskFits(int batchTokens, int seqLen) {
+        long maskEntries = Math.max((long) batchTokens, seqLen) * seqLen;
+        if (maskEntries > MAX_ARRAY) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--batch-tokens %,d is too large for this"
+                    + " model's seq-len %,d: a batch's attention mask would have %,d entries, more than one array holds; use at most"
+                    + " %,d", batchTokens, seqLen, maskEntries, MAX_ARRAY / seqLen));
+        }
     }
 
     /** One response per request, in order. */
@@ -203,6 +211,10 @@ public final class TokenScorer {
                     + model.config().seqLen());
         }
         int b = batch.size();
+        if ((long) b * width * width > MAX_ARRAY) {
+            throw new IllegalArgumentException("a batch of " + b + " rows of " + width + " tokens needs an attention mask larger"
+                    + " than one array holds; plan smaller batches");
+        }
         long[] tokens = new long[b * width];
         long[] positions = new long[b * width];
         boolean[] visible = new boolean[b * width * width];

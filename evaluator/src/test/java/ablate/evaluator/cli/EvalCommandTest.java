@@ -78,6 +78,8 @@ class EvalCommandTest {
                 .assertRefused(2, "--threads must be between 0");
         run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--encoding", "2022")
                 .assertRefused(2, "'2022' is not a tokenization rule");
+        run("--hf", GPT2.toString(), "--data-dir", fixtures().toString(), "--tasks", "copa", "--batch-tokens", "2147483647")
+                .assertRefused(2, "--batch-tokens 2,147,483,647 is too large for this model's seq-len 16");
         before.assertUnchanged();
     }
 

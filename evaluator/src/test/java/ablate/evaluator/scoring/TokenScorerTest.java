@@ -66,17 +66,15 @@ class TokenScorerTest {
     }
 
     @Test
-    void aBatchWhoseMaskCouldNotBeOneArrayIsRefusedNamingTheLargestThatFits() {
-        ModelConfig config = debug(Position.LEARNED);
-        try (NDManager m = NDManager.newBaseManager(); Gpt gpt = new Gpt(m, config, 13, true)) {
-            int largest = (Integer.MAX_VALUE - 8) / config.seqLen();
-            new TokenScorer(gpt, new TokenScorer.Options(largest, true));
-            assertThatThrownBy(() -> new TokenScorer(gpt, new TokenScorer.Options(largest + 1, true)))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("--batch-tokens " + String.format(java.util.Locale.ROOT, "%,d", largest + 1)
-                            + " is too large for this model's seq-len " + config.seqLen())
-                    .hasMessageEndingWith(String.format(java.util.Locale.ROOT, "use at most %,d", largest));
-        }
+    void aBatchTokensWhoseMaskCouldNotBeOneArrayIsRefusedNamingTheLargestThatFits() {
+        int seqLen = 64;
+        int largest = (Integer.MAX_VALUE - 8) / seqLen;
+        TokenScorer.requireMaskFits(largest, seqLen);
+        assertThatThrownBy(() -> TokenScorer.requireMaskFits(largest + 1, seqLen))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--batch-tokens " + String.format(java.util.Locale.ROOT, "%,d", largest + 1)
+                        + " is too large for this model's seq-len 64")
+                .hasMessageEndingWith(String.format(java.util.Locale.ROOT, "use at most %,d", largest));
     }
 
     /** Random requests where groups of 2 to 4 share a context, like multiple-choice questions. */
