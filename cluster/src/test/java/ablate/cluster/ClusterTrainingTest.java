@@ -140,6 +140,16 @@ class ClusterTrainingTest {
 
     /** SIGTERM makes a node leave the cluster and exit: the coordinator lists it as gone within seconds, not after a failure timeout. */
     @Test
+    void aModelTooLargeForATrainersMemoryFailsTheRunWithTheEstimate() throws Exception {
+        submit("huge", "176b", List.of("train.threads=1", "cluster.data-parallel=1"));
+        JsonNode run = awaitEnd("huge", Duration.ofMinutes(2));
+        assertThat(run.get("state").asText()).as("%s", run).isEqualTo("failed");
+        assertThat(run.get("error").asText()).contains("this model needs about").contains("to train (")
+                .contains("and this machine has");
+        assertThat(dir.resolve("runs/huge/metrics.jsonl")).doesNotExist();
+    }
+
+    @Test
     void aTrainerStopsCleanlyOnSigterm() throws Exception {
         NodeJvm extra = NodeProcess.start(dir.resolve("trainer-extra.log"), List.of("ABLATE_TOKEN=" + TOKEN), "--role", "trainer",
                 "--seed", nodes.getFirst().address(), "--data-dir", dir.resolve("trainer-extra").toString());

@@ -10,6 +10,8 @@ import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.Checkpoints;
+import ablate.trainer.model.AvailableMemory;
+import ablate.trainer.model.ModelMemory;
 import ablate.trainer.parallel.AllReduce;
 import ablate.trainer.parallel.Nccl;
 import ablate.trainer.parallel.NcclAllReduce;
@@ -93,6 +95,8 @@ public final class GroupTraining implements AutoCloseable {
         RunConfig config = Settings.parse(Settings.parseOverride("train.device = \"" + place.device() + "\"")
                 .withFallback(Settings.parseText(new Settings.Text(order.group().run() + "/config.conf", order.config()))));
         Torch.device(config.train().device());
+        // a replica holds the whole model: refused with the estimate rather than killed for memory
+        ModelMemory.training(config).requireFits(AvailableMemory.here(config.train().device().equals("cpu")));
         RunDirectory runDir = new RunDirectory(place.storage().resolve(order.group().run()));
         List<AutoCloseable> opened = new ArrayList<>();
         try {
