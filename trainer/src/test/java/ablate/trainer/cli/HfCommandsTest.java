@@ -2,11 +2,10 @@ package ablate.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ablate.testing.CommandOutput;
+import ablate.testing.FolderState;
 import ablate.trainer.hf.HfImportTest;
 import ablate.trainer.model.AvailableMemory;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,14 +29,14 @@ class HfCommandsTest {
         Path hf = HfImportTest.copyFixture("gpt2", tmp.resolve("hf"));
         HfImportTest.editConfig(hf, c -> c.put("n_layer", 1_000_000));
         Path out = tmp.resolve("imported");
-        Run run = run(new ImportHfCommand(), hf.toString(), "--out", out.toString());
-        assertThat(run.code).isEqualTo(Cli.BAD_INPUT);
-        assertThat(run.err).isEqualTo("error: " + hf.resolve("config.json") + " says n_layer = 1000000 but model.safetensors holds"
+        CommandOutput run = refused(new ImportHfCommand(), hf.toString(), "--out", out.toString());
+        assertThat(run.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(run.err()).isEqualTo("error: " + hf.resolve("config.json") + " says n_layer = 1000000 but model.safetensors holds"
                 + " weights for 2 layers (h.0, h.1)\n");
         assertThat(out).doesNotExist();
 
         Files.createDirectories(out); // an empty folder given as --out stays empty
-        assertThat(run(new ImportHfCommand(), hf.toString(), "--out", out.toString()).code).isEqualTo(Cli.BAD_INPUT);
+        refused(new ImportHfCommand(), hf.toString(), "--out", out.toString());
         try (var listing = Files.list(out)) {
             assertThat(listing).isEmpty();
         }
@@ -48,12 +47,12 @@ class HfCommandsTest {
         Path out = tmp.resolve("imported");
         ImportHfCommand command = new ImportHfCommand();
         command.availableMemory = device -> new AvailableMemory(64 << 10, GIB, true);
-        Run run = run(command, HfImportTest.fixture("gpt2").toString(), "--out", out.toString());
-        assertThat(run.code).isEqualTo(Cli.BAD_INPUT);
-        assertThat(run.err).startsWith("error: this model needs about ").contains(" to load (").contains(" parameters: ")
+        CommandOutput run = refused(command, HfImportTest.fixture("gpt2").toString(), "--out", out.toString());
+        assertThat(run.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(run.err()).startsWith("error: this model needs about ").contains(" to load (").contains(" parameters: ")
                 .contains(" of fp32 weights; ").contains(" of attention masks for seq-len 16; ")
                 .contains(" and this machine has 64.0 KiB; import it on a machine with more memory").doesNotContain("\tat ");
-        assertThat(run.err.lines()).hasSize(1);
+        assertThat(run.err().lines()).hasSize(1);
         assertThat(out).doesNotExist();
     }
 
@@ -62,28 +61,28 @@ class HfCommandsTest {
         Path out = tmp.resolve("imported");
         ImportHfCommand command = new ImportHfCommand();
         command.availableMemory = device -> new AvailableMemory(1, 1024, false); // a GPU's memory is libtorch's to check
-        Run run = run(command, HfImportTest.fixture("gpt2").toString(), "--out", out.toString());
-        assertThat(run.code).isEqualTo(Cli.BAD_INPUT);
-        assertThat(run.err).startsWith("error: this model needs about ").contains(" of Java heap at once to load (the largest weight and"
+        CommandOutput run = refused(command, HfImportTest.fixture("gpt2").toString(), "--out", out.toString());
+        assertThat(run.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(run.err()).startsWith("error: this model needs about ").contains(" of Java heap at once to load (the largest weight and"
                 + " its copy) and this JVM may use 1.0 KiB; give it more with ABLATE_JAVA_OPTS=-Xmx2g").doesNotContain("\tat ");
         assertThat(out).doesNotExist();
 
         ImportHfCommand onGpu = new ImportHfCommand();
         onGpu.availableMemory = device -> new AvailableMemory(1, GIB, false);
-        Run imported = run(onGpu, HfImportTest.fixture("gpt2").toString(), "--out", out.toString());
-        assertThat(imported.code).as(imported.err).isZero();
+        CommandOutput imported = run(onGpu, HfImportTest.fixture("gpt2").toString(), "--out", out.toString());
+        assertThat(imported.exit()).as(imported.err()).isZero();
     }
 
     @Test
     void exportCountsTheHuggingFaceCopyAndRefusesWhatDoesNotFit() throws Exception {
         Path imported = tmp.resolve("imported");
-        assertThat(run(new ImportHfCommand(), HfImportTest.fixture("gpt2").toString(), "--out", imported.toString()).code).isZero();
+        assertThat(run(new ImportHfCommand(), HfImportTest.fixture("gpt2").toString(), "--out", imported.toString()).exit()).isZero();
         Path out = tmp.resolve("exported");
         ExportHfCommand command = new ExportHfCommand();
         command.availableMemory = device -> new AvailableMemory(64 << 10, GIB, true);
-        Run run = run(command, imported.toString(), out.toString());
-        assertThat(run.code).isEqualTo(Cli.BAD_INPUT);
-        assertThat(run.err).startsWith("error: this model needs about ").contains(" to export (")
+        CommandOutput run = refused(command, imported.toString(), out.toString());
+        assertThat(run.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(run.err()).startsWith("error: this model needs about ").contains(" to export (")
                 .contains(" of the Hugging Face copy of the weights").contains("and this machine has 64.0 KiB");
         assertThat(out).doesNotExist();
     }
@@ -92,38 +91,32 @@ class HfCommandsTest {
     @Test
     void anImportFolderWhoseConfigDoesNotDescribeItsWeightsIsNamedBeforeAnythingIsBuilt() throws Exception {
         Path imported = tmp.resolve("imported");
-        assertThat(run(new ImportHfCommand(), HfImportTest.fixture("gpt2").toString(), "--out", imported.toString()).code).isZero();
+        assertThat(run(new ImportHfCommand(), HfImportTest.fixture("gpt2").toString(), "--out", imported.toString()).exit()).isZero();
         Path conf = imported.resolve("config.conf");
         String original = Files.readString(conf);
         Files.writeString(conf, original + "\nmodel.layers = 50000\n");
-        Run layers = run(new ExportHfCommand(), imported.toString(), tmp.resolve("a").toString());
-        assertThat(layers.code).isEqualTo(Cli.BAD_INPUT);
-        assertThat(layers.err).isEqualTo("error: " + conf + " says model.layers = 50000 but " + imported.resolve("model.safetensors")
+        CommandOutput layers = refused(new ExportHfCommand(), imported.toString(), tmp.resolve("a").toString());
+        assertThat(layers.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(layers.err()).isEqualTo("error: " + conf + " says model.layers = 50000 but " + imported.resolve("model.safetensors")
                 + " holds weights for 2 layers (h.0, h.1)\n");
         Files.writeString(conf, original + "\nmodel.mlp-hidden = 1000\n");
-        Run shape = run(new ExportHfCommand(), imported.toString(), tmp.resolve("b").toString());
-        assertThat(shape.code).isEqualTo(Cli.BAD_INPUT);
-        assertThat(shape.err).isEqualTo("error: " + imported.resolve("model.safetensors") + ": h.0.mlp.fc.weight has shape (128, 32) where "
+        CommandOutput shape = refused(new ExportHfCommand(), imported.toString(), tmp.resolve("b").toString());
+        assertThat(shape.exit()).isEqualTo(Cli.BAD_INPUT);
+        assertThat(shape.err()).isEqualTo("error: " + imported.resolve("model.safetensors") + ": h.0.mlp.fc.weight has shape (128, 32) where "
                 + conf + " implies (1000, 32)\n");
         assertThat(tmp.resolve("a")).doesNotExist();
         assertThat(tmp.resolve("b")).doesNotExist();
     }
 
-    private record Run(int code, String out, String err) {}
+    private static CommandOutput run(Callable<Integer> command, String... args) {
+        return CommandOutput.of(() -> new CommandLine(command).execute(args));
+    }
 
-    private static Run run(Callable<Integer> command, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(command).execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    /** Runs a command that must be refused as bad input, without a trace, leaving every file under {@code tmp} as it was. */
+    private CommandOutput refused(Callable<Integer> command, String... args) {
+        FolderState before = FolderState.of(tmp);
+        CommandOutput ran = run(command, args).assertRefused(Cli.BAD_INPUT);
+        before.assertUnchanged();
+        return ran;
     }
 }
