@@ -165,6 +165,8 @@ final class HfConfig {
         }
         Architecture arch = switch (m.position()) {
             case NONE -> throw cannot("model.position = none", "no supported architecture runs without positions", "gpt2 (learned)");
+            case RELATIVE -> throw cannot("model.position = relative", "Hugging Face has T5's relative bias in t5 only, an"
+                    + " encoder-decoder", "t5 (model.architecture = encoder-decoder)");
             case LEARNED -> Architecture.GPT2;
             case ALIBI -> Architecture.BLOOM;
             case ROTARY -> m.activation() == Activation.SWIGLU ? Architecture.LLAMA : Architecture.GPT_NEOX;
