@@ -104,7 +104,8 @@ public final class Gpt implements LanguageModel {
     public static void requireDecoder(ModelConfig config) {
         if (config.architecture() == Architecture.ENCODER_DECODER) {
             throw SettingsException.of("model.architecture", "encoder-decoder is not implemented yet here: encoder-decoders"
-                    + " train (ablate train), but evaluating, exporting and importing them lands in a later step of issue 17");
+                    + " train (ablate train) and convert to and from Hugging Face t5 (import-hf, export-hf), but evaluating them"
+                    + " lands in a later step of issue 17");
         }
     }
 
