@@ -1,10 +1,12 @@
 """Hugging Face import fixtures FROM transformers itself (needs `pip install torch transformers safetensors`).
 
-Builds the same four tiny random-weight checkpoints as ops/hf/reference_models.py (same shapes and
+Builds the same tiny random-weight checkpoints as ops/hf/reference_models.py (same shapes and
 config values; the random weights differ), saves them with save_pretrained (safetensors; llama
 sharded, a gpt_neox copy in bf16), and writes transformers' own fp32 logits for a fixed input as
 reference.safetensors beside each, in trainer/src/test/resources/hf/<name>/ -- the layout
-HfImportTest reads. The committed fixtures were made by reference_models.py because transformers
+HfImportTest reads. The two T5ForConditionalGeneration fixtures (t5: gated-silu, untied, 16
+buckets up to distance 24; t5-tied: gelu, tied, T5's default buckets) store encoder_tokens,
+encoder_lengths (the rest of a row is padding) and decoder_tokens instead of tokens. The committed fixtures were made by reference_models.py because transformers
 was not available; running this script replaces them with transformers' numbers.
 
 Run: python3 ops/hf/make_fixtures.py [--out DIR]
@@ -16,10 +18,11 @@ import shutil
 import torch
 from safetensors.torch import save_file
 from transformers import (BloomConfig, BloomForCausalLM, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig,
-                          GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM)
+                          GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM, T5Config, T5ForConditionalGeneration)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "trainer", "src", "test", "resources")
 VOCAB, D, HEADS, LAYERS, T = 96, 32, 4, 2, 10
+T5_S, T5_T = 40, 24
 
 
 def configs():
@@ -41,17 +44,56 @@ def configs():
     }
 
 
-def randomize(model, seed):
-    """Weights far from the tiny default init, so that every block visibly shapes the logits."""
+def t5_configs():
+    """As reference_models.T5_FIXTURES: head sizes and d powers of 4, so that ablate's folds are exact."""
+    common = dict(vocab_size=VOCAB, num_layers=LAYERS, num_decoder_layers=LAYERS, dropout_rate=0.0, layer_norm_epsilon=1e-6,
+                  pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, n_positions=64)
+    return {
+        "t5": T5Config(d_model=32, d_kv=16, num_heads=2, d_ff=48, feed_forward_proj="gated-silu", tie_word_embeddings=False,
+                       relative_attention_num_buckets=16, relative_attention_max_distance=24, **common),
+        "t5-tied": T5Config(d_model=16, d_kv=4, num_heads=4, d_ff=64, feed_forward_proj="gelu", tie_word_embeddings=True,
+                            **common),
+    }
+
+
+def t5_inputs():
+    g = torch.Generator().manual_seed(8)
+    enc = torch.randint(2, 34, (2, T5_S), generator=g)
+    lengths = torch.tensor([T5_S, 29])
+    enc[1, 29:] = 0
+    dec = torch.randint(2, 34, (2, T5_T), generator=g)
+    dec[:, 0] = 0  # decoder_start_token_id
+    return enc, lengths, dec
+
+
+def randomize(model, seed, std=0.2, tables_std=0.2):
+    """Weights far from the tiny default init, so that every block visibly shapes the logits (T5: std 0.1 on
+    its matrices, as its scores are not scaled by hs^-1/2, and 0.5 on the embeddings and relative bias tables)."""
     g = torch.Generator().manual_seed(seed)
+    tables = ("shared", "relative_attention_bias", "lm_head")
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.dim() >= 2:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.2)
+                p.copy_(torch.randn(p.shape, generator=g) * (tables_std if any(t in name for t in tables) else std))
             elif "norm" in name or "ln" in name:
                 p.copy_(1 + torch.randn(p.shape, generator=g) * 0.1)
             else:
                 p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+
+
+def save_t5(model, inputs, out):
+    """As save, with the encoder input, its padding mask and the decoder input."""
+    enc, lengths, dec = inputs
+    shutil.rmtree(out, ignore_errors=True)
+    model.save_pretrained(out, safe_serialization=True)
+    shutil.copy(os.path.join(ROOT, "data", "tokenizer", "tokenizer.json"), os.path.join(out, "tokenizer.json"))
+    loaded = T5ForConditionalGeneration.from_pretrained(out, torch_dtype=torch.float32).eval()
+    mask = (torch.arange(enc.shape[1])[None, :] < lengths[:, None]).long()
+    with torch.no_grad():
+        logits = loaded(input_ids=enc, attention_mask=mask, decoder_input_ids=dec).logits
+    save_file({"encoder_tokens": enc.float(), "encoder_lengths": lengths.float(), "decoder_tokens": dec.float(),
+               "logits": logits.contiguous()}, os.path.join(out, "reference.safetensors"),
+              metadata={"source": "ops/hf/make_fixtures.py (transformers, the saved checkpoint loaded in fp32)"})
 
 
 def save(cls, model, ids, out, **kwargs):
@@ -82,6 +124,11 @@ def main():
         if name == "gpt_neox":
             # bf16 on disk; its reference is that file loaded by transformers in fp32, as ablate reads it.
             save(cls, model.to(torch.bfloat16), ids, os.path.join(args.out, "gpt_neox-bf16"))
+    for seed, (name, config) in enumerate(t5_configs().items(), start=5):
+        torch.manual_seed(seed)
+        model = T5ForConditionalGeneration(config).eval()
+        randomize(model, seed, std=0.1, tables_std=0.5)
+        save_t5(model, t5_inputs(), os.path.join(args.out, name))
 
 
 if __name__ == "__main__":

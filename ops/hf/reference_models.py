@@ -1,15 +1,17 @@
 """Hugging Face import fixtures WITHOUT transformers: an independent re-implementation.
 
 transformers is not installed where these fixtures were made, so this script re-implements the
-forward passes of transformers' GPT2LMHeadModel, BloomForCausalLM, GPTNeoXForCausalLM and
-LlamaForCausalLM in plain torch (read from src/transformers/models/{gpt2,bloom,gpt_neox,llama}/
-modeling_*.py, not copied), with HF weight names and layouts, and writes for each architecture
-into trainer/src/test/resources/hf/<name>/:
+forward passes of transformers' GPT2LMHeadModel, BloomForCausalLM, GPTNeoXForCausalLM,
+LlamaForCausalLM and T5ForConditionalGeneration in plain torch (read from
+src/transformers/models/{gpt2,bloom,gpt_neox,llama,t5}/modeling_*.py, not copied), with HF weight
+names and layouts, and writes for each architecture into trainer/src/test/resources/hf/<name>/:
 
     config.json                      the keys transformers' config class reads
     model.safetensors                HF names and layouts (llama: two shards + index; gpt_neox-bf16: BF16)
     tokenizer.json                   a tiny word-level tokenizer (the data tests' one)
-    reference.safetensors            tokens (2, T) as fp32 (as ops/parity does) and these models' fp32 logits (2, T, V)
+    reference.safetensors            tokens (2, T) as fp32 (as ops/parity does) and these models' fp32 logits (2, T, V);
+                                     for t5: encoder_tokens (2, S), encoder_lengths (2) (the rest of a row is
+                                     padding), decoder_tokens (2, T) and logits (2, T, V)
 
 These logits are a second implementation's, NOT transformers' own: they check that ablate's
 import reproduces the architectures as this script understands them. ops/hf/make_fixtures.py
@@ -54,8 +56,8 @@ class Weights:
         self.g = torch.Generator().manual_seed(seed)
         self.w = {}
 
-    def matrix(self, name, *shape):
-        self.w[name] = torch.randn(*shape, generator=self.g) * 0.2
+    def matrix(self, name, *shape, std=0.2):
+        self.w[name] = torch.randn(*shape, generator=self.g) * std
         return self.w[name]
 
     def gain(self, name, n):
@@ -236,7 +238,110 @@ def llama(ids):
     return cfg, W.w, x @ W.matrix("lm_head.weight", VOCAB, D).T
 
 
-def save(name, cfg, weights, ids, logits, shards=1):
+# ---------------------------------------------------------------- T5 (encoder-decoder)
+
+T5_S, T5_T = 40, 24  # encoder and decoder tokens: past the exact buckets, and for t5 past max_distance
+
+
+def t5_bucket(relative, bidirectional, num_buckets, max_distance):
+    """T5Attention._relative_position_bucket: a direction's first half of buckets are exact distances, the
+    rest logarithmic up to max_distance; relative = key position - query position."""
+    bucket = torch.zeros_like(relative)
+    if bidirectional:
+        num_buckets //= 2
+        bucket = bucket + (relative > 0).long() * num_buckets
+        distance = relative.abs()
+    else:
+        distance = (-relative).clamp(min=0)
+    max_exact = num_buckets // 2
+    scaled = torch.log(distance.float() / max_exact) / math.log(max_distance / max_exact) * (num_buckets - max_exact)
+    large = (max_exact + scaled.long()).clamp(max=num_buckets - 1)
+    return bucket + torch.where(distance < max_exact, distance, large)
+
+
+def t5_position_bias(table, q_len, k_len, bidirectional, cfg):  # T5Attention.compute_bias: (1, H, q, k)
+    relative = torch.arange(k_len)[None, :] - torch.arange(q_len)[:, None]
+    buckets = t5_bucket(relative, bidirectional, cfg["relative_attention_num_buckets"], cfg["relative_attention_max_distance"])
+    return table[buckets].permute(2, 0, 1)[None]
+
+
+def t5(config_overrides, seed, enc_ids, enc_lengths, dec_ids):
+    d, n_heads, ff = (config_overrides.pop(k) for k in ("d_model", "num_heads", "d_ff"))
+    cfg = {"architectures": ["T5ForConditionalGeneration"], "model_type": "t5", "vocab_size": VOCAB, "d_model": d,
+           "d_kv": d // n_heads, "d_ff": ff, "num_layers": LAYERS, "num_decoder_layers": LAYERS, "num_heads": n_heads,
+           "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128, "dropout_rate": 0.0,
+           "layer_norm_epsilon": 1e-6, "initializer_factor": 1.0, "feed_forward_proj": "relu", "is_encoder_decoder": True,
+           "use_cache": True, "pad_token_id": 0, "eos_token_id": 1, "decoder_start_token_id": 0,
+           "tie_word_embeddings": True, "n_positions": 64, "torch_dtype": "float32"}
+    cfg.update(config_overrides)
+    eps, hs = cfg["layer_norm_epsilon"], cfg["d_kv"]
+    gated = cfg["feed_forward_proj"].startswith("gated-")
+    act = {"gelu": torch.nn.functional.gelu, "gelu_new": gelu_tanh, "silu": torch.nn.functional.silu}[cfg["feed_forward_proj"].split("-")[-1]]
+    W = Weights(seed)
+    std = 0.1  # T5 does not scale its scores by hs^-1/2: smaller weights keep the softmax away from one-hot
+    shared = W.matrix("shared.weight", VOCAB, d, std=0.5)
+
+    def attention(p, x, kv, bias):  # T5Attention: q, k, v, o without biases; scores unscaled, plus the position bias
+        q = heads(x @ W.matrix(p + "q.weight", n_heads * hs, d, std=std).T, n_heads)
+        k = heads(kv @ W.matrix(p + "k.weight", n_heads * hs, d, std=std).T, n_heads)
+        v = heads(kv @ W.matrix(p + "v.weight", n_heads * hs, d, std=std).T, n_heads)
+        probs = torch.softmax(q @ k.transpose(-1, -2) + bias, dim=-1)
+        return merge(probs @ v) @ W.matrix(p + "o.weight", d, n_heads * hs, std=std).T
+
+    def feed_forward(p, x):  # T5DenseActDense or T5DenseGatedActDense
+        if gated:
+            h = act(x @ W.matrix(p + "wi_0.weight", ff, d, std=std).T) * (x @ W.matrix(p + "wi_1.weight", ff, d, std=std).T)
+        else:
+            h = act(x @ W.matrix(p + "wi.weight", ff, d, std=std).T)
+        return h @ W.matrix(p + "wo.weight", d, ff, std=std).T
+
+    neg = torch.finfo(torch.float32).min
+    b, s = enc_ids.shape
+    t = dec_ids.shape[1]
+    padding = torch.where(torch.arange(s)[None, :] < enc_lengths[:, None], 0.0, neg)[:, None, None, :]  # (B, 1, 1, S)
+    x = shared[enc_ids]  # the encoder: bidirectional buckets, padding masked
+    bias = t5_position_bias(W.matrix("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight",
+                                     cfg["relative_attention_num_buckets"], n_heads, std=0.5), s, s, True, cfg) + padding
+    for i in range(LAYERS):
+        p = f"encoder.block.{i}.layer."
+        x = x + attention(p + "0.SelfAttention.", *(2 * [rms_norm(x, W.gain(p + "0.layer_norm.weight", d), eps)]), bias)
+        x = x + feed_forward(p + "1.DenseReluDense.", rms_norm(x, W.gain(p + "1.layer_norm.weight", d), eps))
+    memory = rms_norm(x, W.gain("encoder.final_layer_norm.weight", d), eps)
+    y = shared[dec_ids]  # the decoder: causal buckets and mask; cross-attention has the padding mask alone
+    causal = torch.where(torch.tril(torch.ones(t, t, dtype=torch.bool)), 0.0, neg)
+    bias = t5_position_bias(W.matrix("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight",
+                                     cfg["relative_attention_num_buckets"], n_heads, std=0.5), t, t, False, cfg) + causal
+    for i in range(LAYERS):
+        p = f"decoder.block.{i}.layer."
+        y = y + attention(p + "0.SelfAttention.", *(2 * [rms_norm(y, W.gain(p + "0.layer_norm.weight", d), eps)]), bias)
+        y = y + attention(p + "1.EncDecAttention.", rms_norm(y, W.gain(p + "1.layer_norm.weight", d), eps), memory, padding)
+        y = y + feed_forward(p + "2.DenseReluDense.", rms_norm(y, W.gain(p + "2.layer_norm.weight", d), eps))
+    y = rms_norm(y, W.gain("decoder.final_layer_norm.weight", d), eps)
+    if cfg["tie_word_embeddings"]:  # T5ForConditionalGeneration rescales before the tied head
+        return cfg, W.w, (y * d ** -0.5) @ shared.T
+    return cfg, W.w, y @ W.matrix("lm_head.weight", VOCAB, d, std=0.5).T
+
+
+# name: (config.json overrides, seed). Head sizes and d are powers of 4, so that ablate's import folds T5's unscaled
+# scores (q times hs^1/2) and its tied head's d^-1/2 into the weights exactly and export gives the same tensors back.
+T5_FIXTURES = {
+    "t5": (dict(d_model=32, num_heads=2, d_ff=48, feed_forward_proj="gated-silu", tie_word_embeddings=False,
+                relative_attention_num_buckets=16, relative_attention_max_distance=24), 5),
+    "t5-tied": (dict(d_model=16, num_heads=4, d_ff=64, feed_forward_proj="gelu"), 6),
+}
+
+
+def t5_inputs():
+    g = torch.Generator().manual_seed(8)
+    enc = torch.randint(2, 34, (2, T5_S), generator=g)  # within the tokenizer's ids
+    lengths = torch.tensor([T5_S, 29])
+    enc[1, 29:] = 0  # padding
+    dec = torch.randint(2, 34, (2, T5_T), generator=g)
+    dec[:, 0] = 0  # T5's decoder_start_token_id
+    return enc, lengths, dec
+
+
+def save(name, cfg, weights, ids, logits, shards=1, reference=None):
     d = os.path.join(OUT, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -258,7 +363,8 @@ def save(name, cfg, weights, ids, logits, shards=1):
         size = sum(t.numel() * t.element_size() for t in weights.values())
         with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
             json.dump({"metadata": {"total_size": size}, "weight_map": weight_map}, f, indent=2, sort_keys=True)
-    write_safetensors(os.path.join(d, "reference.safetensors"), {"tokens": ids.float(), "logits": logits.contiguous()},
+    tensors = reference if reference is not None else {"tokens": ids.float()}
+    write_safetensors(os.path.join(d, "reference.safetensors"), dict(tensors, logits=logits.contiguous()),
                       {"source": "ops/hf/reference_models.py (re-implementation, not transformers)",
                        "torch": torch.__version__})
 
@@ -276,6 +382,11 @@ def main():
         cfg = dict(cfg, torch_dtype="bfloat16")
         _, _, logits = gpt_neox(ids, {n: t.float() for n, t in rounded.items()})
         save("gpt_neox-bf16", cfg, rounded, ids, logits)
+        enc, lengths, dec = t5_inputs()
+        for name, (overrides, seed) in T5_FIXTURES.items():
+            cfg, weights, logits = t5(dict(overrides), seed, enc, lengths, dec)
+            save(name, cfg, weights, None, logits, reference={"encoder_tokens": enc.float(), "encoder_lengths": lengths.float(),
+                                                              "decoder_tokens": dec.float()})
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """
-Parity fixtures (llm.c style): the PyTorch peer (ops/bench/torch_gpt.py) computes logits, loss,
-gradients and one AdamW step for a tiny model of each ablation variant; ablate's ParityTest loads
-the same weights and must agree. Writes one safetensors file per variant (all tensors fp32, names as
-ablate's) under trainer/src/test/resources/parity/.
+Parity fixtures (llm.c style): the PyTorch peers (ops/bench/torch_gpt.py for the decoder,
+ops/bench/torch_encoder_decoder.py for the encoder-decoder) compute logits, loss, gradients and one
+AdamW step for a tiny model of each ablation variant; ablate's ParityTest loads the same weights and
+must agree. Writes one safetensors file per variant (all tensors fp32, names as ablate's) under
+trainer/src/test/resources/parity/; the encoder-decoder's (encdec-*) hold encoder_tokens,
+encoder_lengths (the rest of a row is padding), decoder_tokens and targets instead of tokens.
 
-  /usr/bin/python3 ops/parity/make_fixtures.py     # Debian's python3-torch
+  /usr/bin/python3 ops/parity/make_fixtures.py [VARIANT ...]    # Debian's python3-torch; all variants by default
 """
+import argparse
+import dataclasses
 import json
 import os
 import struct
@@ -17,6 +21,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 from torch_gpt import GPT, Config, make_optimizer  # noqa: E402
+import torch_encoder_decoder as encdec  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "..", "trainer", "src", "test", "resources", "parity")
 SHAPE = dict(vocab=64, d_model=32, layers=2, heads=4, seq=16, micro_batch=2, threads=1,
@@ -27,6 +32,15 @@ VARIANTS = {
     "alibi-gelu-prefix": dict(position="alibi", activation="gelu", mask="prefix", heads=6, d_model=36),
     "none-swiglu": dict(position="none", activation="swiglu"),
     "rotary-half-gelu": dict(position="rotary", activation="gelu", rotary_fraction=0.5),
+}
+ENCDEC_SHAPE = dict(vocab=64, d_model=16, layers=2, heads=2, seq=12)
+ENCDEC_STEP = dict(lr=1e-2, weight_decay=0.1, betas=(0.9, 0.95), eps=1e-8, clip=0.5)
+ENCDEC_VARIANTS = {  # T5's own choices first; 8 buckets up to distance 10 put seq 12 past the exact and log buckets
+    "encdec-relative-t5": dict(position="relative", activation="swiglu", norm="rmsnorm", bias=False, tied=False,
+                               relative_buckets=8, relative_max_distance=10),
+    "encdec-learned-gelu-embln": dict(position="learned", activation="gelu", embedding_layernorm=True),
+    "encdec-rotary-swiglu": dict(position="rotary", activation="swiglu", rotary_fraction=0.5),
+    "encdec-alibi-gelu-rmsnorm": dict(position="alibi", activation="gelu", norm="rmsnorm", tied=False),
 }
 
 
@@ -86,7 +100,51 @@ def fixture(name, overrides):
     print(name, "loss", float(loss), "grad_norm", float(norm))
 
 
+def encoder_decoder_fixture(name, overrides):
+    cfg = encdec.Config(**{**ENCDEC_SHAPE, **overrides})
+    step = argparse.Namespace(**ENCDEC_STEP)
+    torch.manual_seed(zlib.crc32(name.encode()))
+    torch.set_num_threads(1)
+    model = encdec.EncoderDecoder(cfg)
+    with torch.no_grad():  # away from any init's symmetries: norms and biases non-trivial, relative tables large
+        for n, p in model.named_parameters():
+            if n.endswith("relative_bias.table"):
+                p.copy_(0.5 * torch.randn_like(p))
+            elif p.dim() >= 2:
+                p.copy_(0.1 * torch.randn_like(p))
+            elif "ln" in n:
+                p.copy_(1 + 0.1 * torch.randn_like(p))
+            else:
+                p.copy_(0.1 * torch.randn_like(p))
+    tensors = {encdec.ablate_name(n): p.detach().clone() for n, p in model.named_parameters()}
+    enc = torch.randint(cfg.vocab, (2, cfg.seq))
+    lengths = torch.tensor([cfg.seq, 7])
+    dec = torch.randint(cfg.vocab, (2, 8))
+    y = torch.randint(cfg.vocab, (2, 8))
+    logits, loss = model(enc, lengths, dec, y)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), step.clip)
+    for n, p in model.named_parameters():
+        tensors["grad." + encdec.ablate_name(n)] = p.grad.detach().clone()  # clipped
+    make_optimizer(model, step).step()
+    for n, p in model.named_parameters():
+        tensors["next." + encdec.ablate_name(n)] = p.detach().clone()
+    tensors.update(encoder_tokens=enc.float(), encoder_lengths=lengths.float(), decoder_tokens=dec.float(), targets=y.float(),
+                   logits=logits.detach(), loss=loss.detach().reshape(1), grad_norm=norm.detach().reshape(1))
+    config = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
+    config.update(architecture="encoder-decoder", lr=step.lr, weight_decay=step.weight_decay, eps=step.eps, clip=step.clip,
+                  betas=list(step.betas))
+    write_safetensors(os.path.join(OUT, name + ".safetensors"), tensors,
+                      {"config": json.dumps(config), "torch": torch.__version__})
+    print(name, "loss", float(loss), "grad_norm", float(norm))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
+    only = set(sys.argv[1:])  # variant names; all when none is given
     for name, overrides in VARIANTS.items():
-        fixture(name, overrides)
+        if not only or name in only:
+            fixture(name, overrides)
+    for name, overrides in ENCDEC_VARIANTS.items():
+        if not only or name in only:
+            encoder_decoder_fixture(name, overrides)

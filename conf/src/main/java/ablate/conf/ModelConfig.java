@@ -38,7 +38,13 @@ public record ModelConfig(
         boolean parallelResidual,
         int kvHeads,
         int mlpHiddenSize,
-        Architecture architecture) {
+        Architecture architecture,
+        int relativeBuckets,
+        int relativeMaxDistance) {
+
+    /** T5's relative attention buckets and the distance from which they all share the last (its defaults, 32 and 128). */
+    public static final int DEFAULT_RELATIVE_BUCKETS = 32;
+    public static final int DEFAULT_RELATIVE_MAX_DISTANCE = 128;
 
     /** A model of today's GPT family: LayerNorm, biases, exact GELU, tied head, sequential residual, MHA. */
     public ModelConfig(int layers, int dModel, int heads, int seqLen, int vocabSize, int padVocabToMultipleOf,
@@ -58,6 +64,20 @@ public record ModelConfig(
     public static final int MAX_SEQ_LEN = 1 << 24;
     /** 2^22, four times {@link #MAX_D_MODEL}: the default GELU width at the widest model. */
     public static final int MAX_MLP_HIDDEN = 1 << 22;
+    /** 2^16 relative-attention buckets: 2,000 times T5's 32. */
+    public static final int MAX_RELATIVE_BUCKETS = 1 << 16;
+
+    /** A model with T5's relative-bias buckets (which only {@link Position#RELATIVE} uses). */
+    public ModelConfig(int layers, int dModel, int heads, int seqLen, int vocabSize, int padVocabToMultipleOf,
+            int ffnHidden, Position position, Activation activation, int swigluMultipleOf, boolean embeddingLayerNorm,
+            AttentionMask attentionMask, double rotaryFraction, double rotaryBase, double layerNormEpsilon,
+            double initStd, double dropout, Norm norm, boolean bias, GeluApproximation geluApproximation,
+            boolean tiedOutput, boolean parallelResidual, int kvHeads, int mlpHiddenSize, Architecture architecture) {
+        this(layers, dModel, heads, seqLen, vocabSize, padVocabToMultipleOf, ffnHidden, position, activation,
+                swigluMultipleOf, embeddingLayerNorm, attentionMask, rotaryFraction, rotaryBase, layerNormEpsilon,
+                initStd, dropout, norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize,
+                architecture, DEFAULT_RELATIVE_BUCKETS, DEFAULT_RELATIVE_MAX_DISTANCE);
+    }
 
     /** A decoder of the model family, its architecture following the attention mask (as before model.architecture). */
     public ModelConfig(int layers, int dModel, int heads, int seqLen, int vocabSize, int padVocabToMultipleOf,
@@ -127,6 +147,17 @@ public record ModelConfig(
             throw SettingsException.of("model.mlp-hidden", "must be >= 0 (0 means the formula of model.activation), got "
                     + mlpHiddenSize);
         }
+        if (position == Position.RELATIVE) {
+            // T5's bucketing needs an exact bucket and a logarithmic one per direction, and a max distance beyond the exact ones
+            if (relativeBuckets < 4 || relativeBuckets > MAX_RELATIVE_BUCKETS) {
+                throw SettingsException.of("model.relative-buckets", "must be between 4 and " + MAX_RELATIVE_BUCKETS + ", got "
+                        + relativeBuckets);
+            }
+            if (relativeMaxDistance <= relativeBuckets / 2 || relativeMaxDistance > MAX_SEQ_LEN) {
+                throw SettingsException.of("model.relative-max-distance", "must be above half of model.relative-buckets ("
+                        + relativeBuckets / 2 + ", where the exact buckets end) and at most " + MAX_SEQ_LEN + ", got " + relativeMaxDistance);
+            }
+        }
         if (architecture.attentionMask() != attentionMask) {
             throw SettingsException.of("model.architecture", architecture.key() + " does not fit model.attention-mask = "
                     + lower(attentionMask) + ": " + architecture.key() + " needs model.attention-mask = "
@@ -143,7 +174,8 @@ public record ModelConfig(
         return new ModelConfig(layers, dModel, heads, seqLen, vocabSize, padVocabToMultipleOf, ffnHidden, p, a,
                 swigluMultipleOf, embeddingNorm, mask, rotaryFraction, rotaryBase, layerNormEpsilon, initStd, dropout,
                 norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize,
-                architecture == Architecture.ENCODER_DECODER ? architecture : Architecture.of(mask));
+                architecture == Architecture.ENCODER_DECODER ? architecture : Architecture.of(mask), relativeBuckets,
+                relativeMaxDistance);
     }
 
     /**
@@ -153,7 +185,8 @@ public record ModelConfig(
     public ModelConfig withArchitecture(Architecture a, int newSeqLen) {
         return new ModelConfig(layers, dModel, heads, newSeqLen, vocabSize, padVocabToMultipleOf, ffnHidden, position, activation,
                 swigluMultipleOf, embeddingLayerNorm, a.attentionMask(), rotaryFraction, rotaryBase, layerNormEpsilon, initStd,
-                dropout, norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize, a);
+                dropout, norm, bias, geluApproximation, tiedOutput, parallelResidual, kvHeads, mlpHiddenSize, a, relativeBuckets,
+                relativeMaxDistance);
     }
 
     /** Key/value heads as built: kv-heads, or one per query head when it is 0 (grouped-query attention otherwise). */
@@ -189,6 +222,8 @@ public record ModelConfig(
         s.put("kv-heads", kvHeads);
         s.put("mlp-hidden", mlpHiddenSize);
         s.put("architecture", architecture.key());
+        s.put("relative-buckets", relativeBuckets);
+        s.put("relative-max-distance", relativeMaxDistance);
         return s;
     }
 

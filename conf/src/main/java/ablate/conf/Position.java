@@ -9,5 +9,10 @@ public enum Position {
     /** Rotary embeddings on queries and keys (Su et al. 2021, GPT-NeoX). */
     ROTARY,
     /** Attention with linear biases (Press et al. 2022, BLOOM). */
-    ALIBI
+    ALIBI,
+    /**
+     * T5's bucketed relative attention bias (Raffel et al. 2020, section 2.1): a learned scalar per
+     * head and bucket of key - query distance, one table per stack shared by its layers.
+     */
+    RELATIVE
 }

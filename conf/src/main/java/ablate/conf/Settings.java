@@ -281,7 +281,9 @@ public final class Settings {
                 c.getBoolean("model.parallel-residual"),
                 c.getInt("model.kv-heads"),
                 c.getInt("model.mlp-hidden"),
-                architecture(c));
+                architecture(c),
+                c.getInt("model.relative-buckets"),
+                c.getInt("model.relative-max-distance"));
     }
 
     /**

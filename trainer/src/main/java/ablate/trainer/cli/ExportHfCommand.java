@@ -1,6 +1,6 @@
 package ablate.trainer.cli;
 
-import ablate.trainer.hf.Pretrained;
+import ablate.trainer.hf.PretrainedModel;
 import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "export-hf", mixinStandardHelpOptions = true,
         description = {"Write a run's newest valid checkpoint (or a checkpoint folder, or an import-hf output) as config.json, "
                 + "model.safetensors and tokenizer.json that transformers loads as gpt2 (learned positions), bloom (ALiBi, "
-                + "embedding LayerNorm, tanh GELU), gpt_neox (rotary, GELU) or llama (rotary, SwiGLU, RMSNorm, no biases).",
+                + "embedding LayerNorm, tanh GELU), gpt_neox (rotary, GELU), llama (rotary, SwiGLU, RMSNorm, no biases) or, "
+                + "for an encoder-decoder, t5 (relative or no positions, GELU or SwiGLU, RMSNorm, no biases).",
                 "A model no architecture expresses (prefix-LM mask, no positions, ...) fails naming the setting."})
 public final class ExportHfCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "Run, checkpoint or import-hf folder.")
@@ -32,7 +33,7 @@ public final class ExportHfCommand implements Callable<Integer> {
     public Integer call() {
         return Cli.guard(() -> {
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
-            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadRun(runDir, m, ModelMemory::exporting,
+            try (NDManager m = NDManager.newBaseManager(); PretrainedModel p = PretrainedModel.loadRun(runDir, m, ModelMemory::exporting,
                     availableMemory.apply(m.getDevice()))) {
                 p.exportHf(out);
                 System.out.printf("exported %s to %s%n", p.source(), out);

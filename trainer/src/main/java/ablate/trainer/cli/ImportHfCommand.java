@@ -1,6 +1,6 @@
 package ablate.trainer.cli;
 
-import ablate.trainer.hf.Pretrained;
+import ablate.trainer.hf.PretrainedModel;
 import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
@@ -15,9 +15,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ablate import-hf DIR --out RUN_DIR}: a Hugging Face checkpoint into the model family. */
 @Command(name = "import-hf", mixinStandardHelpOptions = true,
-        description = {"Load a Hugging Face GPT-2, BLOOM, GPT-NeoX/Pythia or LLaMA checkpoint (config.json, *.safetensors, "
+        description = {"Load a Hugging Face GPT-2, BLOOM, GPT-NeoX/Pythia, LLaMA or T5 checkpoint (config.json, *.safetensors, "
                 + "tokenizer.json; fp32, fp16 or bf16) and write it as an ablate model folder (config.conf, model.safetensors, "
-                + "tokenizer.json) that evaluation and export-hf accept."})
+                + "tokenizer.json) that evaluation and export-hf accept; T5 becomes an encoder-decoder with position = relative."})
 public final class ImportHfCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Hugging Face checkpoint folder.")
     Path hfDir;
@@ -39,7 +39,7 @@ public final class ImportHfCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--seq-len must be between 0 (config.json's) and " + (1 << 20) + ", got " + seqLen);
             }
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
-            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(hfDir, m, seqLen,
+            try (NDManager m = NDManager.newBaseManager(); PretrainedModel p = PretrainedModel.loadHf(hfDir, m, seqLen,
                     config -> ModelMemory.loading(config).withAdvice("import it on a machine with more memory (--seq-len N builds"
                             + " it for a shorter context, with smaller attention masks)"), availableMemory.apply(m.getDevice()))) {
                 p.saveRun(out);

@@ -25,8 +25,11 @@ import java.util.stream.Stream;
 final class HfCheckpoint {
     static final String SINGLE = "model.safetensors";
     static final String INDEX = "model.safetensors.index.json";
-    /** A block's tensors: {@code h.N.} or {@code layers.N.}, bare or after a prefix; indices beyond 9 digits are no block. */
-    private static final Pattern BLOCK = Pattern.compile("(?:^|\\.)(h|layers)\\.(\\d{1,9})\\.");
+    /**
+     * A block's tensors: {@code h.N.}, {@code layers.N.} or T5's {@code block.N.}, bare or after a
+     * prefix (an encoder-decoder's stacks count their blocks alike); indices beyond 9 digits are no block.
+     */
+    private static final Pattern BLOCK = Pattern.compile("(?:^|\\.)(h|layers|block)\\.(\\d{1,9})\\.");
 
     private final Map<String, Path> fileOf; // tensor name to the file holding it
     private final Map<String, Safetensors.Entry> entries;
@@ -115,7 +118,8 @@ final class HfCheckpoint {
 
     /**
      * The blocks a set of tensor names holds, in index order, as "h.0", "layers.12": the
-     * (prefixed or bare) {@code h.N.} of GPT-2, BLOOM and ablate, {@code layers.N.} of GPT-NeoX and LLaMA.
+     * (prefixed or bare) {@code h.N.} of GPT-2, BLOOM and ablate, {@code layers.N.} of GPT-NeoX and
+     * LLaMA, {@code block.N.} of T5 (an encoder-decoder's two stacks are counted once, by index).
      */
     static List<String> layersIn(Collection<String> names) {
         Map<Integer, String> found = new TreeMap<>();
@@ -131,7 +135,7 @@ final class HfCheckpoint {
     /** "h.0, h.1", or the first three and the last of a longer list; what was looked for when empty. */
     static String describe(List<String> layers) {
         if (layers.isEmpty()) {
-            return "no tensor named h.N.* or layers.N.*";
+            return "no tensor named h.N.*, layers.N.* or block.N.*";
         }
         if (layers.size() <= 5) {
             return String.join(", ", layers);
@@ -139,13 +143,20 @@ final class HfCheckpoint {
         return String.join(", ", layers.subList(0, 3)) + ", ..., " + layers.getLast();
     }
 
-    /** The name as stored: with the base model's prefix, or without it (checkpoints saved from the base model). */
+    /**
+     * The name as stored: with the base model's prefix, or without it (checkpoints saved from the
+     * base model); T5's shared embedding also under the name of a stack's alias of it, which a
+     * checkpoint may have kept instead.
+     */
     Optional<String> find(String name, Architecture arch) {
         if (has(name)) {
             return Optional.of(name);
         }
         if (name.startsWith(arch.prefix) && has(name.substring(arch.prefix.length()))) {
             return Optional.of(name.substring(arch.prefix.length()));
+        }
+        if (arch == Architecture.T5 && name.equals("shared.weight")) {
+            return java.util.stream.Stream.of("encoder.embed_tokens.weight", "decoder.embed_tokens.weight").filter(this::has).findFirst();
         }
         return Optional.empty();
     }

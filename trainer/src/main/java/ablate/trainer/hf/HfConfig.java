@@ -25,6 +25,8 @@ import java.util.Map;
 final class HfConfig {
     /** The BLOOM config has no context length; lm-evaluation-harness then uses 2048. */
     static final int DEFAULT_SEQ_LEN = 2048;
+    /** T5's relative positions have no length limit; without n_positions, the 512 tokens T5 was trained on. */
+    static final int T5_SEQ_LEN = 512;
 
     /**
      * A config.json read: its architecture, the model settings that reproduce it, and the
@@ -151,12 +153,46 @@ final class HfConfig {
                 s.put("layernorm-epsilon", c.number("rms_norm_eps", 1e-6));
                 s.put("tied-output", c.bool("tie_word_embeddings", false));
             }
+            case T5 -> {
+                int d = c.size(s, "d-model", "d_model");
+                int heads = c.positive(c.size(s, "heads", "num_heads"), "num_heads");
+                int layers = c.size(s, "layers", "num_layers");
+                if (json.path("num_decoder_layers").isNumber() && c.integer("num_decoder_layers") != layers) {
+                    throw c.problem("num_decoder_layers", "is " + c.integer("num_decoder_layers") + " where num_layers is " + layers
+                            + "; an ablate encoder-decoder has model.layers blocks in each stack");
+                }
+                if (c.integer("d_kv") * (long) heads != d) {
+                    throw c.problem("d_kv", "is " + c.integer("d_kv") + "; only d_model / num_heads = " + (double) d / heads
+                            + " is supported (ablate's heads split d-model)");
+                }
+                c.require("is_encoder_decoder", true, "a T5 without its decoder is not supported");
+                c.size(s, "mlp-hidden", "d_ff");
+                if (json.path("n_positions").isNumber()) {
+                    c.size(s, "seq-len", "n_positions");
+                } else {
+                    s.put("seq-len", T5_SEQ_LEN);
+                }
+                c.t5FeedForward(s);
+                s.put("architecture", "encoder-decoder");
+                s.put("position", "relative");
+                s.put("relative-buckets", json.has("relative_attention_num_buckets")
+                        ? c.integer("relative_attention_num_buckets") : ablate.conf.ModelConfig.DEFAULT_RELATIVE_BUCKETS);
+                s.put("relative-max-distance", json.has("relative_attention_max_distance")
+                        ? c.integer("relative_attention_max_distance") : ablate.conf.ModelConfig.DEFAULT_RELATIVE_MAX_DISTANCE);
+                s.put("norm", "rmsnorm");
+                s.put("bias", false);
+                s.put("layernorm-epsilon", c.number("layer_norm_epsilon", 1e-6));
+                s.put("tied-output", c.bool("tie_word_embeddings", true));
+            }
         }
         return new Imported(arch, s, Map.copyOf(c.keys));
     }
 
     /** The architecture that expresses {@code m} exactly, or an error naming the setting that prevents it. */
     static Architecture architectureFor(ModelConfig m) {
+        if (m.architecture() == ablate.conf.Architecture.ENCODER_DECODER) {
+            return t5For(m);
+        }
         if (m.attentionMask() == AttentionMask.PREFIX) {
             throw cannot("model.attention-mask = prefix", "every Hugging Face causal LM is causal", "any (train with attention-mask = causal)");
         }
@@ -165,6 +201,8 @@ final class HfConfig {
         }
         Architecture arch = switch (m.position()) {
             case NONE -> throw cannot("model.position = none", "no supported architecture runs without positions", "gpt2 (learned)");
+            case RELATIVE -> throw cannot("model.position = relative", "Hugging Face has T5's relative bias in t5 only, an"
+                    + " encoder-decoder", "t5 (model.architecture = encoder-decoder)");
             case LEARNED -> Architecture.GPT2;
             case ALIBI -> Architecture.BLOOM;
             case ROTARY -> m.activation() == Activation.SWIGLU ? Architecture.LLAMA : Architecture.GPT_NEOX;
@@ -185,6 +223,25 @@ final class HfConfig {
             need(m.mlpHidden() == 4 * m.dModel(), "an MLP hidden size of " + m.mlpHidden() + " (not 4 * d-model)", arch);
         }
         return arch;
+    }
+
+    /**
+     * t5 for an encoder-decoder that T5ForConditionalGeneration computes exactly: T5's relative bias
+     * (or no positions, written as zero bias tables), RMSNorm, no biases, no embedding norm, GELU or
+     * SwiGLU (gated-silu), one key/value head per query head; tied or untied output.
+     */
+    private static Architecture t5For(ModelConfig m) {
+        Architecture t5 = Architecture.T5;
+        if (m.position() != Position.RELATIVE && m.position() != Position.NONE) {
+            throw cannot("model.position = " + m.position().name().toLowerCase(java.util.Locale.ROOT), "t5's only positions are its"
+                    + " relative bias (model.position = relative; none is written as a zero bias)", t5.modelType);
+        }
+        need(m.norm() == Norm.RMSNORM, "model.norm = layernorm", t5);
+        need(!m.bias(), "model.bias = on", t5);
+        need(!m.embeddingLayerNorm(), "model.embedding-layernorm = on", t5);
+        need(m.keyValueHeads() == m.heads(), "model.kv-heads = " + m.kvHeads(), t5);
+        need(!m.parallelResidual(), "model.parallel-residual = on", t5);
+        return t5;
     }
 
     /** config.json for {@code m}, as transformers writes it for the architecture. */
@@ -259,6 +316,29 @@ final class HfConfig {
                 o.put("mlp_bias", m.bias());
                 o.put("attention_dropout", 0.0);
                 o.put("pretraining_tp", 1);
+            }
+            case T5 -> {
+                o.remove("bos_token_id"); // T5 has none; its decoder starts with decoder_start_token_id
+                o.put("pad_token_id", eosId);
+                o.put("decoder_start_token_id", eosId); // ablate's decoder starts with EOS (BART's convention)
+                o.put("is_encoder_decoder", true);
+                o.put("d_model", m.dModel());
+                o.put("d_kv", m.headDim());
+                o.put("d_ff", m.mlpHidden());
+                o.put("num_layers", m.layers());
+                o.put("num_decoder_layers", m.layers());
+                o.put("num_heads", m.heads());
+                o.put("relative_attention_num_buckets", m.relativeBuckets());
+                o.put("relative_attention_max_distance", m.relativeMaxDistance());
+                o.put("n_positions", m.seqLen());
+                o.put("feed_forward_proj", switch (m.activation()) {
+                    case SWIGLU -> "gated-silu";
+                    case GELU -> m.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu";
+                });
+                o.put("layer_norm_epsilon", m.layerNormEpsilon());
+                o.put("dropout_rate", 0.0);
+                o.put("initializer_factor", 1.0);
+                o.put("use_cache", true);
             }
         }
         return o;
@@ -343,6 +423,29 @@ final class HfConfig {
         if (n != null && !n.isNull()) {
             throw problem(key, "= " + n + ": " + why);
         }
+    }
+
+    /**
+     * T5's feed_forward_proj, "ACT" or "gated-ACT" (T5Config: the gated form multiplies act(wi_0 x)
+     * by wi_1 x; "gated-gelu" stands for gated-gelu_new): GELU ungated, SwiGLU as gated-silu.
+     */
+    private void t5FeedForward(Map<String, Object> s) {
+        String proj = string("feed_forward_proj", "relu");
+        String[] parts = proj.split("-", -1);
+        boolean gated = parts.length == 2 && parts[0].equals("gated");
+        String act = parts[parts.length - 1];
+        if (gated && (act.equals("silu") || act.equals("swish"))) {
+            s.put("activation", "swiglu");
+            return;
+        }
+        if (parts.length == 1 && List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast").contains(act)) {
+            s.put("activation", "gelu");
+            s.put("gelu-approximation", gelu("feed_forward_proj", "gelu"));
+            return;
+        }
+        throw problem("feed_forward_proj", "'" + proj + "' is not supported: ablate's MLP is GELU (gelu, gelu_new) or SwiGLU"
+                + " (gated-silu); " + (gated ? "gated " + act + " (T5 v1.1 and Flan-T5 use gated-gelu)" : act + " (T5 v1.0 uses relu)")
+                + " is neither");
     }
 
     /** GELU flavours by their transformers ACT2FN names. */

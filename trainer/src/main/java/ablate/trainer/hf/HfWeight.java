@@ -4,10 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One ablate weight and the Hugging Face tensor(s) it is stored as. The transforms are pure index
- * permutations (no arithmetic), so import and export are exact.
+ * One ablate weight and the Hugging Face tensor(s) it is stored as. The layouts are pure index
+ * permutations; a {@code scale} other than 1 multiplies the first Hugging Face tensor on import
+ * and divides it on export (T5 folds what ablate computes and T5 does not into its weights, see
+ * {@link Architecture#T5}), exact when the scale is a power of two and otherwise rounded once.
+ *
+ * @param scale ablate's values of the first Hugging Face tensor are its values times this
  */
-record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
+record HfWeight(String ablateName, List<String> hfNames, Layout layout, float scale) {
     /** How the Hugging Face tensors hold ablate's (rows, cols) weight. */
     enum Layout {
         /** The same array. */
@@ -16,8 +20,12 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
         TRANSPOSED,
         /** Fused QKV grouped per head, rows (heads, 3, hs), where ablate has (3, heads, hs). */
         PER_HEAD_QKV,
-        /** Separate q, k and v tensors stacked along rows make ablate's fused [q | k | v]. */
+        /** Separate tensors stacked along rows make ablate's fused one: q, k and v its [q | k | v], k and v its [k | v]. */
         ROWS
+    }
+
+    HfWeight(String ablateName, List<String> hfNames, Layout layout) {
+        this(ablateName, hfNames, layout, 1f);
     }
 
     /** A Hugging Face tensor: name, shape and values. */
@@ -34,6 +42,11 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
      * @param heads query heads (for PER_HEAD_QKV)
      */
     float[] toAblate(List<float[]> hf, long[] shape, int heads) {
+        if (scale != 1f) {
+            List<float[]> scaled = new ArrayList<>(hf);
+            scaled.set(0, times(hf.getFirst(), scale));
+            hf = scaled;
+        }
         return switch (layout) {
             case SAME -> hf.getFirst();
             case TRANSPOSED -> transpose(hf.getFirst(), (int) shape[1], (int) shape[0]);
@@ -55,7 +68,7 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
      * The shapes of the Hugging Face tensors (in the order of {@link #hfNames}) that hold ablate's
      * weight of {@code shape}.
      *
-     * @param qkvRows for ROWS: rows of q, k and v
+     * @param qkvRows for ROWS: rows of q, k and v (of k and v, the last two, for two tensors)
      */
     List<long[]> hfShapes(long[] shape, int[] qkvRows) {
         return switch (layout) {
@@ -63,8 +76,9 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
             case TRANSPOSED -> List.of(shape.length == 2 ? new long[] {shape[1], shape[0]} : shape);
             case ROWS -> {
                 List<long[]> out = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    out.add(shape.length == 2 ? new long[] {qkvRows[i], shape[1]} : new long[] {qkvRows[i]});
+                for (int i = 0; i < hfNames.size(); i++) {
+                    int rows = partRows(qkvRows, i);
+                    out.add(shape.length == 2 ? new long[] {rows, shape[1]} : new long[] {rows});
                 }
                 yield out;
             }
@@ -74,9 +88,20 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
     /**
      * The Hugging Face tensors of ablate's values.
      *
-     * @param qkvRows for ROWS: rows of q, k and v
+     * @param qkvRows for ROWS: rows of q, k and v (of k and v, the last two, for two tensors)
      */
     List<Tensor> toHf(float[] values, long[] shape, int heads, int[] qkvRows) {
+        List<Tensor> out = laidOut(values, shape, heads, qkvRows);
+        if (scale == 1f) {
+            return out;
+        }
+        List<Tensor> unscaled = new ArrayList<>(out);
+        Tensor first = out.getFirst();
+        unscaled.set(0, new Tensor(first.name(), first.shape(), dividedBy(first.values(), scale)));
+        return unscaled;
+    }
+
+    private List<Tensor> laidOut(float[] values, long[] shape, int heads, int[] qkvRows) {
         return switch (layout) {
             case SAME -> List.of(new Tensor(hfNames.getFirst(), shape, values));
             case TRANSPOSED -> List.of(new Tensor(hfNames.getFirst(), hfShapes(shape, qkvRows).getFirst(),
@@ -87,8 +112,8 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
                 List<long[]> shapes = hfShapes(shape, qkvRows);
                 List<Tensor> out = new ArrayList<>();
                 int at = 0;
-                for (int i = 0; i < 3; i++) {
-                    float[] part = new float[qkvRows[i] * cols];
+                for (int i = 0; i < hfNames.size(); i++) {
+                    float[] part = new float[partRows(qkvRows, i) * cols];
                     System.arraycopy(values, at, part, 0, part.length);
                     at += part.length;
                     out.add(new Tensor(hfNames.get(i), shapes.get(i), part));
@@ -96,6 +121,27 @@ record HfWeight(String ablateName, List<String> hfNames, Layout layout) {
                 yield out;
             }
         };
+    }
+
+    /** Rows of the i-th of this weight's ROWS tensors: q, k, v take all of qkvRows, k and v its last two. */
+    private int partRows(int[] qkvRows, int i) {
+        return qkvRows[qkvRows.length - hfNames.size() + i];
+    }
+
+    private static float[] times(float[] a, float factor) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] * factor;
+        }
+        return out;
+    }
+
+    private static float[] dividedBy(float[] a, float divisor) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] / divisor;
+        }
+        return out;
     }
 
     /** (rows, cols) row-major to (cols, rows). */

@@ -1,8 +1,9 @@
 package ablate.trainer.hf;
 
 import ablate.conf.ModelConfig;
+import ablate.conf.Position;
 import ablate.trainer.checkpoint.Safetensors;
-import ablate.trainer.model.Gpt;
+import ablate.trainer.model.LanguageModel;
 import ablate.trainer.model.ModelSize;
 import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** Copies weights between a {@link Gpt} and a Hugging Face checkpoint of one {@link Architecture}. */
+/** Copies weights between a {@link LanguageModel} and a Hugging Face checkpoint of the {@link Architecture} that expresses it. */
 final class HfWeights {
     private HfWeights() {}
 
@@ -53,10 +54,10 @@ final class HfWeights {
         }
     }
 
-    /** Fills every weight of {@code gpt} from a checkpoint that passed {@link #check}. */
-    static void load(Architecture arch, HfCheckpoint checkpoint, Gpt gpt) throws IOException {
-        ModelConfig m = gpt.config();
-        Map<String, NDArray> params = gpt.parameters().all();
+    /** Fills every weight of {@code model} from a checkpoint that passed {@link #check}. */
+    static void load(Architecture arch, HfCheckpoint checkpoint, LanguageModel model) throws IOException {
+        ModelConfig m = model.config();
+        Map<String, NDArray> params = model.parameters().all();
         for (HfWeight w : arch.weights(m, params.keySet())) {
             NDArray target = params.get(w.ablateName());
             List<float[]> parts = new ArrayList<>();
@@ -67,10 +68,10 @@ final class HfWeights {
         }
     }
 
-    /** Writes the weights of {@code gpt} under Hugging Face names and layouts, fp32. */
-    static void export(Architecture arch, Gpt gpt, Path file) throws IOException {
-        ModelConfig m = gpt.config();
-        Map<String, NDArray> params = gpt.parameters().all();
+    /** Writes the weights of {@code model} under Hugging Face names and layouts, fp32. */
+    static void export(Architecture arch, LanguageModel model, Path file) throws IOException {
+        ModelConfig m = model.config();
+        Map<String, NDArray> params = model.parameters().all();
         int[] qkvRows = qkvRows(m);
         try (NDManager scratch = NDManager.newBaseManager()) {
             Map<String, NDArray> out = new TreeMap<>();
@@ -78,6 +79,11 @@ final class HfWeights {
                 NDArray a = params.get(w.ablateName());
                 for (HfWeight.Tensor t : w.toHf(a.toFloatArray(), a.getShape().getShape(), m.heads(), qkvRows)) {
                     out.put(t.name(), scratch.create(t.values(), new Shape(t.shape())));
+                }
+            }
+            if (arch == Architecture.T5 && m.position() == Position.NONE) { // T5 always has its relative bias: zero adds nothing
+                for (String stack : new String[] {"encoder", "decoder"}) {
+                    out.put(Architecture.t5RelativeBias(stack), scratch.zeros(new Shape(m.relativeBuckets(), m.heads())));
                 }
             }
             Safetensors.write(file, out, Map.of("format", "pt"));

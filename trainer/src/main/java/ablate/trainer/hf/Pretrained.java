@@ -12,6 +12,7 @@ import ablate.trainer.data.Tokenizer;
 import ablate.trainer.data.Tokenizers;
 import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.model.LanguageModel;
 import ablate.trainer.model.ModelMemory;
 import ablate.trainer.model.ModelSize;
 import ablate.trainer.model.ShapeLimits;
@@ -29,19 +30,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A model ready to score text: its config, weights and tokenizer, loaded from a Hugging Face
+ * A decoder ready to score text: its config, weights and tokenizer, loaded from a Hugging Face
  * checkpoint folder ({@link #loadHf}) or from a run, a checkpoint or an {@code import-hf} output
  * ({@link #loadRun}). It writes itself back out as either ({@link #saveRun}, {@link #exportHf}).
+ * The loading and writing are shared with {@link PretrainedEncoderDecoder} (the static helpers
+ * below take the model class to build).
  *
  * @param source where it was loaded from, for reports ("hf gpt2 DIR", "run CHECKPOINT_DIR")
  */
-public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, String source) implements AutoCloseable {
+public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, String source) implements PretrainedModel {
     private static final Logger log = LoggerFactory.getLogger(Pretrained.class);
     /** The files of an {@code import-hf} output besides config.conf. */
     static final String MODEL = Checkpoint.MODEL;
@@ -71,6 +75,23 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      */
     public static Pretrained loadHf(Path hfDir, NDManager m, int seqLen, Function<ModelConfig, ModelMemory> need,
             AvailableMemory available) throws IOException {
+        Loaded<Gpt> l = loadHf(hfDir, m, new Limits(seqLen, need, available), (manager, config) -> new Gpt(manager, config, 0, false));
+        return new Pretrained(l.config(), l.model(), l.tokenizer(), l.source());
+    }
+
+    /** A model built by {@code build} (weights left zero) and filled from a folder, with its config, tokenizer and origin. */
+    record Loaded<M extends LanguageModel>(ModelConfig config, M model, Tokenizer tokenizer, String source) {}
+
+    /**
+     * What loading may build: seq-len (0 for the folder's; Hugging Face folders only) and the
+     * memory estimate of what the caller will do, against what is available.
+     */
+    record Limits(int seqLen, Function<ModelConfig, ModelMemory> need, AvailableMemory available) {}
+
+    /** {@link #loadHf(Path, NDManager, int, Function, AvailableMemory)} into the model class {@code build} makes. */
+    static <M extends LanguageModel> Loaded<M> loadHf(Path hfDir, NDManager m, Limits limits,
+            BiFunction<NDManager, ModelConfig, M> build) throws IOException {
+        int seqLen = limits.seqLen();
         Path configJson = requireFile(hfDir, "config.json", "a Hugging Face checkpoint folder");
         Path tokenizerJson = requireFile(hfDir, TOKENIZER, "a Hugging Face checkpoint folder");
         HfConfig.Imported imported = HfConfig.read(configJson);
@@ -83,24 +104,24 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         ModelConfig config = parseModel(settings);
         ShapeLimits.check(config);
         HfWeights.check(imported.architecture(), checkpoint, config, hfDir);
-        need.apply(config).requireFits(available);
+        limits.need().apply(config).requireFits(limits.available());
         Tokenizer tokenizer = Tokenizers.load(tokenizerJson.toString());
-        Gpt gpt;
+        M model;
         try {
-            gpt = new Gpt(m, config, 0, false);
+            model = build.apply(m, config);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
         try {
-            HfWeights.load(imported.architecture(), checkpoint, gpt);
+            HfWeights.load(imported.architecture(), checkpoint, model);
             checkVocab(tokenizer, config, tokenizerJson);
         } catch (RuntimeException | IOException e) {
-            gpt.close();
+            model.close();
             tokenizer.close();
             throw e;
         }
-        return new Pretrained(config, gpt, tokenizer, "hf " + imported.architecture().modelType + " " + hfDir);
+        return new Loaded<>(config, model, tokenizer, "hf " + imported.architecture().modelType + " " + hfDir);
     }
 
     /** Loads a run, checkpoint or import-hf folder, refusing a model whose {@link ModelMemory#loading} estimate does not fit. */
@@ -120,6 +141,13 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      * @param need what the caller will do with the model, as a memory estimate of its config
      */
     public static Pretrained loadRun(Path dir, NDManager m, Function<ModelConfig, ModelMemory> need, AvailableMemory available)
+            throws IOException {
+        Loaded<Gpt> l = loadRun(dir, m, new Limits(0, need, available), (manager, config) -> new Gpt(manager, config, 0, false));
+        return new Pretrained(l.config(), l.model(), l.tokenizer(), l.source());
+    }
+
+    /** {@link #loadRun(Path, NDManager, Function, AvailableMemory)} into the model class {@code build} makes. */
+    static <M extends LanguageModel> Loaded<M> loadRun(Path dir, NDManager m, Limits limits, BiFunction<NDManager, ModelConfig, M> build)
             throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " is not a folder");
@@ -150,28 +178,28 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         } catch (java.nio.file.NoSuchFileException e) {
             throw pruned(weightsDir, e);
         }
-        need.apply(config).requireFits(available);
+        limits.need().apply(config).requireFits(limits.available());
         Tokenizer tokenizer = runTokenizer(runConfig, weightsDir, runRoot);
-        Gpt gpt;
+        M model;
         try {
-            gpt = new Gpt(m, config, 0, false);
+            model = build.apply(m, config);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
         try {
-            Safetensors.readInto(weightsDir.resolve(MODEL), gpt.parameters().all());
+            Safetensors.readInto(weightsDir.resolve(MODEL), model.parameters().all());
             checkVocab(tokenizer, config, weightsDir);
         } catch (java.nio.file.NoSuchFileException e) {
-            gpt.close();
+            model.close();
             tokenizer.close();
             throw pruned(weightsDir, e);
         } catch (RuntimeException | IOException e) {
-            gpt.close();
+            model.close();
             tokenizer.close();
             throw e;
         }
-        return new Pretrained(config, gpt, tokenizer, "run " + weightsDir);
+        return new Loaded<>(config, model, tokenizer, "run " + weightsDir);
     }
 
     /**
@@ -179,14 +207,22 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      * run config whose model block is this model), model.safetensors (ablate's names, fp32) and,
      * for Hugging Face tokenizers, tokenizer.json.
      */
+    @Override
     public void saveRun(Path out) throws IOException {
+        saveRun(new Loaded<>(config, model, tokenizer, source), out);
+    }
+
+    /** {@link #saveRun(Path)} of any model. */
+    static void saveRun(Loaded<?> loaded, Path out) throws IOException {
+        ModelConfig config = loaded.config();
+        String source = loaded.source();
         createEmpty(out);
         Map<String, Object> keys = new LinkedHashMap<>();
         config.toSettings().forEach((k, v) -> keys.put("model." + k, v));
         RunConfig run = Settings.parse(ConfigFactory.parseMap(keys, "import-hf of " + source));
         Files.writeString(out.resolve(RunDirectory.CONFIG), "# ablate import-hf of " + source + "\n" + run.render());
-        Safetensors.write(out.resolve(MODEL), model.parameters().all(), Map.of("format", "ablate", "source", source));
-        copyTokenizer(out);
+        Safetensors.write(out.resolve(MODEL), loaded.model().parameters().all(), Map.of("format", "ablate", "source", source));
+        copyTokenizer(loaded.tokenizer(), out);
     }
 
     /**
@@ -197,14 +233,21 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      *
      * @throws IllegalArgumentException naming the setting no architecture can express, and the closest one
      */
+    @Override
     public void exportHf(Path out) throws IOException {
+        exportHf(new Loaded<>(config, model, tokenizer, source), out);
+    }
+
+    /** {@link #exportHf(Path)} of any model. */
+    static void exportHf(Loaded<?> loaded, Path out) throws IOException {
+        ModelConfig config = loaded.config();
         Architecture arch = HfConfig.architectureFor(config);
         createEmpty(out);
-        var json = HfConfig.write(config, arch, tokenizer.eosId());
+        var json = HfConfig.write(config, arch, loaded.tokenizer().eosId());
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), json);
-        HfWeights.export(arch, model, out.resolve(HfCheckpoint.SINGLE));
-        copyTokenizer(out);
-        log.info("exported {} as {} to {}", source, arch.modelType, out);
+        HfWeights.export(arch, loaded.model(), out.resolve(HfCheckpoint.SINGLE));
+        copyTokenizer(loaded.tokenizer(), out);
+        log.info("exported {} as {} to {}", loaded.source(), arch.modelType, out);
     }
 
     @Override
@@ -213,7 +256,7 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         tokenizer.close();
     }
 
-    private void copyTokenizer(Path out) throws IOException {
+    private static void copyTokenizer(Tokenizer tokenizer, Path out) throws IOException {
         if (tokenizer.spec().equals("byte")) {
             log.warn("the byte tokenizer has no tokenizer.json; {} holds none", out);
             return;

@@ -25,29 +25,35 @@ import java.util.function.UnaryOperator;
  * decoder over the target that reads the encoder's output through cross-attention. Each stack has
  * {@code model.layers} pre-LN blocks and a final norm of its own; they share the token embedding,
  * which is also the output projection when {@code model.tied-output} is on (T5 ties them too but
- * scales the decoder's output by d^-1/2 before the projection; here, as in {@link Gpt}, it is not
- * scaled).
+ * scales the decoder's output by d^-1/2 before the projection, and does not scale attention scores
+ * by hs^-1/2; here, as in {@link Gpt}, the head is not scaled and the scores are: the Hugging Face
+ * import and export fold both into the weights, see {@code ablate.trainer.hf}).
  *
  * <p>Every other ablation axis means what it means in {@link Gpt}, in both stacks: position none,
  * learned (each stack has its own table of seq-len rows, as BART's encoder and decoder do, Lewis
- * et al. 2020), rotary or ALiBi (self-attention only: cross-attention has no positional term, see
- * {@link Attention}; the encoder's ALiBi is the symmetric -m_h |i - j|), GELU or SwiGLU, embedding
- * LayerNorm, norm, bias, grouped-query attention. Parallel residual is refused
- * ({@link DecoderBlock} says why). Sequences of either stack are at most seq-len long.
+ * et al. 2020), rotary, ALiBi or T5's relative bias (self-attention only: cross-attention has no
+ * positional term, see {@link Attention}; the encoder's ALiBi is the symmetric -m_h |i - j|; the
+ * relative bias has a table per stack, shared by its layers, two-sided buckets in the encoder and
+ * causal ones in the decoder, as in T5), GELU or SwiGLU, embedding LayerNorm, norm, bias,
+ * grouped-query attention. Parallel residual is refused ({@link DecoderBlock} says why). Sequences
+ * of either stack are at most seq-len long.
  *
- * <p>Weights are named by stack: wte (shared); encoder.wpe, encoder.emb_ln.*, encoder.h.N.* (as a
- * decoder's h.N.*), encoder.ln_f.*; decoder.wpe, decoder.emb_ln.*, decoder.h.N.{ln1, attn,
- * ln_cross, cross.q, cross.kv, cross.proj, ln2, mlp}.*, decoder.ln_f.*; lm_head.weight when untied.
+ * <p>Weights are named by stack: wte (shared); encoder.wpe or encoder.relative_bias,
+ * encoder.emb_ln.*, encoder.h.N.* (as a decoder's h.N.*), encoder.ln_f.*; decoder.wpe or
+ * decoder.relative_bias, decoder.emb_ln.*, decoder.h.N.{ln1, attn, ln_cross, cross.q, cross.kv,
+ * cross.proj, ln2, mlp}.*, decoder.ln_f.*; lm_head.weight when untied.
  */
 public final class EncoderDecoder implements LanguageModel {
     private final ModelConfig config;
     private final Parameters params;
     private final NDArray tokenEmbedding; // (V, d), the input embedding of both stacks
     private final NDArray encoderPositions; // (seq-len, d) for learned positions; (0, d) otherwise
+    private final RelativeBias encoderRelative; // two-sided buckets, for position == RELATIVE; null otherwise, and never used then
     private final UnaryOperator<NDArray> encoderEmbeddingNorm; // BLOOM's LayerNorm, or the identity
     private final List<Block> encoderBlocks = new ArrayList<>();
     private final Normalization encoderNorm;
     private final NDArray decoderPositions; // (seq-len, d) for learned positions; (0, d) otherwise
+    private final RelativeBias decoderRelative; // causal buckets, for position == RELATIVE; null otherwise, and never used then
     private final UnaryOperator<NDArray> decoderEmbeddingNorm;
     private final List<DecoderBlock> decoderBlocks = new ArrayList<>();
     private final Normalization decoderNorm;
@@ -70,12 +76,14 @@ public final class EncoderDecoder implements LanguageModel {
         int d = config.dModel();
         this.tokenEmbedding = params.create("wte", new Shape(config.paddedVocab(), d), new Parameters.Init.Normal(config.initStd()));
         this.encoderPositions = positionTable(manager, "encoder.");
+        this.encoderRelative = relativeBias("encoder.", true);
         this.encoderEmbeddingNorm = embeddingNorm("encoder.");
         for (int i = 0; i < config.layers(); i++) {
             encoderBlocks.add(new Block(params, "encoder.h." + i + ".", config));
         }
         this.encoderNorm = Normalization.create(params, "encoder.ln_f.", config);
         this.decoderPositions = positionTable(manager, "decoder.");
+        this.decoderRelative = relativeBias("decoder.", false);
         this.decoderEmbeddingNorm = embeddingNorm("decoder.");
         for (int i = 0; i < config.layers(); i++) {
             decoderBlocks.add(new DecoderBlock(params, "decoder.h." + i + ".", config));
@@ -123,6 +131,10 @@ public final class EncoderDecoder implements LanguageModel {
                 : manager.zeros(new Shape(0, config.dModel()));
     }
 
+    private RelativeBias relativeBias(String prefix, boolean bidirectional) {
+        return config.position() == Position.RELATIVE ? new RelativeBias(params, prefix + "relative_bias", config, bidirectional) : null;
+    }
+
     private UnaryOperator<NDArray> embeddingNorm(String prefix) {
         return config.embeddingLayerNorm() ? Normalization.create(params, prefix + "emb_ln.", config)::forward : UnaryOperator.identity();
     }
@@ -150,6 +162,9 @@ public final class EncoderDecoder implements LanguageModel {
         long s = checkLength(tokens, "encoder");
         NDArray x = embed(tokens, encoderPositions, encoderEmbeddingNorm, training);
         NDArray scoresBias = bias.bidirectional(lengths, s);
+        if (config.position() == Position.RELATIVE) {
+            scoresBias = scoresBias.add(encoderRelative.forward(s)); // (B, H, S, S)
+        }
         UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY ? rotary::apply : UnaryOperator.identity();
         for (Block block : encoderBlocks) {
             x = block.forward(x, scoresBias, rotate, training);
@@ -168,7 +183,8 @@ public final class EncoderDecoder implements LanguageModel {
     public NDArray decode(NDArray memory, NDArray lengths, NDArray tokens, boolean training) {
         long t = checkLength(tokens, "decoder");
         NDArray x = embed(tokens, decoderPositions, decoderEmbeddingNorm, training);
-        var biases = new DecoderBlock.Biases(bias.causal(t), bias.padding(lengths, memory.getShape().get(1)));
+        NDArray causal = config.position() == Position.RELATIVE ? bias.causal(t).add(decoderRelative.forward(t)) : bias.causal(t);
+        var biases = new DecoderBlock.Biases(causal, bias.padding(lengths, memory.getShape().get(1)));
         UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY ? rotary::apply : UnaryOperator.identity();
         for (DecoderBlock block : decoderBlocks) {
             x = block.forward(x, memory, biases, rotate, training);

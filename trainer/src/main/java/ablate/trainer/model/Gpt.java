@@ -27,8 +27,11 @@ import java.util.function.UnaryOperator;
  * al. 2022) is a {@link ModelConfig} choice made once here, and so are the choices that make
  * GPT-2, BLOOM, GPT-NeoX and LLaMA checkpoints fit (RMSNorm, no biases, tanh GELU, an untied
  * {@code lm_head}, parallel residual, grouped-query attention; see {@code ablate.trainer.hf}).
+ * T5's relative attention bias ({@link RelativeBias}) is a position choice here too: one table for
+ * all layers, its buckets causal in a causal decoder and two-sided in a prefix LM.
  *
- * <p>Weights are named like Hugging Face's GPT-2 (wte, wpe, h.N.attn.qkv.weight, ln_f.bias, ...).
+ * <p>Weights are named like Hugging Face's GPT-2 (wte, wpe, relative_bias, h.N.attn.qkv.weight,
+ * ln_f.bias, ...).
  * The model is single-device; parallelism is applied around it.
  */
 public final class Gpt implements LanguageModel {
@@ -36,6 +39,7 @@ public final class Gpt implements LanguageModel {
     private final Parameters params;
     private final NDArray tokenEmbedding; // (V, d)
     private final NDArray positionEmbedding; // (seq-len, d) for learned positions; unused otherwise
+    private final RelativeBias relative; // T5's relative bias for position == RELATIVE; null otherwise, and never used then
     private final UnaryOperator<NDArray> embeddingNorm; // BLOOM's LayerNorm, or the identity
     private final Rotary rotary; // used when position == ROTARY; a one-position stub otherwise
     private final List<Block> blocks = new ArrayList<>();
@@ -69,6 +73,10 @@ public final class Gpt implements LanguageModel {
         this.positionEmbedding = config.position() == Position.LEARNED
                 ? params.create("wpe", new Shape(config.seqLen(), d), new Parameters.Init.Normal(config.initStd()))
                 : manager.zeros(new Shape(0, d));
+        // buckets for keys on both sides where the prefix-LM mask lets a query see them
+        this.relative = config.position() == Position.RELATIVE
+                ? new RelativeBias(params, "relative_bias", config, config.attentionMask() == AttentionMask.PREFIX)
+                : null;
         this.embeddingNorm = config.embeddingLayerNorm()
                 ? Normalization.create(params, "emb_ln.", config)::forward
                 : UnaryOperator.identity();
@@ -96,7 +104,8 @@ public final class Gpt implements LanguageModel {
     public static void requireDecoder(ModelConfig config) {
         if (config.architecture() == Architecture.ENCODER_DECODER) {
             throw SettingsException.of("model.architecture", "encoder-decoder is not implemented yet here: encoder-decoders"
-                    + " train (ablate train), but evaluating, exporting and importing them lands in a later step of issue 17");
+                    + " train (ablate train) and convert to and from Hugging Face t5 (import-hf, export-hf), but evaluating them"
+                    + " lands in a later step of issue 17");
         }
     }
 
@@ -124,6 +133,9 @@ public final class Gpt implements LanguageModel {
             x = x.add(t == config.seqLen() ? positionEmbedding : positionEmbedding.get(new NDIndex("0:{}", t)));
         }
         NDArray scoresBias = config.attentionMask() == AttentionMask.PREFIX ? bias.prefix(prefix, t) : bias.causal(t);
+        if (config.position() == Position.RELATIVE) {
+            scoresBias = scoresBias.add(relative.forward(t)); // (B or 1, H, T, T)
+        }
         UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY ? rotary::apply : UnaryOperator.identity();
         return decode(x, scoresBias, rotate, training);
     }
@@ -146,7 +158,11 @@ public final class Gpt implements LanguageModel {
             x = x.add(Embedding.embedding(positions, positionEmbedding, SparseFormat.DENSE).singletonOrThrow());
         }
         UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY ? rotary.at(positions) : UnaryOperator.identity();
-        return decode(x, bias.packed(positions, visible), rotate, false);
+        NDArray scoresBias = bias.packed(positions, visible);
+        if (config.position() == Position.RELATIVE) {
+            scoresBias = scoresBias.add(relative.packed(positions)); // (B, H, T, T)
+        }
+        return decode(x, scoresBias, rotate, false);
     }
 
     private long checkLength(NDArray tokens) {

@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.Position;
 import ablate.conf.RunConfig;
@@ -176,9 +177,16 @@ public record ModelMemory(String use, long parameters, List<Part> parts, Part he
         if (m.position() == Position.ROTARY) {
             bytes += 8 * t * m.rotaryDim();
         }
-        return new Part(bytes, String.format(Locale.ROOT, "of attention masks%s for seq-len %,d",
-                m.position() == Position.ALIBI ? " and ALiBi biases" : m.position() == Position.ROTARY ? " and rotary tables" : "",
-                m.seqLen()));
+        if (m.position() == Position.RELATIVE) { // RelativeBias's int64 bucket indices, per stack
+            bytes += (m.architecture() == Architecture.ENCODER_DECODER ? 2 : 1) * 8 * (t * t + 2 * t);
+        }
+        String extra = switch (m.position()) {
+            case ALIBI -> " and ALiBi biases";
+            case ROTARY -> " and rotary tables";
+            case RELATIVE -> " and relative-bias buckets";
+            case NONE, LEARNED -> "";
+        };
+        return new Part(bytes, String.format(Locale.ROOT, "of attention masks%s for seq-len %,d", extra, m.seqLen()));
     }
 
     /**

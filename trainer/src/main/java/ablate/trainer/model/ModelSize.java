@@ -20,8 +20,8 @@ import java.util.Map;
  * formula the BLOOM paper uses for its throughput: 6 FLOPs per weight of every matrix multiply
  * (forward 2, backward 4) including the output projection (d x V, tied or not), plus the attention scores
  * and the weighted sum, 12 * layers * seq-len * d-model, counted over the full T x T square (no
- * saving for the causal mask, as Megatron counts). Norms, biases, softmax and activations are not
- * counted.
+ * saving for the causal mask, as Megatron counts). Norms, biases, softmax, activations and
+ * position biases (ALiBi's, T5's relative one) are not counted.
  *
  * <p>An encoder-decoder ({@link EncoderDecoder}) is counted per sequence of the span-corruption
  * objective it trains on: an encoder input of S tokens and a decoder input of T tokens, S and T
@@ -55,9 +55,16 @@ public record ModelSize(ModelConfig model) {
         return model.tiedOutput() ? 0 : tokenEmbedding();
     }
 
-    /** Learned absolute position embeddings (one table per stack); zero for the other position choices. */
+    /**
+     * Learned position weights, one table per stack: absolute embeddings (seq-len x d-model) or T5's
+     * relative bias (buckets x heads); zero for the other position choices.
+     */
     public long positionEmbedding() {
-        long table = model.position() == Position.LEARNED ? (long) model.seqLen() * model.dModel() : 0;
+        long table = switch (model.position()) {
+            case LEARNED -> (long) model.seqLen() * model.dModel();
+            case RELATIVE -> (long) model.relativeBuckets() * model.heads();
+            case NONE, ROTARY, ALIBI -> 0;
+        };
         return encoderDecoder() ? 2 * table : table;
     }
 
@@ -93,28 +100,53 @@ public record ModelSize(ModelConfig model) {
     }
 
     /**
-     * Every weight of the model by its name, with its shape, in the order {@link Gpt} creates them,
+     * Every weight of the model by its name, with its shape, in the order {@link Gpt} or
+     * {@link EncoderDecoder} creates them,
      * without allocating any: what a checkpoint's header is checked against before a model is
      * built. Tests check it against built models across the ablation matrix.
      */
     public Map<String, Shape> shapes() {
-        Gpt.requireDecoder(model); // an encoder-decoder's names and shapes are EncoderDecoder's, not listed here yet
         Map<String, Shape> out = new LinkedHashMap<>();
         long d = model.dModel();
         out.put("wte", new Shape(model.paddedVocab(), d));
+        if (encoderDecoder()) { // as EncoderDecoder creates them
+            stack(out, "encoder.", false);
+            stack(out, "decoder.", true);
+        } else {
+            stack(out, "", false);
+        }
+        if (!model.tiedOutput()) {
+            out.put("lm_head.weight", new Shape(model.paddedVocab(), d));
+        }
+        return out;
+    }
+
+    /** One stack's weights: position table, embedding norm, blocks (with cross-attention in an encoder-decoder's decoder), final norm. */
+    private void stack(Map<String, Shape> out, String prefix, boolean cross) {
+        long d = model.dModel();
         if (model.position() == Position.LEARNED) {
-            out.put("wpe", new Shape(model.seqLen(), d));
+            out.put(prefix + "wpe", new Shape(model.seqLen(), d));
+        }
+        if (model.position() == Position.RELATIVE) {
+            out.put(prefix + "relative_bias", new Shape(model.relativeBuckets(), model.heads()));
         }
         if (model.embeddingLayerNorm()) {
-            norm(out, "emb_ln.");
+            norm(out, prefix + "emb_ln.");
         }
         long h = model.mlpHidden();
+        long attended = (long) model.heads() * model.headDim();
         boolean glu = model.activation() == Activation.SWIGLU;
         for (int i = 0; i < model.layers(); i++) {
-            String block = "h." + i + ".";
+            String block = prefix + "h." + i + ".";
             norm(out, block + "ln1.");
             dense(out, block + "attn.qkv", qkvRows(), d);
-            dense(out, block + "attn.proj", d, (long) model.heads() * model.headDim());
+            dense(out, block + "attn.proj", d, attended);
+            if (cross) {
+                norm(out, block + "ln_cross.");
+                dense(out, block + "cross.q", attended, d);
+                dense(out, block + "cross.kv", qkvRows() - attended, d);
+                dense(out, block + "cross.proj", d, attended);
+            }
             norm(out, block + "ln2.");
             dense(out, block + (glu ? "mlp.w1" : "mlp.fc"), h, d);
             if (glu) {
@@ -122,11 +154,7 @@ public record ModelSize(ModelConfig model) {
             }
             dense(out, block + (glu ? "mlp.w2" : "mlp.proj"), d, h);
         }
-        norm(out, "ln_f.");
-        if (!model.tiedOutput()) {
-            out.put("lm_head.weight", new Shape(model.paddedVocab(), d));
-        }
-        return out;
+        norm(out, prefix + "ln_f.");
     }
 
     /** Elements of the largest single weight (what loading one stages in Java arrays). */
@@ -136,7 +164,8 @@ public record ModelSize(ModelConfig model) {
         if (model.position() == Position.LEARNED) {
             rows = Math.max(rows, model.seqLen());
         }
-        return rows * d;
+        long relative = model.position() == Position.RELATIVE ? (long) model.relativeBuckets() * model.heads() : 0;
+        return Math.max(rows * d, relative);
     }
 
     /** Tokens the encoder reads per training sequence: S (see the class comment); 0 for a decoder. */

@@ -46,7 +46,7 @@ class EncoderDecoderTest {
 
     @ParameterizedTest(name = "{0}, {1}, emb-ln {2}")
     @MethodSource("axisMatrix")
-    void analyticParameterCountEqualsTheBuiltModel(Position p, Activation a, boolean embeddingNorm) {
+    void analyticParameterCountAndShapesEqualTheBuiltModel(Position p, Activation a, boolean embeddingNorm) {
         for (Norm norm : Norm.values()) {
             for (boolean bias : new boolean[] {true, false}) {
                 for (boolean tied : new boolean[] {true, false}) {
@@ -54,6 +54,12 @@ class EncoderDecoderTest {
                         ModelConfig config = Models.family(Models.encoderDecoder(p, a, embeddingNorm), norm, bias, tied, kv);
                         try (NDManager m = NDManager.newBaseManager(); EncoderDecoder model = new EncoderDecoder(m, config, 1, false)) {
                             assertThat(model.parameters().count()).as("%s", config).isEqualTo(new ModelSize(config).total());
+                            Map<String, Shape> built = new java.util.LinkedHashMap<>();
+                            model.parameters().all().forEach((name, w) -> built.put(name, w.getShape()));
+                            assertThat(built).as("names, shapes and order without building: %s", config)
+                                    .containsExactlyEntriesOf(new ModelSize(config).shapes());
+                            assertThat(new ModelSize(config).largestTensor()).isEqualTo(built.values().stream().mapToLong(Shape::size).max()
+                                    .orElseThrow());
                         }
                     }
                 }
@@ -207,7 +213,8 @@ class EncoderDecoderTest {
                 Arguments.of(Position.LEARNED, Activation.GELU, false, Norm.LAYERNORM, true, true, 0),
                 Arguments.of(Position.ROTARY, Activation.SWIGLU, true, Norm.RMSNORM, false, true, 2),
                 Arguments.of(Position.ALIBI, Activation.GELU, true, Norm.LAYERNORM, true, false, 0),
-                Arguments.of(Position.NONE, Activation.SWIGLU, false, Norm.LAYERNORM, true, true, 1));
+                Arguments.of(Position.NONE, Activation.SWIGLU, false, Norm.LAYERNORM, true, true, 1),
+                Arguments.of(Position.RELATIVE, Activation.SWIGLU, false, Norm.RMSNORM, false, false, 0));
     }
 
     /**

@@ -67,7 +67,9 @@ class GptTest {
                 Arguments.of(Position.LEARNED, Activation.GELU, false, AttentionMask.CAUSAL),
                 Arguments.of(Position.ROTARY, Activation.SWIGLU, true, AttentionMask.CAUSAL),
                 Arguments.of(Position.ALIBI, Activation.GELU, true, AttentionMask.PREFIX),
-                Arguments.of(Position.NONE, Activation.SWIGLU, false, AttentionMask.PREFIX));
+                Arguments.of(Position.NONE, Activation.SWIGLU, false, AttentionMask.PREFIX),
+                Arguments.of(Position.RELATIVE, Activation.GELU, false, AttentionMask.CAUSAL),
+                Arguments.of(Position.RELATIVE, Activation.SWIGLU, true, AttentionMask.PREFIX));
     }
 
     /**
