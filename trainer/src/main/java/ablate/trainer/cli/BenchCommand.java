@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
         description = {"Measure training throughput of a config: build the model and optimizer exactly as `ablate train` "
                 + "would, run --warmup untimed optimizer steps, then --steps timed ones, and print one JSON line.",
                 "Nothing is written: no run folder, no checkpoints. Each timed step is a full optimizer step (every "
-                        + "micro-batch's forward and backward, gradient clipping, AdamW) on train.global-batch-size x "
-                        + "model.seq-len tokens, with train.threads libtorch threads.",
+                        + "micro-batch's forward and backward, gradient clipping, AdamW) on train.global-batch-size "
+                        + "sequences (of model.seq-len tokens for a decoder; see below for an encoder-decoder), with "
+                        + "train.threads libtorch threads.",
                 "Without --preset or --config the reference defaults apply (a 2-layer, d-model 64 model). The built-in "
                         + "corpus is generated before timing starts.",
                 "Output keys: impl, threads, tokens_per_s (median over the timed steps of tokens / step time), "
