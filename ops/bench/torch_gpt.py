@@ -1,8 +1,11 @@
 """
-PyTorch eager peer of ablate's GPT: same model, same training step, for CPU throughput comparison.
-One file, read top-down in data-flow order: config, positions, attention, MLP, block, model, training, CLI.
+PyTorch eager peer of ablate's models: the same causal and non-causal (prefix-LM) decoder (GPT) and
+encoder-decoder (EncoderDecoder), the same training step, for CPU throughput comparison.
+One file, read top-down in data-flow order: config, span lengths, positions, attention, MLP, blocks,
+models, training, CLI.
 
   /usr/bin/python3 torch_gpt.py --bench --warmup-steps 3 --steps 5 --config '{"position": "rotary"}'
+  /usr/bin/python3 torch_gpt.py --bench --config '{"architecture": "encoder-decoder", "seq": 256}'
   /usr/bin/python3 torch_gpt.py --params --config '{"d_model": 64, "layers": 2}'
 """
 import argparse
@@ -28,7 +31,10 @@ class Config:
     position: str = "learned"  # none | learned | rotary | alibi
     activation: str = "gelu"  # gelu | swiglu
     embedding_layernorm: bool = False  # BLOOM: LayerNorm right after the token embedding
-    mask: str = "causal"  # causal | prefix
+    # causal-decoder | non-causal-decoder (prefix LM) | encoder-decoder (T5: seq is the encoder's length and
+    # position-table rows, the decoder's length comes from span corruption) | auto (follows mask, as ablate's key)
+    architecture: str = "auto"
+    mask: str = "auto"  # causal | prefix | auto (the architecture's); set with architecture, they must agree
     rotary_fraction: float = 1.0
     rotary_base: float = 10000.0
     swiglu_multiple_of: int = 8
@@ -50,10 +56,27 @@ class Config:
         self.betas = tuple(self.betas)
         assert self.position in ("none", "learned", "rotary", "alibi"), self.position
         assert self.activation in ("gelu", "swiglu"), self.activation
-        assert self.mask in ("causal", "prefix"), self.mask
+        assert self.architecture in ("auto",) + tuple(ARCHITECTURE_MASK), self.architecture
+        assert self.mask in ("auto", "causal", "prefix"), self.mask
+        if self.architecture == "auto":
+            self.architecture = "non-causal-decoder" if self.mask == "prefix" else "causal-decoder"
+        wanted = ARCHITECTURE_MASK[self.architecture]
+        assert self.mask in ("auto", wanted), f"{self.architecture} needs mask {wanted}, got {self.mask}"
+        self.mask = wanted
         assert self.d_model % self.heads == 0, "d_model must be divisible by heads"
         assert self.rotary_dims() % 2 == 0, "rotary_fraction * head size must be even"
         assert self.seq >= 2, "prefix lengths are drawn from [1, seq - 1]"
+
+    def encoder_decoder(self):
+        return self.architecture == "encoder-decoder"
+
+    def lengths(self):
+        """(S, T): tokens the encoder and the decoder read per sequence; (0, seq) for a decoder."""
+        return span_lengths(self.seq) if self.encoder_decoder() else (0, self.seq)
+
+    def tokens_per_sequence(self):
+        """Tokens a sequence counts for tokens/s: S + T for an encoder-decoder, as ablate bench counts them."""
+        return sum(self.lengths())
 
     @classmethod
     def from_json(cls, text):
@@ -71,6 +94,28 @@ class Config:
     def swiglu_hidden(self):
         m = self.swiglu_multiple_of
         return m * math.floor((2 * self.ffn / 3) / m + 0.5)  # round half up, like Java's Math.round
+
+
+ARCHITECTURE_MASK = {"causal-decoder": "causal", "non-causal-decoder": "prefix", "encoder-decoder": "causal"}
+
+
+# ---------------------------------------------------------------- span-corruption lengths
+
+def span_lengths(encoder_length, density=0.15, mean_span=3.0):
+    """(S, T) of T5's span corruption (Raffel et al. 2020; random_spans_helper) as ablate's
+    SpanNoise.forEncoderLength: the encoder input and decoder target of the longest sample whose
+    input fits encoder_length (S = 512, T = 114 for 512). Python's round is half-to-even, as Java's rint."""
+    def counts(n):  # kept tokens + a sentinel per noise span + EOS; noise tokens + a sentinel per kept span + EOS
+        if n == 1:
+            return 2, 2
+        noise = int(min(max(round(n * density), 1), n - 1))
+        spans = min(int(max(round(noise / mean_span), 1)), n - noise)
+        return n - noise + spans + 1, noise + spans + 1
+    assert encoder_length >= 2, "an encoder input holds at least one token and EOS"
+    n = encoder_length - 1
+    while counts(n + 1)[0] <= encoder_length:
+        n += 1
+    return counts(n)
 
 
 # ---------------------------------------------------------------- positions
@@ -115,7 +160,21 @@ def alibi_bias(cfg):
 
 # ---------------------------------------------------------------- blocks
 
-class CausalSelfAttention(nn.Module):
+def attend(q, k, v, mask, bias=None):
+    """Scaled dot-product attention of q (B, nh, T, hs) over k, v (B, nh, S, hs), heads merged: (B, T, nh hs).
+    mask: broadcastable to (B, nh, T, S), True = may attend; bias: ALiBi's (nh, T, S) or None."""
+    B, nh, T, hs = q.size()
+    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, S)
+    if bias is not None:
+        att = att + bias
+    att = att.masked_fill(~mask, float("-inf"))
+    att = F.softmax(att, dim=-1)
+    y = att @ v  # (B, nh, T, hs)
+    return y.transpose(1, 2).contiguous().view(B, T, nh * hs)  # (B, T, C)
+
+
+class SelfAttention(nn.Module):
+    """Fused QKV; causal, prefix-LM or (encoder) bidirectional as the mask says; rotary or ALiBi here only."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -138,14 +197,28 @@ class CausalSelfAttention(nn.Module):
         if self.rotary:
             q = apply_rotary(q, self.cos[:T], self.sin[:T])
             k = apply_rotary(k, self.cos[:T], self.sin[:T])
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.hs))  # (B, nh, T, T)
-        if self.alibi:
-            att = att + self.bias[:, :T, :T]
-        att = att.masked_fill(~mask, float("-inf"))  # mask: (B or 1, 1, T, T), True = may attend
-        att = F.softmax(att, dim=-1)
-        y = att @ v  # (B, nh, T, hs)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
-        return self.proj(y)
+        bias = self.bias[:, :T, :T] if self.alibi else None
+        return self.proj(attend(q, k, v, mask, bias))  # mask: (B or 1, 1, T, T)
+
+
+class CrossAttention(nn.Module):
+    """Decoder queries over the encoder output (Vaswani et al. 2017; T5): q on the decoder, fused kv
+    (rows [k | v]) on the encoder output, as ablate's Attention.cross; no positional term."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.nh, self.hs = cfg.heads, cfg.head_size()
+        self.q = nn.Linear(cfg.d_model, cfg.d_model)
+        self.kv = nn.Linear(cfg.d_model, 2 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.proj.residual = True
+
+    def forward(self, x, memory, mask):
+        B, T, C = x.size()
+        S = memory.size(1)
+        q = self.q(x).view(B, T, self.nh, self.hs).transpose(1, 2)  # (B, nh, T, hs)
+        k, v = self.kv(memory).view(B, S, 2, self.nh, self.hs).permute(2, 0, 3, 1, 4)  # 2 x (B, nh, S, hs)
+        return self.proj(attend(q, k, v, mask))  # mask: (B, 1, 1, S), the encoder's padding
 
 
 class MLP(nn.Module):
@@ -176,11 +249,12 @@ class SwiGLU(nn.Module):
 
 
 class Block(nn.Module):
+    """Pre-LN: x + attn(ln1(x)), then + mlp(ln2(x)). A decoder's block, and an encoder's."""
 
     def __init__(self, cfg):
         super().__init__()
         self.ln1 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
-        self.attn = CausalSelfAttention(cfg)
+        self.attn = SelfAttention(cfg)
         self.ln2 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.mlp = SwiGLU(cfg) if cfg.activation == "swiglu" else MLP(cfg)
 
@@ -190,10 +264,41 @@ class Block(nn.Module):
         return x
 
 
-class GPT(nn.Module):
+class DecoderBlock(nn.Module):
+    """An encoder-decoder's decoder block, pre-LN: + self(ln1(x)), + cross(ln_cross(x), memory), + mlp(ln2(x))."""
 
     def __init__(self, cfg):
         super().__init__()
+        self.ln1 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
+        self.attn = SelfAttention(cfg)
+        self.ln_cross = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
+        self.cross = CrossAttention(cfg)
+        self.ln2 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
+        self.mlp = SwiGLU(cfg) if cfg.activation == "swiglu" else MLP(cfg)
+
+    def forward(self, x, memory, self_mask, cross_mask):
+        x = x + self.attn(self.ln1(x), self_mask)
+        x = x + self.cross(self.ln_cross(x), memory, cross_mask)
+        x = x + self.mlp(self.ln2(x))
+        return x
+
+
+def init_weights(module, layers):
+    """N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 layers)), biases 0, as ablate."""
+    if isinstance(module, nn.Linear):
+        std = 0.02 / math.sqrt(2 * layers) if getattr(module, "residual", False) else 0.02
+        nn.init.normal_(module.weight, mean=0.0, std=std)
+        nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+
+class GPT(nn.Module):
+    """The causal decoder, or with prefix lengths the non-causal (prefix-LM) one."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        assert not cfg.encoder_decoder(), "an encoder-decoder config builds EncoderDecoder: use build(cfg)"
         self.cfg = cfg
         self.wte = nn.Embedding(cfg.vocab, cfg.d_model)
         self.wpe = nn.Embedding(cfg.seq, cfg.d_model) if cfg.position == "learned" else None
@@ -201,15 +306,7 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.layers)])
         self.ln_f = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.register_buffer("causal", torch.tril(torch.ones(cfg.seq, cfg.seq, dtype=torch.bool)), persistent=False)
-        self.apply(self._init_weights)
-
-    def _init_weights(self, module):
-        if isinstance(module, nn.Linear):
-            std = 0.02 / math.sqrt(2 * self.cfg.layers) if getattr(module, "residual", False) else 0.02
-            nn.init.normal_(module.weight, mean=0.0, std=std)
-            nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        self.apply(lambda m: init_weights(m, cfg.layers))
 
     def attention_mask(self, T, prefix):
         causal = self.causal[:T, :T]  # (T, T)
@@ -240,6 +337,59 @@ class GPT(nn.Module):
         return logits, loss
 
 
+class Stack(nn.Module):
+    """One stack of an encoder-decoder: its own learned positions (seq rows), embedding LayerNorm,
+    blocks and final LayerNorm, as ablate's encoder.* and decoder.* weights."""
+
+    def __init__(self, cfg, block):
+        super().__init__()
+        self.wpe = nn.Embedding(cfg.seq, cfg.d_model) if cfg.position == "learned" else None
+        self.ln_emb = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps) if cfg.embedding_layernorm else None
+        self.blocks = nn.ModuleList([block(cfg) for _ in range(cfg.layers)])
+        self.ln_f = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
+
+    def embed(self, x):  # (B, T, d) token embeddings
+        if self.wpe is not None:
+            x = x + self.wpe(torch.arange(x.size(1)))
+        return self.ln_emb(x) if self.ln_emb is not None else x
+
+
+class EncoderDecoder(nn.Module):
+    """T5's mould (Raffel et al. 2020) as ablate's EncoderDecoder: a bidirectional encoder, a causal
+    decoder with cross-attention, layers blocks each, one token embedding shared by both stacks and
+    tied to the output; every row of the encoder input is S long (lengths mask padding as ablate does)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.vocab, cfg.d_model)
+        self.encoder = Stack(cfg, Block)
+        self.decoder = Stack(cfg, DecoderBlock)
+        self.register_buffer("causal", torch.tril(torch.ones(cfg.seq, cfg.seq, dtype=torch.bool)), persistent=False)
+        self.apply(lambda m: init_weights(m, cfg.layers))
+
+    def forward(self, encoder_input, lengths, decoder_input, targets=None):
+        S, T = encoder_input.size(1), decoder_input.size(1)
+        padding = (torch.arange(S)[None, :] < lengths[:, None])[:, None, None]  # (B, 1, 1, S), True = a token
+        x = self.encoder.embed(self.wte(encoder_input))  # (B, S, d)
+        for block in self.encoder.blocks:
+            x = block(x, padding)
+        memory = self.encoder.ln_f(x)
+        y = self.decoder.embed(self.wte(decoder_input))  # (B, T, d)
+        causal = self.causal[:T, :T][None, None]  # (1, 1, T, T)
+        for block in self.decoder.blocks:
+            y = block(y, memory, causal, padding)
+        y = self.decoder.ln_f(y)
+        logits = F.linear(y, self.wte.weight)  # (B, T, V), tied, no bias
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
+
+
+def build(cfg):
+    return EncoderDecoder(cfg) if cfg.encoder_decoder() else GPT(cfg)
+
+
 # ---------------------------------------------------------------- training
 
 def make_optimizer(model, cfg):
@@ -263,6 +413,15 @@ def lr_at(step, cfg):
 
 
 def get_batch(cfg):
+    """A micro-batch of random tokens, the arguments of the model's forward: (x, y, prefix) for a decoder;
+    (encoder input, lengths, decoder input, targets) of span corruption's shapes for an encoder-decoder,
+    the decoder input being the targets shifted right behind EOS (id 1 here) as ablate's SpanPairs."""
+    if cfg.encoder_decoder():
+        S, T = cfg.lengths()
+        encoder_input = torch.randint(cfg.vocab, (cfg.micro_batch, S))  # (B, S)
+        targets = torch.randint(cfg.vocab, (cfg.micro_batch, T))  # (B, T)
+        decoder_input = torch.cat((torch.ones(cfg.micro_batch, 1, dtype=torch.long), targets[:, :-1]), dim=1)  # (B, T)
+        return encoder_input, torch.full((cfg.micro_batch,), S), decoder_input, targets
     data = torch.randint(cfg.vocab, (cfg.micro_batch, cfg.seq + 1))  # (B, T+1)
     x, y = data[:, :-1], data[:, 1:]  # (B, T), (B, T)
     prefix = torch.randint(1, cfg.seq, (cfg.micro_batch,)) if cfg.mask == "prefix" else None  # (B,) in [1, T-1]
@@ -274,8 +433,7 @@ def train_step(model, optimizer, cfg, step):
         group["lr"] = lr_at(step, cfg)
     total = 0.0
     for _ in range(cfg.accum):
-        x, y, prefix = get_batch(cfg)
-        _, loss = model(x, y, prefix)
+        _, loss = model(*get_batch(cfg))
         (loss / cfg.accum).backward()
         total += loss.item()
     torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
@@ -285,7 +443,7 @@ def train_step(model, optimizer, cfg, step):
 
 
 def bench(cfg):
-    model = GPT(cfg)
+    model = build(cfg)
     optimizer = make_optimizer(model, cfg)
     losses, step_ms = [], []
     for step in range(cfg.warmup_steps + cfg.steps):
@@ -293,7 +451,8 @@ def bench(cfg):
         losses.append(train_step(model, optimizer, cfg, step))
         if step >= cfg.warmup_steps:
             step_ms.append((time.perf_counter() - t0) * 1000)
-    tokens = cfg.micro_batch * cfg.seq * cfg.accum
+    tokens = cfg.micro_batch * cfg.tokens_per_sequence() * cfg.accum
+    encoder_tokens, decoder_tokens = cfg.lengths()
     return {
         "impl": "pytorch-eager",
         "torch": torch.__version__,
@@ -302,6 +461,9 @@ def bench(cfg):
         "step_ms_median": statistics.median(step_ms),
         "step_ms": [round(ms, 3) for ms in step_ms],
         "params": count_params(model),
+        "tokens_per_sequence": cfg.tokens_per_sequence(),
+        "encoder_tokens": encoder_tokens,
+        "decoder_tokens": decoder_tokens,
         "loss_first": losses[0],
         "loss_last": losses[-1],
     }
@@ -329,7 +491,8 @@ def main():
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     if args.params:
-        print(json.dumps({"params": count_params(GPT(cfg))}))
+        encoder_tokens, decoder_tokens = cfg.lengths()
+        print(json.dumps({"params": count_params(build(cfg)), "encoder_tokens": encoder_tokens, "decoder_tokens": decoder_tokens}))
     else:
         print(json.dumps(bench(cfg)))
 

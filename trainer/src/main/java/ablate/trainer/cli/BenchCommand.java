@@ -27,18 +27,26 @@ import picocli.CommandLine.Option;
         description = {"Measure training throughput of a config: build the model and optimizer exactly as `ablate train` "
                 + "would, run --warmup untimed optimizer steps, then --steps timed ones, and print one JSON line.",
                 "Nothing is written: no run folder, no checkpoints. Each timed step is a full optimizer step (every "
-                        + "micro-batch's forward and backward, gradient clipping, AdamW) on train.global-batch-size x "
-                        + "model.seq-len tokens, with train.threads libtorch threads.",
+                        + "micro-batch's forward and backward, gradient clipping, AdamW) on train.global-batch-size "
+                        + "sequences (of model.seq-len tokens for a decoder; see below for an encoder-decoder), with "
+                        + "train.threads libtorch threads.",
                 "Without --preset or --config the reference defaults apply (a 2-layer, d-model 64 model). The built-in "
                         + "corpus is generated before timing starts.",
                 "Output keys: impl, threads, tokens_per_s (median over the timed steps of tokens / step time), "
-                        + "step_ms_median, step_ms (every timed step), params, loss_first (first step, warmup included), "
-                        + "loss_last, and mfu (a fraction, as in metrics.jsonl: tokens_per_s x FLOPs per token / peak), "
-                        + "peak_tflops and peak_source (train.peak-tflops, the peak `ablate calibrate` measured, or the "
-                        + "built-in estimate). The MFU is also printed as a percentage on stderr."},
+                        + "step_ms_median, step_ms (every timed step), params, tokens_per_sequence, encoder_tokens and "
+                        + "decoder_tokens (of one sequence), flops_per_token, flops_per_sequence, loss_first (first step, "
+                        + "warmup included), loss_last, and mfu (a fraction, as in metrics.jsonl: tokens_per_s x "
+                        + "flops_per_token / peak), peak_tflops and peak_source (train.peak-tflops, the peak `ablate "
+                        + "calibrate` measured, or the built-in estimate). The MFU is also printed as a percentage on stderr.",
+                "Tokens are counted as `ablate inspect` counts them: seq-len per sequence for a decoder; S + T for an "
+                        + "encoder-decoder (S encoder and T decoder tokens of T5's span corruption, 512 + 114 for seq-len "
+                        + "512), so that its tokens/s compares with the decoder of equal compute at seq-len S + T. "
+                        + "`ablate train`'s metrics count seq-len (S) per sequence for an encoder-decoder; the MFU is the "
+                        + "same either way (sequences/s x FLOPs per sequence / peak)."},
         footerHeading = "%nExamples:%n",
         footer = {"  ablate bench --preset tiny --set train.threads=2",
                 "  ablate bench --preset tiny --set model.activation=swiglu --warmup 5 --steps 30",
+                "  ablate bench --preset tiny --set model.architecture=encoder-decoder",
                 "",
                 "ops/bench/train-step runs this against a PyTorch eager peer of the same model for every ablation "
                         + "variant, alternating the two on the same machine."})
@@ -88,7 +96,10 @@ public final class BenchCommand implements Callable<Integer> {
             stepMs[i] = m.seconds() * 1e3;
             losses.add(m.loss());
         }
-        long tokensPerStep = (long) run.train().globalBatchSize() * run.model().seqLen();
+        ModelSize size = new ModelSize(run.model());
+        // S + T per sequence for an encoder-decoder, seq-len for a decoder (see the description): its tokens/s
+        // then compares with the decoder of equal compute, and flops_per_token x tokens is the step's FLOPs either way
+        long tokensPerStep = (long) run.train().globalBatchSize() * size.tokensPerSequence();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("impl", "ablate");
         out.put("threads", run.train().effectiveThreads());
@@ -97,11 +108,15 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("step_ms_median", median(stepMs));
         out.put("step_ms", Arrays.stream(stepMs).map(ms -> Math.round(ms * 1e3) / 1e3).boxed().toList());
         out.put("params", trainer.model().parameters().count());
-        // the training FLOPs per token MFU counts (6N plus attention), for ops/bench/train-step's MFU of both sides
-        out.put("flops_per_token", new ablate.trainer.model.ModelSize(run.model()).flopsPerRunToken());
+        out.put("tokens_per_sequence", size.tokensPerSequence());
+        out.put("encoder_tokens", size.encoderLength());
+        out.put("decoder_tokens", size.decoderLength());
+        // the training FLOPs MFU counts (6N plus attention), for ops/bench/train-step's MFU of both sides
+        out.put("flops_per_token", size.flopsPerToken());
+        out.put("flops_per_sequence", size.flopsPerSequence());
         out.put("loss_first", losses.getFirst());
         out.put("loss_last", losses.getLast());
-        out.put("mfu", tokensPerSecond * new ModelSize(run.model()).flopsPerRunToken() / peak.flopsPerSecond());
+        out.put("mfu", tokensPerSecond * size.flopsPerToken() / peak.flopsPerSecond());
         out.put("peak_tflops", peak.flopsPerSecond() / 1e12);
         out.put("peak_source", peak.source());
         return out;
