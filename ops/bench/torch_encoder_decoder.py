@@ -1,8 +1,9 @@
 """
 PyTorch eager peer of ablate's EncoderDecoder (T5 mould): the same model, for the parity fixtures
-(ops/parity/make_fixtures.py) and, later, the train-step bench. One file, top-down in data-flow
-order: config, positions, norm, attention, MLP, blocks, model. Positions, rotary and ALiBi come from
-torch_gpt.py; T5's relative bias (Raffel et al. 2020) is written here from transformers'
+(ops/parity/make_fixtures.py) and the train-step bench (torch_gpt.py builds it for
+"architecture": "encoder-decoder"). One file, top-down in data-flow order: config, positions, norm,
+attention, MLP, blocks, model. The model config and the positions (rotary, ALiBi) are also those of
+torch_gpt.py's decoder; T5's relative bias (Raffel et al. 2020) is written here from transformers'
 T5Attention._relative_position_bucket.
 
   /usr/bin/python3 torch_encoder_decoder.py --params --config '{"position": "relative"}'
@@ -16,11 +17,10 @@ import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-from torch_gpt import alibi_slopes, apply_rotary, rotary_cos_sin
-
 
 @dataclass
-class Config:
+class ModelConfig:
+    """ablate's model.* keys this peer knows; torch_gpt.Config adds the architecture and the training step."""
     vocab: int = 320
     d_model: int = 128
     layers: int = 2  # per stack
@@ -45,6 +45,8 @@ class Config:
         assert self.position in ("none", "learned", "rotary", "alibi", "relative"), self.position
         assert self.activation in ("gelu", "swiglu"), self.activation
         assert self.norm in ("layernorm", "rmsnorm"), self.norm
+        assert self.d_model % self.heads == 0, "d_model must be divisible by heads"
+        assert self.rotary_dims() % 2 == 0, "rotary_fraction * head size must be even"
 
     @classmethod
     def from_json(cls, text):
@@ -61,10 +63,41 @@ class Config:
 
     def swiglu_hidden(self):
         m = self.swiglu_multiple_of
-        return m * math.floor((2 * self.ffn / 3) / m + 0.5)
+        return m * math.floor((2 * self.ffn / 3) / m + 0.5)  # round half up, like Java's Math.round
 
 
 # ---------------------------------------------------------------- positions
+
+def rotary_cos_sin(cfg):
+    """RoPE (Su et al. 2021), GPT-NeoX layout: the two halves of the first rd dims rotate together."""
+    rd = cfg.rotary_dims()
+    inv_freq = 1.0 / (cfg.rotary_base ** (torch.arange(0, rd, 2).float() / rd))  # (rd/2,)
+    angles = torch.outer(torch.arange(cfg.seq).float(), inv_freq)  # (T, rd/2)
+    emb = torch.cat((angles, angles), dim=-1)  # (T, rd)
+    return emb.cos(), emb.sin()
+
+
+def rotate_half(x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def apply_rotary(x, cos, sin):
+    rd = cos.size(-1)
+    xr, xp = x[..., :rd], x[..., rd:]  # (B, nh, T, rd), (B, nh, T, hs - rd)
+    return torch.cat((xr * cos + rotate_half(xr) * sin, xp), dim=-1)
+
+
+def alibi_slopes(n):
+    """ALiBi (Press et al. 2022) head slopes, their reference recipe for any head count."""
+    def power_of_2(n):
+        start = 2 ** (-8 / n)
+        return [start ** (i + 1) for i in range(n)]
+    if math.log2(n).is_integer():
+        return power_of_2(n)
+    closest = 2 ** math.floor(math.log2(n))
+    return power_of_2(closest) + alibi_slopes(2 * closest)[0::2][: n - closest]
+
 
 def relative_bucket(relative, bidirectional, num_buckets, max_distance):
     """T5's buckets of key - query distance: half of a direction's buckets exact, half logarithmic up to
@@ -97,9 +130,10 @@ class RelativeBias(nn.Module):
 
 
 def alibi(cfg, t):
+    """ALiBi's (nh, T, T) bias -m_h |i - j|: symmetric, as ablate's encoder; a causal mask keeps its j <= i half."""
     i = torch.arange(t)
     distance = (i[None, :] - i[:, None]).abs().float()  # (T, T)
-    return -torch.tensor(alibi_slopes(cfg.heads))[:, None, None] * distance  # (nh, T, T), symmetric as ablate's encoder
+    return -torch.tensor(alibi_slopes(cfg.heads))[:, None, None] * distance  # (nh, T, T)
 
 
 def rms_norm_class(cfg):
@@ -198,6 +232,12 @@ class Stack(nn.Module):
         self.emb_ln = norm(cfg) if cfg.embedding_layernorm else None
         self.h = nn.ModuleList([Block(cfg, decoder) for _ in range(cfg.layers)])
         self.ln_f = norm(cfg)
+        if cfg.position == "rotary":
+            cos, sin = rotary_cos_sin(cfg)
+            self.register_buffer("cos", cos, persistent=False)  # (seq, rd)
+            self.register_buffer("sin", sin, persistent=False)
+        if cfg.position == "alibi":
+            self.register_buffer("alibi", alibi(cfg, cfg.seq), persistent=False)  # (nh, seq, seq)
 
     def forward(self, x, mask, memory=None, cross_bias=None):
         T = x.size(1)
@@ -207,19 +247,20 @@ class Stack(nn.Module):
             x = self.emb_ln(x)
         bias = mask  # (B or 1, 1, T, T) of 0 and -inf
         if self.cfg.position == "alibi":
-            bias = bias + alibi(self.cfg, T)
+            bias = bias + self.alibi[:, :T, :T]
         if self.relative_bias is not None:
             bias = bias + self.relative_bias(T)
         rotate = None
         if self.cfg.position == "rotary":
-            cos, sin = rotary_cos_sin(self.cfg)
-            rotate = lambda t: apply_rotary(t, cos[:T], sin[:T])  # noqa: E731
+            rotate = lambda t: apply_rotary(t, self.cos[:T], self.sin[:T])  # noqa: E731
         for block in self.h:
             x = block(x, bias, rotate, memory, cross_bias)
         return self.ln_f(x)
 
 
 class EncoderDecoder(nn.Module):
+    """A bidirectional encoder and a causal decoder with cross-attention, layers blocks each, sharing one
+    token embedding (also the output projection when tied); encoder rows are S long, lengths mask their padding."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -239,6 +280,18 @@ class EncoderDecoder(nn.Module):
         loss = None if targets is None else F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
         return logits, loss
 
+    def init_weights(self):
+        """ablate's initial weights: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 layers)), biases 0,
+        norm gains 1. Not in __init__: the parity fixtures draw their own weights right after construction."""
+        residual = 0.02 / math.sqrt(2 * self.cfg.layers)
+        for name, p in self.named_parameters():
+            if p.dim() == 1 and name.endswith("bias"):
+                nn.init.zeros_(p)
+            elif p.dim() == 1:
+                nn.init.ones_(p)
+            else:
+                nn.init.normal_(p, mean=0.0, std=residual if name.endswith(("proj.weight", "w2.weight")) else 0.02)
+
 
 def ablate_name(torch_name):
     """This module's parameter names to EncoderDecoder's (wte, encoder.h.0.attn.qkv.weight, decoder.relative_bias, ...)."""
@@ -248,10 +301,10 @@ def ablate_name(torch_name):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", default="{}", help="JSON object of Config fields to override")
+    ap.add_argument("--config", default="{}", help="JSON object of ModelConfig fields to override")
     ap.add_argument("--params", action="store_true", required=True)
     args = ap.parse_args()
-    model = EncoderDecoder(Config.from_json(args.config))
+    model = EncoderDecoder(ModelConfig.from_json(args.config))
     print(json.dumps({"params": sum(p.numel() for p in model.parameters()),
                       "names": [ablate_name(n) for n, _ in model.named_parameters()]}))
 

@@ -1,8 +1,9 @@
 """
 PyTorch eager peer of ablate's models: the same causal and non-causal (prefix-LM) decoder (GPT) and
-encoder-decoder (EncoderDecoder), the same training step, for CPU throughput comparison.
-One file, read top-down in data-flow order: config, span lengths, positions, attention, MLP, blocks,
-models, training, CLI.
+encoder-decoder, the same training step, for CPU throughput comparison. Read top-down in data-flow
+order: config, span lengths, attention, MLP, blocks, model, training, CLI. The encoder-decoder, the
+model config and the positions (rotary, ALiBi) are torch_encoder_decoder.py's, which the parity
+fixtures also use, so that each model is written once.
 
   /usr/bin/python3 torch_gpt.py --bench --warmup-steps 3 --steps 5 --config '{"position": "rotary"}'
   /usr/bin/python3 torch_gpt.py --bench --config '{"architecture": "encoder-decoder", "seq": 256}'
@@ -13,32 +14,23 @@ import json
 import math
 import statistics
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
+from torch_encoder_decoder import EncoderDecoder, ModelConfig, alibi, apply_rotary, rotary_cos_sin
+
 
 @dataclass
-class Config:
-    vocab: int = 320
-    d_model: int = 128
-    layers: int = 2
-    heads: int = 4
-    seq: int = 128
-    ffn: int = 0  # 0 means 4 * d_model
-    position: str = "learned"  # none | learned | rotary | alibi
-    activation: str = "gelu"  # gelu | swiglu
-    embedding_layernorm: bool = False  # BLOOM: LayerNorm right after the token embedding
+class Config(ModelConfig):
+    """The model (ModelConfig's keys), its architecture and the training step. GPT takes the decoder's
+    subset of the model keys: no relative position, LayerNorm, biases, tied output (their defaults)."""
     # causal-decoder | non-causal-decoder (prefix LM) | encoder-decoder (T5: seq is the encoder's length and
     # position-table rows, the decoder's length comes from span corruption) | auto (follows mask, as ablate's key)
     architecture: str = "auto"
     mask: str = "auto"  # causal | prefix | auto (the architecture's); set with architecture, they must agree
-    rotary_fraction: float = 1.0
-    rotary_base: float = 10000.0
-    swiglu_multiple_of: int = 8
-    ln_eps: float = 1e-5
     micro_batch: int = 8
     accum: int = 1
     lr: float = 6e-4
@@ -52,10 +44,8 @@ class Config:
     seed: int = 1337
 
     def __post_init__(self):
-        self.ffn = self.ffn or 4 * self.d_model
+        super().__post_init__()
         self.betas = tuple(self.betas)
-        assert self.position in ("none", "learned", "rotary", "alibi"), self.position
-        assert self.activation in ("gelu", "swiglu"), self.activation
         assert self.architecture in ("auto",) + tuple(ARCHITECTURE_MASK), self.architecture
         assert self.mask in ("auto", "causal", "prefix"), self.mask
         if self.architecture == "auto":
@@ -63,8 +53,6 @@ class Config:
         wanted = ARCHITECTURE_MASK[self.architecture]
         assert self.mask in ("auto", wanted), f"{self.architecture} needs mask {wanted}, got {self.mask}"
         self.mask = wanted
-        assert self.d_model % self.heads == 0, "d_model must be divisible by heads"
-        assert self.rotary_dims() % 2 == 0, "rotary_fraction * head size must be even"
         assert self.seq >= 2, "prefix lengths are drawn from [1, seq - 1]"
 
     def encoder_decoder(self):
@@ -77,23 +65,6 @@ class Config:
     def tokens_per_sequence(self):
         """Tokens a sequence counts for tokens/s: S + T for an encoder-decoder, as ablate bench counts them."""
         return sum(self.lengths())
-
-    @classmethod
-    def from_json(cls, text):
-        given = json.loads(text or "{}")
-        unknown = set(given) - {f.name for f in fields(cls)}
-        assert not unknown, f"unknown config keys: {sorted(unknown)}"
-        return cls(**given)
-
-    def head_size(self):
-        return self.d_model // self.heads
-
-    def rotary_dims(self):
-        return int(self.head_size() * self.rotary_fraction)
-
-    def swiglu_hidden(self):
-        m = self.swiglu_multiple_of
-        return m * math.floor((2 * self.ffn / 3) / m + 0.5)  # round half up, like Java's Math.round
 
 
 ARCHITECTURE_MASK = {"causal-decoder": "causal", "non-causal-decoder": "prefix", "encoder-decoder": "causal"}
@@ -118,46 +89,6 @@ def span_lengths(encoder_length, density=0.15, mean_span=3.0):
     return counts(n)
 
 
-# ---------------------------------------------------------------- positions
-
-def rotary_cos_sin(cfg):
-    """RoPE (Su et al. 2021), GPT-NeoX layout: the two halves of the first rd dims rotate together."""
-    rd = cfg.rotary_dims()
-    inv_freq = 1.0 / (cfg.rotary_base ** (torch.arange(0, rd, 2).float() / rd))  # (rd/2,)
-    angles = torch.outer(torch.arange(cfg.seq).float(), inv_freq)  # (T, rd/2)
-    emb = torch.cat((angles, angles), dim=-1)  # (T, rd)
-    return emb.cos(), emb.sin()
-
-
-def rotate_half(x):
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
-
-
-def apply_rotary(x, cos, sin):
-    rd = cos.size(-1)
-    xr, xp = x[..., :rd], x[..., rd:]  # (B, nh, T, rd), (B, nh, T, hs - rd)
-    return torch.cat((xr * cos + rotate_half(xr) * sin, xp), dim=-1)
-
-
-def alibi_slopes(n):
-    """ALiBi (Press et al. 2022) head slopes, their reference recipe for any head count."""
-    def power_of_2(n):
-        start = 2 ** (-8 / n)
-        return [start ** (i + 1) for i in range(n)]
-    if math.log2(n).is_integer():
-        return power_of_2(n)
-    closest = 2 ** math.floor(math.log2(n))
-    return power_of_2(closest) + alibi_slopes(2 * closest)[0::2][: n - closest]
-
-
-def alibi_bias(cfg):
-    i = torch.arange(cfg.seq)
-    distance = (i[None, :] - i[:, None]).abs().float()  # (T, T)
-    slopes = torch.tensor(alibi_slopes(cfg.heads))  # (nh,)
-    return -slopes[:, None, None] * distance  # (nh, T, T)
-
-
 # ---------------------------------------------------------------- blocks
 
 def attend(q, k, v, mask, bias=None):
@@ -174,7 +105,7 @@ def attend(q, k, v, mask, bias=None):
 
 
 class SelfAttention(nn.Module):
-    """Fused QKV; causal, prefix-LM or (encoder) bidirectional as the mask says; rotary or ALiBi here only."""
+    """Fused QKV; causal or prefix-LM as the mask says; rotary or ALiBi here only."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -189,7 +120,7 @@ class SelfAttention(nn.Module):
             self.register_buffer("cos", cos, persistent=False)
             self.register_buffer("sin", sin, persistent=False)
         if self.alibi:
-            self.register_buffer("bias", alibi_bias(cfg), persistent=False)
+            self.register_buffer("bias", alibi(cfg, cfg.seq), persistent=False)
 
     def forward(self, x, mask):
         B, T, C = x.size()
@@ -199,26 +130,6 @@ class SelfAttention(nn.Module):
             k = apply_rotary(k, self.cos[:T], self.sin[:T])
         bias = self.bias[:, :T, :T] if self.alibi else None
         return self.proj(attend(q, k, v, mask, bias))  # mask: (B or 1, 1, T, T)
-
-
-class CrossAttention(nn.Module):
-    """Decoder queries over the encoder output (Vaswani et al. 2017; T5): q on the decoder, fused kv
-    (rows [k | v]) on the encoder output, as ablate's Attention.cross; no positional term."""
-
-    def __init__(self, cfg):
-        super().__init__()
-        self.nh, self.hs = cfg.heads, cfg.head_size()
-        self.q = nn.Linear(cfg.d_model, cfg.d_model)
-        self.kv = nn.Linear(cfg.d_model, 2 * cfg.d_model)
-        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
-        self.proj.residual = True
-
-    def forward(self, x, memory, mask):
-        B, T, C = x.size()
-        S = memory.size(1)
-        q = self.q(x).view(B, T, self.nh, self.hs).transpose(1, 2)  # (B, nh, T, hs)
-        k, v = self.kv(memory).view(B, S, 2, self.nh, self.hs).permute(2, 0, 3, 1, 4)  # 2 x (B, nh, S, hs)
-        return self.proj(attend(q, k, v, mask))  # mask: (B, 1, 1, S), the encoder's padding
 
 
 class MLP(nn.Module):
@@ -249,7 +160,7 @@ class SwiGLU(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-LN: x + attn(ln1(x)), then + mlp(ln2(x)). A decoder's block, and an encoder's."""
+    """Pre-LN: x + attn(ln1(x)), then + mlp(ln2(x))."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -260,25 +171,6 @@ class Block(nn.Module):
 
     def forward(self, x, mask):
         x = x + self.attn(self.ln1(x), mask)
-        x = x + self.mlp(self.ln2(x))
-        return x
-
-
-class DecoderBlock(nn.Module):
-    """An encoder-decoder's decoder block, pre-LN: + self(ln1(x)), + cross(ln_cross(x), memory), + mlp(ln2(x))."""
-
-    def __init__(self, cfg):
-        super().__init__()
-        self.ln1 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
-        self.attn = SelfAttention(cfg)
-        self.ln_cross = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
-        self.cross = CrossAttention(cfg)
-        self.ln2 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
-        self.mlp = SwiGLU(cfg) if cfg.activation == "swiglu" else MLP(cfg)
-
-    def forward(self, x, memory, self_mask, cross_mask):
-        x = x + self.attn(self.ln1(x), self_mask)
-        x = x + self.cross(self.ln_cross(x), memory, cross_mask)
         x = x + self.mlp(self.ln2(x))
         return x
 
@@ -299,6 +191,8 @@ class GPT(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         assert not cfg.encoder_decoder(), "an encoder-decoder config builds EncoderDecoder: use build(cfg)"
+        assert cfg.position != "relative" and cfg.norm == "layernorm" and cfg.bias and cfg.tied, \
+            "this decoder has no relative position, RMSNorm, bias off or untied output (the encoder-decoder has)"
         self.cfg = cfg
         self.wte = nn.Embedding(cfg.vocab, cfg.d_model)
         self.wpe = nn.Embedding(cfg.seq, cfg.d_model) if cfg.position == "learned" else None
@@ -337,57 +231,12 @@ class GPT(nn.Module):
         return logits, loss
 
 
-class Stack(nn.Module):
-    """One stack of an encoder-decoder: its own learned positions (seq rows), embedding LayerNorm,
-    blocks and final LayerNorm, as ablate's encoder.* and decoder.* weights."""
-
-    def __init__(self, cfg, block):
-        super().__init__()
-        self.wpe = nn.Embedding(cfg.seq, cfg.d_model) if cfg.position == "learned" else None
-        self.ln_emb = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps) if cfg.embedding_layernorm else None
-        self.blocks = nn.ModuleList([block(cfg) for _ in range(cfg.layers)])
-        self.ln_f = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
-
-    def embed(self, x):  # (B, T, d) token embeddings
-        if self.wpe is not None:
-            x = x + self.wpe(torch.arange(x.size(1)))
-        return self.ln_emb(x) if self.ln_emb is not None else x
-
-
-class EncoderDecoder(nn.Module):
-    """T5's mould (Raffel et al. 2020) as ablate's EncoderDecoder: a bidirectional encoder, a causal
-    decoder with cross-attention, layers blocks each, one token embedding shared by both stacks and
-    tied to the output; every row of the encoder input is S long (lengths mask padding as ablate does)."""
-
-    def __init__(self, cfg):
-        super().__init__()
-        self.cfg = cfg
-        self.wte = nn.Embedding(cfg.vocab, cfg.d_model)
-        self.encoder = Stack(cfg, Block)
-        self.decoder = Stack(cfg, DecoderBlock)
-        self.register_buffer("causal", torch.tril(torch.ones(cfg.seq, cfg.seq, dtype=torch.bool)), persistent=False)
-        self.apply(lambda m: init_weights(m, cfg.layers))
-
-    def forward(self, encoder_input, lengths, decoder_input, targets=None):
-        S, T = encoder_input.size(1), decoder_input.size(1)
-        padding = (torch.arange(S)[None, :] < lengths[:, None])[:, None, None]  # (B, 1, 1, S), True = a token
-        x = self.encoder.embed(self.wte(encoder_input))  # (B, S, d)
-        for block in self.encoder.blocks:
-            x = block(x, padding)
-        memory = self.encoder.ln_f(x)
-        y = self.decoder.embed(self.wte(decoder_input))  # (B, T, d)
-        causal = self.causal[:T, :T][None, None]  # (1, 1, T, T)
-        for block in self.decoder.blocks:
-            y = block(y, memory, causal, padding)
-        y = self.decoder.ln_f(y)
-        logits = F.linear(y, self.wte.weight)  # (B, T, V), tied, no bias
-        if targets is None:
-            return logits, None
-        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
-
-
 def build(cfg):
-    return EncoderDecoder(cfg) if cfg.encoder_decoder() else GPT(cfg)
+    if not cfg.encoder_decoder():
+        return GPT(cfg)
+    model = EncoderDecoder(cfg)
+    model.init_weights()
+    return model
 
 
 # ---------------------------------------------------------------- training
