@@ -42,7 +42,7 @@ final class LoadedCheckpoint implements AutoCloseable {
                 close();
                 throw e;
             }
-            runner = new ModelRunner(pretrained.model(), pretrained.tokenizer());
+            runner = new ModelRunner(pretrained.decoder(), pretrained.tokenizer());
             dir = wanted;
             LOG.info("loaded checkpoint {} for scoring", wanted);
         }

@@ -220,7 +220,7 @@ public final class EvalCommand implements Callable<Integer> {
                         : Pretrained.loadRun(checkpoint, manager, need, availableMemory.apply(manager.getDevice()));
                 GptLanguageModel lm = new GptLanguageModel(pretrained.tokenizer(), pretrained.model().config().seqLen(),
                         new TokenScorer.Options(batchTokens, !noShareContexts), HarnessEncoding.Rule.of(encoding),
-                        new ModelRunner(pretrained.model(), pretrained.tokenizer()))) {
+                        new ModelRunner(pretrained.decoder(), pretrained.tokenizer()))) {
             Path resultsFile = out != null ? out : defaultOut(checkpoint, pretrained);
             // read before scoring, so an unreadable file stops us before the work, not after
             ObjectNode earlier = resultsFile != null ? ResultsFile.earlier(resultsFile, out != null ? pretrained.source() : null) : null;

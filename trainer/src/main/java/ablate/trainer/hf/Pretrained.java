@@ -12,6 +12,7 @@ import ablate.trainer.data.Tokenizer;
 import ablate.trainer.data.Tokenizers;
 import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.model.LanguageModel;
 import ablate.trainer.model.ModelMemory;
 import ablate.trainer.model.ModelSize;
 import ablate.trainer.model.ShapeLimits;
@@ -36,12 +37,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A model ready to score text: its config, weights and tokenizer, loaded from a Hugging Face
- * checkpoint folder ({@link #loadHf}) or from a run, a checkpoint or an {@code import-hf} output
- * ({@link #loadRun}). It writes itself back out as either ({@link #saveRun}, {@link #exportHf}).
+ * checkpoint folder ({@link #loadHf}: a decoder) or from a run, a checkpoint or an {@code
+ * import-hf} output ({@link #loadRun}: a decoder or an encoder-decoder). It writes itself back out
+ * as either ({@link #saveRun}, {@link #exportHf}: decoders only).
  *
  * @param source where it was loaded from, for reports ("hf gpt2 DIR", "run CHECKPOINT_DIR")
  */
-public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, String source) implements AutoCloseable {
+public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer tokenizer, String source) implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pretrained.class);
     /** The files of an {@code import-hf} output besides config.conf. */
     static final String MODEL = Checkpoint.MODEL;
@@ -115,7 +117,8 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      * the folder's tokenizer.json when there is one, else the run's: the byte tokenizer for the
      * built-in corpus, or the one its first prepared corpus was tokenized with. Before anything is
      * allocated, model.safetensors's header is checked against config.conf and the model's memory
-     * against what is available.
+     * against what is available. The model is a {@link Gpt} or an {@link
+     * ablate.trainer.model.EncoderDecoder}, as the config's model.architecture says.
      *
      * @param need what the caller will do with the model, as a memory estimate of its config
      */
@@ -152,26 +155,26 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         }
         need.apply(config).requireFits(available);
         Tokenizer tokenizer = runTokenizer(runConfig, weightsDir, runRoot);
-        Gpt gpt;
+        LanguageModel model;
         try {
-            gpt = new Gpt(m, config, 0, false);
+            model = LanguageModel.toLoad(m, config);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
         try {
-            Safetensors.readInto(weightsDir.resolve(MODEL), gpt.parameters().all());
+            Safetensors.readInto(weightsDir.resolve(MODEL), model.parameters().all());
             checkVocab(tokenizer, config, weightsDir);
         } catch (java.nio.file.NoSuchFileException e) {
-            gpt.close();
+            model.close();
             tokenizer.close();
             throw pruned(weightsDir, e);
         } catch (RuntimeException | IOException e) {
-            gpt.close();
+            model.close();
             tokenizer.close();
             throw e;
         }
-        return new Pretrained(config, gpt, tokenizer, "run " + weightsDir);
+        return new Pretrained(config, model, tokenizer, "run " + weightsDir);
     }
 
     /**
@@ -198,13 +201,24 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      * @throws IllegalArgumentException naming the setting no architecture can express, and the closest one
      */
     public void exportHf(Path out) throws IOException {
+        Gpt gpt = decoder(); // an encoder-decoder loads for scoring, but has no Hugging Face form here yet
         Architecture arch = HfConfig.architectureFor(config);
         createEmpty(out);
         var json = HfConfig.write(config, arch, tokenizer.eosId());
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), json);
-        HfWeights.export(arch, model, out.resolve(HfCheckpoint.SINGLE));
+        HfWeights.export(arch, gpt, out.resolve(HfCheckpoint.SINGLE));
         copyTokenizer(out);
         log.info("exported {} as {} to {}", source, arch.modelType, out);
+    }
+
+    /**
+     * The model as a decoder, for what takes decoders only.
+     *
+     * @throws ablate.conf.SettingsException naming model.architecture for an encoder-decoder
+     */
+    public Gpt decoder() {
+        Gpt.requireDecoder(config);
+        return (Gpt) model;
     }
 
     @Override

@@ -88,15 +88,17 @@ public final class Gpt implements LanguageModel {
     /**
      * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is
      * {@link EncoderDecoder}, and building a decoder in its place would load or score the wrong
-     * model under its name. Runs train either ({@link LanguageModel#create}); what builds a
-     * {@code Gpt} from a config (evaluation, Hugging Face export and import) takes decoders only.
+     * model under its name. Runs train and are evaluated as either ({@link LanguageModel#create},
+     * {@link LanguageModel#toLoad}); what builds a {@code Gpt} from a config (Hugging Face export
+     * and import) takes decoders only.
      *
      * @throws SettingsException naming model.architecture
      */
     public static void requireDecoder(ModelConfig config) {
         if (config.architecture() == Architecture.ENCODER_DECODER) {
             throw SettingsException.of("model.architecture", "encoder-decoder is not implemented yet here: encoder-decoders"
-                    + " train (ablate train), but evaluating, exporting and importing them lands in a later step of issue 17");
+                    + " train (ablate train) and are evaluated (ablate eval), but exporting and importing them as Hugging Face"
+                    + " checkpoints lands in a later step of issue 17");
         }
     }
 

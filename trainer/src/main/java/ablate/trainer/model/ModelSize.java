@@ -93,28 +93,48 @@ public record ModelSize(ModelConfig model) {
     }
 
     /**
-     * Every weight of the model by its name, with its shape, in the order {@link Gpt} creates them,
-     * without allocating any: what a checkpoint's header is checked against before a model is
-     * built. Tests check it against built models across the ablation matrix.
+     * Every weight of the model by its name, with its shape, in the order {@link Gpt} or {@link
+     * EncoderDecoder} creates them, without allocating any: what a checkpoint's header is checked
+     * against before a model is built. Tests check it against built models across the ablation matrix.
      */
     public Map<String, Shape> shapes() {
-        Gpt.requireDecoder(model); // an encoder-decoder's names and shapes are EncoderDecoder's, not listed here yet
         Map<String, Shape> out = new LinkedHashMap<>();
+        out.put("wte", new Shape(model.paddedVocab(), model.dModel()));
+        if (encoderDecoder()) {
+            stack(out, "encoder.", false);
+            stack(out, "decoder.", true);
+        } else {
+            stack(out, "", false);
+        }
+        if (!model.tiedOutput()) {
+            out.put("lm_head.weight", new Shape(model.paddedVocab(), model.dModel()));
+        }
+        return out;
+    }
+
+    /** One stack's weights: positions, embedding norm, blocks (with cross-attention in an encoder-decoder's decoder), final norm. */
+    private void stack(Map<String, Shape> out, String prefix, boolean cross) {
         long d = model.dModel();
-        out.put("wte", new Shape(model.paddedVocab(), d));
         if (model.position() == Position.LEARNED) {
-            out.put("wpe", new Shape(model.seqLen(), d));
+            out.put(prefix + "wpe", new Shape(model.seqLen(), d));
         }
         if (model.embeddingLayerNorm()) {
-            norm(out, "emb_ln.");
+            norm(out, prefix + "emb_ln.");
         }
         long h = model.mlpHidden();
+        long attended = (long) model.heads() * model.headDim();
         boolean glu = model.activation() == Activation.SWIGLU;
         for (int i = 0; i < model.layers(); i++) {
-            String block = "h." + i + ".";
+            String block = prefix + "h." + i + ".";
             norm(out, block + "ln1.");
             dense(out, block + "attn.qkv", qkvRows(), d);
-            dense(out, block + "attn.proj", d, (long) model.heads() * model.headDim());
+            dense(out, block + "attn.proj", d, attended);
+            if (cross) {
+                norm(out, block + "ln_cross.");
+                dense(out, block + "cross.q", attended, d);
+                dense(out, block + "cross.kv", qkvRows() - attended, d);
+                dense(out, block + "cross.proj", d, attended);
+            }
             norm(out, block + "ln2.");
             dense(out, block + (glu ? "mlp.w1" : "mlp.fc"), h, d);
             if (glu) {
@@ -122,11 +142,7 @@ public record ModelSize(ModelConfig model) {
             }
             dense(out, block + (glu ? "mlp.w2" : "mlp.proj"), d, h);
         }
-        norm(out, "ln_f.");
-        if (!model.tiedOutput()) {
-            out.put("lm_head.weight", new Shape(model.paddedVocab(), d));
-        }
-        return out;
+        norm(out, prefix + "ln_f.");
     }
 
     /** Elements of the largest single weight (what loading one stages in Java arrays). */

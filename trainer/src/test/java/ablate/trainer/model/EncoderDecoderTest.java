@@ -46,7 +46,7 @@ class EncoderDecoderTest {
 
     @ParameterizedTest(name = "{0}, {1}, emb-ln {2}")
     @MethodSource("axisMatrix")
-    void analyticParameterCountEqualsTheBuiltModel(Position p, Activation a, boolean embeddingNorm) {
+    void analyticParameterCountAndShapesEqualTheBuiltModel(Position p, Activation a, boolean embeddingNorm) {
         for (Norm norm : Norm.values()) {
             for (boolean bias : new boolean[] {true, false}) {
                 for (boolean tied : new boolean[] {true, false}) {
@@ -54,6 +54,12 @@ class EncoderDecoderTest {
                         ModelConfig config = Models.family(Models.encoderDecoder(p, a, embeddingNorm), norm, bias, tied, kv);
                         try (NDManager m = NDManager.newBaseManager(); EncoderDecoder model = new EncoderDecoder(m, config, 1, false)) {
                             assertThat(model.parameters().count()).as("%s", config).isEqualTo(new ModelSize(config).total());
+                            Map<String, Shape> built = new java.util.LinkedHashMap<>();
+                            model.parameters().all().forEach((name, w) -> built.put(name, w.getShape()));
+                            assertThat(built).as("names, shapes and order without building: %s", config)
+                                    .containsExactlyEntriesOf(new ModelSize(config).shapes());
+                            assertThat(new ModelSize(config).largestTensor()).isEqualTo(
+                                    built.values().stream().mapToLong(Shape::size).max().orElseThrow());
                         }
                     }
                 }

@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * What an encoder-decoder run is checked for at start, before anything is written: the settings it
  * does not take and a vocabulary padding too small for its sentinels fail naming the key and where
  * it was set; {@code inspect} prints its sizes beside the decoder of equal compute; what builds a
- * decoder from a config (evaluation, export) still refuses it.
+ * decoder from a config (Hugging Face export and import) still refuses it.
  */
 class EncoderDecoderStartTest {
     @TempDir
