@@ -27,8 +27,11 @@ public final class GptLanguageModel implements LanguageModel {
     /**
      * Plans for a model with window {@code maxLength} and tokenizer {@code tokenizer}, pairs
      * tokenized by {@code rule}, and runs the work on {@code runner}.
+     *
+     * @throws IllegalArgumentException when {@code options} plans batches too large to hold ({@link TokenScorer#requireMaskFits})
      */
     public GptLanguageModel(Tokenizer tokenizer, int maxLength, TokenScorer.Options options, HarnessEncoding.Rule rule, BatchRunner runner) {
+        TokenScorer.requireMaskFits(maxLength, options);
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         this.options = options;

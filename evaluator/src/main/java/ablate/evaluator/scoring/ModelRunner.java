@@ -20,11 +20,11 @@ public final class ModelRunner implements BatchRunner {
     private final Tokenizer tokenizer;
     private final TokenScorer scorer;
 
-    /** {@code options} only matter to {@link TokenScorer#score}; planned batches arrive cut already. */
     public ModelRunner(Gpt model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.scorer = new TokenScorer(model, new TokenScorer.Options(Integer.MAX_VALUE, true));
+        // the scorer's options only matter to TokenScorer.score: planned batches arrive cut already (and checked by the planner)
+        this.scorer = new TokenScorer(model, new TokenScorer.Options(TokenScorer.largestBatchTokens(model.config().seqLen()), true));
     }
 
     public int maxLength() {

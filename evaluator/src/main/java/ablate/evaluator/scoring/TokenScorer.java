@@ -48,18 +48,32 @@ public final class TokenScorer {
         }
     }
 
+    /** @throws IllegalArgumentException when a batch of {@code options} could not be held (see {@link #requireMaskFits}) */
     public TokenScorer(Gpt model, Options options) {
-        // a batch holds up to batch-tokens tokens in rows of up to seq-len (a longer row alone), and its
-        // attention mask one entry per row, query and key: that many must fit in one Java array
-        long seqLen = model.config().seqLen();
-        long maskEntries = Math.max(options.batchTokens(), seqLen) * seqLen;
+        requireMaskFits(model.config().seqLen(), options);
+        this.model = model;
+        this.options = options;
+    }
+
+    /**
+     * Refuses a budget whose batches' attention masks could not be Java arrays: a batch holds up to
+     * batch-tokens tokens in rows of up to seq-len (a longer row alone), and its mask one entry per
+     * row, query and key. Planning checks it once, before any work.
+     *
+     * @throws IllegalArgumentException naming the largest --batch-tokens that fits
+     */
+    public static void requireMaskFits(int seqLen, Options options) {
+        long maskEntries = Math.max(options.batchTokens(), (long) seqLen) * seqLen;
         if (maskEntries > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--batch-tokens %,d is too large for this"
                     + " model's seq-len %,d: a batch's attention mask would have %,d entries, more than one array holds; use at most"
-                    + " %,d", options.batchTokens(), seqLen, maskEntries, (Integer.MAX_VALUE - 8) / seqLen));
+                    + " %,d", options.batchTokens(), seqLen, maskEntries, largestBatchTokens(seqLen)));
         }
-        this.model = model;
-        this.options = options;
+    }
+
+    /** The largest batch-tokens {@link #requireMaskFits} lets through for {@code seqLen}. */
+    public static int largestBatchTokens(int seqLen) {
+        return (Integer.MAX_VALUE - 8) / seqLen;
     }
 
     /** One response per request, in order. */
