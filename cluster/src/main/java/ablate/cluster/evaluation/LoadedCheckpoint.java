@@ -8,8 +8,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The checkpoint an evaluator node scores, loaded once and kept until work for another checkpoint
- * arrives. Touched only on the node's DJL thread.
+ * The checkpoint an evaluator node scores (a decoder's or an encoder-decoder's, loaded as {@code
+ * ablate eval} loads it), kept until work for another checkpoint arrives. Touched only on the
+ * node's DJL thread.
  */
 final class LoadedCheckpoint implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoadedCheckpoint.class);
@@ -42,7 +43,7 @@ final class LoadedCheckpoint implements AutoCloseable {
                 close();
                 throw e;
             }
-            runner = new ModelRunner(pretrained.decoder(), pretrained.tokenizer());
+            runner = new ModelRunner(pretrained.model(), pretrained.tokenizer());
             dir = wanted;
             LOG.info("loaded checkpoint {} for scoring", wanted);
         }
