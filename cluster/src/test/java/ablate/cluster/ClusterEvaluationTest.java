@@ -85,6 +85,44 @@ class ClusterEvaluationTest {
         assertThat(Files.readString(coordinator.log())).contains("go to other evaluators");
     }
 
+    /**
+     * An encoder-decoder is submitted, trained on the cluster and scored by an evaluator node (its
+     * checkpoint loaded as ablate eval loads it, its planned pair batches shipped); the results
+     * file equals ablate eval's to the last digit.
+     */
+    @Test
+    void anEncoderDecoderTrainedOnTheClusterIsScoredAsAblateEvalScoresIt() throws Exception {
+        Path probes = dir.resolve("probes");
+        List<String> heldOut = IntStream.range(0, 600).mapToObj(i -> BuiltinCorpus.heldOut(1, i)).toList();
+        ProbeTasks.write(probes, heldOut, 64, 20, 7);
+        List<String> env = List.of("ABLATE_TOKEN=" + TOKEN);
+        NodeJvm coordinator = nodes.start(dir, "coordinator", env, "--role", "coordinator", "--http-port", "0", "--data-dir",
+                dir.resolve("coordinator").toString(), "--set", "cluster.storage=" + dir.resolve("runs"));
+        nodes.start(dir, "trainer", env, "--role", "trainer", "--seed", coordinator.address(), "--data-dir", dir.resolve("trainer").toString(),
+                "--set", "cluster.storage=" + dir.resolve("runs"));
+        nodes.start(dir, "evaluator", env, "--role", "evaluator", "--seed", coordinator.address(), "--data-dir",
+                dir.resolve("evaluator").toString(), "--set", "cluster.storage=" + dir.resolve("runs"), "--set", "cluster.evaluation.threads=1");
+        ClusterApi api = new ClusterApi(coordinator.api(), TOKEN);
+        api.awaitTrainers(1);
+        api.submit("t5", "debug", List.of("model.architecture=encoder-decoder", "train.objective=span-corruption", "train.steps=6",
+                "train.threads=1", "checkpoint.interval=6", "eval.tasks=[probe_cloze, probe_order]", "eval.data-dir=" + probes,
+                "eval.task-dir=" + probes.resolve("tasks"), "eval.limit=20", "eval.batch-tokens=512"));
+
+        JsonNode end = api.awaitEnd("t5", Duration.ofMinutes(3));
+        assertThat(end.path("state").asText()).isEqualTo("finished");
+        Path runDir = dir.resolve("runs").resolve("t5");
+        Path cluster = runDir.resolve("eval").resolve("step-6.json");
+        awaitFile(cluster, Duration.ofMinutes(3));
+        Path local = dir.resolve("local-6.json");
+        int code = new CommandLine(new EvalCommand()).execute("--checkpoint", runDir.resolve("checkpoints").resolve("step-00000006").toString(),
+                "--tasks", "probe_cloze,probe_order", "--task-dir", probes.resolve("tasks").toString(), "--data-dir", probes.toString(),
+                "--limit", "20", "--batch-tokens", "512", "--threads", "1", "--out", local.toString());
+        assertThat(code).isZero();
+        JsonNode ours = JSON.readTree(cluster.toFile());
+        assertThat(ours.get("results")).as("the cluster's results against ablate eval's").isEqualTo(JSON.readTree(local.toFile()).get("results"));
+        assertThat(ours.path("results").path("probe_cloze").path("ppl").isNumber()).isTrue();
+    }
+
     private static void awaitLine(Path log, String text, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (!Files.readString(log).contains(text)) {

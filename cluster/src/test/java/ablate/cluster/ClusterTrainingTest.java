@@ -131,10 +131,10 @@ class ClusterTrainingTest {
                 "Bearer " + TOKEN);
         assertThat(badValue.statusCode()).isEqualTo(400);
         assertThat(badValue.body()).contains("train.micro-batch-size").contains("--set train.micro-batch-size=5");
-        HttpResponse<String> notYet = request("POST", "/api/runs", "{\"preset\": \"debug\", \"set\": [\"model.architecture=encoder-decoder\"]}",
-                "Bearer " + TOKEN);
-        assertThat(notYet.statusCode()).as("refused at submit, not by the trainers").isEqualTo(400);
-        assertThat(notYet.body()).contains("model.architecture").contains("not implemented yet");
+        HttpResponse<String> noMeaning = request("POST", "/api/runs", "{\"preset\": \"debug\", \"set\": [\"model.architecture=encoder-decoder\","
+                + " \"model.parallel-residual=on\"]}", "Bearer " + TOKEN);
+        assertThat(noMeaning.statusCode()).as("refused at submit, not by the trainers").isEqualTo(400);
+        assertThat(noMeaning.body()).contains("model.parallel-residual").contains("has no meaning for an encoder-decoder");
         assertThat(request("GET", "/api/runs/typo", "", "Bearer " + TOKEN).statusCode()).as("nothing was created").isEqualTo(404);
     }
 

@@ -35,7 +35,7 @@ public record CommandOutput(int exit, String out, String err) {
     /** Asserts a refusal with {@code exit} whose error names each of {@code mentions}, without a stack trace. */
     public CommandOutput assertRefused(int exit, String... mentions) {
         assertThat(this.exit).as("exit code; stderr: %s", err).isEqualTo(exit);
-        if (mentions.length > 0) {
+        if (mentions.length > 0) { // AssertJ refuses an empty list of values to look for
             assertThat(err).contains(mentions);
         }
         assertNoStackTrace();

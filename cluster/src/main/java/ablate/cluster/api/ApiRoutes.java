@@ -122,7 +122,7 @@ public final class ApiRoutes extends AllDirectives {
                 throw new SettingsException("--preset", "", "give --preset NAME or --config FILE for a run");
             }
             config = Settings.parse(Settings.compose(preset, files, overrides));
-            checkArchitecture(config); // refused here, not by every trainer it is placed on
+            ablate.trainer.run.LoopPolicy.checkArchitecture(config); // refused here, not by every trainer it is placed on
             name = request.path("name").asText("");
             if (name.isEmpty()) {
                 String base = !preset.isEmpty() ? preset : files.getLast().name().replaceAll(".*/", "").replaceFirst("\\.conf$", "");
@@ -138,19 +138,6 @@ public final class ApiRoutes extends AllDirectives {
         String runName = name;
         String rendered = config.render();
         return run(ask(replyTo -> new Coordinator.Submit(runName, rendered, replyTo)));
-    }
-
-    /**
-     * What the cluster trains: what a trainer can ({@link ablate.trainer.run.LoopPolicy#checkArchitecture}),
-     * except encoder-decoders, whose checkpoints the evaluators cannot score yet.
-     */
-    private static void checkArchitecture(RunConfig config) {
-        ablate.trainer.run.LoopPolicy.checkArchitecture(config);
-        if (config.model().architecture() == ablate.conf.Architecture.ENCODER_DECODER) {
-            throw new SettingsException("model.architecture", Settings.originOf(config.source(), "model.architecture"),
-                    "encoder-decoder is not implemented yet on the cluster: train it locally (ablate train); the evaluators"
-                            + " that score a cluster run's checkpoints take encoder-decoders in a later step of issue 17");
-        }
     }
 
     /** A study: {"name": S, "base": B, "source": {"name", "text"}, "runs": [{"name": R, "config": resolved HOCON}]}. */
@@ -169,7 +156,7 @@ public final class ApiRoutes extends AllDirectives {
                     throw new IllegalArgumentException("run name '" + run + "' in study " + name + ": letters, digits, '.', '_' and '-'"
                             + " (not " + String.join(", ", RUN_PATHS) + ")");
                 }
-                checkArchitecture(
+                ablate.trainer.run.LoopPolicy.checkArchitecture(
                         Settings.parse(Settings.parseText(new Settings.Text(name + "/" + run + "/config.conf", r.path("config").asText("")))));
                 runs.add(new Coordinator.StudyRun(run, r.path("config").asText("")));
             }

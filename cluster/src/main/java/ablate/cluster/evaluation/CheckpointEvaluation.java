@@ -8,8 +8,8 @@ import ablate.evaluator.run.HarnessResults;
 import ablate.evaluator.run.ResultsFile;
 import ablate.evaluator.run.TaskResult;
 import ablate.evaluator.scoring.BatchRunner;
-import ablate.evaluator.scoring.GptLanguageModel;
 import ablate.evaluator.scoring.HarnessEncoding;
+import ablate.evaluator.scoring.LanguageModel;
 import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
 import ablate.evaluator.tasks.TaskRegistry;
@@ -68,8 +68,7 @@ final class CheckpointEvaluation {
         try (Tokenizer tokenizer = Pretrained.checkpointTokenizer(checkpoint)) {
             Evaluation.Prepared prepared = evaluation.prepare(tasks, order.dataDir().resolve(eval.dataDir()));
             HarnessEncoding.Rule rule = HarnessEncoding.Rule.of(eval.encoding());
-            GptLanguageModel lm = new GptLanguageModel(tokenizer, config.model().seqLen(),
-                    new TokenScorer.Options(eval.batchTokens(), true), rule, runner);
+            LanguageModel lm = LanguageModel.of(config.model(), tokenizer, new TokenScorer.Options(eval.batchTokens(), true), rule, runner);
             Evaluation.Outcome outcome = evaluation.run(prepared, lm);
             double seconds = (System.nanoTime() - start) / 1e9;
             List<String> skipped = outcome.skipped().stream().map(s -> s.task() + ": " + s.reason()).toList();

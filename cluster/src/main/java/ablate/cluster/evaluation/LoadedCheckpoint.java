@@ -8,8 +8,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The checkpoint an evaluator node scores, loaded once and kept until work for another checkpoint
- * arrives. Touched only on the node's DJL thread.
+ * The checkpoint an evaluator node scores (a decoder's or an encoder-decoder's, loaded as {@code
+ * ablate eval} loads it), kept until work for another checkpoint arrives. Touched only on the
+ * node's DJL thread.
  */
 final class LoadedCheckpoint implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoadedCheckpoint.class);

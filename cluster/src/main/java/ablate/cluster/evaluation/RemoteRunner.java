@@ -7,7 +7,7 @@ import ablate.cluster.protocol.EvaluationProtocol.JobId;
 import ablate.evaluator.scoring.BatchRunner;
 import ablate.evaluator.scoring.Request;
 import ablate.evaluator.scoring.Response;
-import ablate.evaluator.scoring.TokenBatch;
+import ablate.evaluator.scoring.PlannedBatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ final class RemoteRunner implements BatchRunner {
     }
 
     @Override
-    public List<List<Response.LogLikelihood>> forward(List<TokenBatch> batches) {
+    public List<List<Response.LogLikelihood>> forward(List<? extends PlannedBatch> batches) {
         List<Unit> units = new ArrayList<>();
         batches.forEach(b -> units.add(new Unit.Batch(next++, b)));
         Map<Integer, FromEvaluator> answers = await(units);

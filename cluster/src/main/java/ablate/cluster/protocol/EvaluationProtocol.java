@@ -2,15 +2,15 @@ package ablate.cluster.protocol;
 
 import ablate.evaluator.scoring.Request;
 import ablate.evaluator.scoring.Response;
-import ablate.evaluator.scoring.TokenBatch;
+import ablate.evaluator.scoring.PlannedBatch;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * What the coordinator's aggregator and the evaluator nodes say to each other. The aggregator plans
- * a checkpoint's requests into units of work (a planned {@link TokenBatch}, or one greedy
- * generation), numbered within the evaluation; an evaluator loads the checkpoint once, answers
+ * a checkpoint's requests into units of work (a {@link PlannedBatch}: a decoder's TokenBatch or an
+ * encoder-decoder's PairBatch; or one greedy generation), numbered within the evaluation; an evaluator loads the checkpoint once, answers
  * each unit, and the aggregator counts the first answer of every unit and ignores repeats (a unit
  * is given to another evaluator when its own is lost or late).
  */
@@ -32,7 +32,7 @@ public final class EvaluationProtocol {
     public sealed interface ToEvaluator extends ClusterMessage permits ScoreBatch, Generate {}
 
     /** Run planned batch {@code unit} of the job on its checkpoint. */
-    public record ScoreBatch(JobId job, int unit, TokenBatch batch, ActorRef<FromEvaluator> replyTo) implements ToEvaluator {}
+    public record ScoreBatch(JobId job, int unit, PlannedBatch batch, ActorRef<FromEvaluator> replyTo) implements ToEvaluator {}
 
     /** Generate greedily for request {@code unit} of the job. */
     public record Generate(JobId job, int unit, Request.Generate request, ActorRef<FromEvaluator> replyTo) implements ToEvaluator {}

@@ -103,7 +103,11 @@ public final class Registrations {
             ablate.evaluator.scoring.Response.Generated.class,
             // studies (appended)
             Coordinator.SubmitStudy.class,
-            Coordinator.StudyRun.class);
+            Coordinator.StudyRun.class,
+            // encoder-decoders' planned batches (appended)
+            ablate.evaluator.scoring.PairBatch.class,
+            ablate.evaluator.scoring.PairBatch.Context.class,
+            ablate.evaluator.scoring.PairBatch.Continuation.class);
 
     private Registrations() {}
 }

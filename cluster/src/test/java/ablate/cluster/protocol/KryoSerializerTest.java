@@ -78,6 +78,23 @@ class KryoSerializerTest {
         assertThat(received.ranks()).containsExactly(1, 2, 3);
     }
 
+    /** Evaluator nodes get a decoder's and an encoder-decoder's planned batches through the same message. */
+    @Test
+    void plannedBatchesOfEitherArchitectureSurviveTheRoundTripInAScoreBatch() {
+        var replyTo = kit.<EvaluationProtocol.FromEvaluator>createTestProbe().ref();
+        var job = new EvaluationProtocol.JobId("run", 10, 1);
+        var decoder = new ablate.evaluator.scoring.TokenBatch(3, List.of(new ablate.evaluator.scoring.TokenBatch.Row(new int[] {5, 6, 7},
+                new int[] {0, 1, 2}, new int[] {0, 0, 0}, List.of(new ablate.evaluator.scoring.TokenBatch.Segment(0, new int[] {8},
+                        new int[] {2})))));
+        var encoderDecoder = new ablate.evaluator.scoring.PairBatch(4, 2, List.of(new ablate.evaluator.scoring.PairBatch.Context(
+                new int[] {5, 6, 256}, List.of(new ablate.evaluator.scoring.PairBatch.Continuation(1, new int[] {256, 8}, new int[] {8, 9}),
+                        new ablate.evaluator.scoring.PairBatch.Continuation(0, new int[] {256}, new int[] {10})))));
+        for (ablate.evaluator.scoring.PlannedBatch batch : List.of(decoder, encoderDecoder)) {
+            var sent = new EvaluationProtocol.ScoreBatch(job, 3, batch, replyTo);
+            assertThat(roundTrip(sent)).usingRecursiveComparison().isEqualTo(sent);
+        }
+    }
+
     @Test
     void anyListSetOrMapComesBackWithItsElementsInOrderAndUnmodifiable() {
         List<Object> arrayList = new ArrayList<>(List.of("x", 1, 2L, 3.0, true, 'c', UUID.fromString("00000000-0000-0000-0000-000000000001")));

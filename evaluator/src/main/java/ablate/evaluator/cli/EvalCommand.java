@@ -5,8 +5,8 @@ import ablate.evaluator.run.HarnessResults;
 import ablate.evaluator.run.ResultsFile;
 import ablate.evaluator.run.SampleLog;
 import ablate.evaluator.run.TaskResult;
-import ablate.evaluator.scoring.GptLanguageModel;
 import ablate.evaluator.scoring.HarnessEncoding;
+import ablate.evaluator.scoring.LanguageModel;
 import ablate.evaluator.scoring.ModelRunner;
 import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
@@ -37,6 +37,9 @@ import picocli.CommandLine.Option;
         description = {"Score a model on zero-shot tasks exactly as lm-evaluation-harness does: the harness's prompts "
                 + "(2022 versions, as the BigScience study used), its tokenization of context/continuation pairs, its "
                 + "metrics and standard errors. Prints the harness's markdown table and writes its JSON results layout.",
+                "An encoder-decoder run (model.architecture = encoder-decoder) is scored as the harness's seq2seq models: the "
+                        + "context in its encoder, the continuation in its decoder; perplexity tasks (wikitext) are skipped for it with "
+                        + "the reason.",
                 "Tasks are HOCON files (built-in: conf/tasks; add your own with --task-dir). A task whose data is missing "
                         + "or malformed is reported and skipped; the others run. Exit code 2 when no task could run (then "
                         + "nothing is written).",
@@ -212,7 +215,9 @@ public final class EvalCommand implements Callable<Integer> {
     /** @param checkpoint the run, checkpoint or import folder to load; null with --hf */
     private int evaluate(Path checkpoint, Evaluation evaluation, Evaluation.Prepared prepared) throws Exception {
         Function<ModelConfig, ModelMemory> need = config -> {
-            TokenScorer.requireMaskFits(batchTokens, config.seqLen());
+            if (config.architecture() != ablate.conf.Architecture.ENCODER_DECODER) { // its scorer builds no Java mask
+                TokenScorer.requireMaskFits(batchTokens, config.seqLen());
+            }
             return ModelMemory.scoring(config, batchTokens).withAdvice(String.format(java.util.Locale.ROOT,
                     "lower --batch-tokens (now %,d), run on a GPU (--device cuda:0) or on a machine with more memory", batchTokens));
         };
@@ -220,9 +225,10 @@ public final class EvalCommand implements Callable<Integer> {
                 Pretrained pretrained = model.hf != null
                         ? Pretrained.loadHf(model.hf, manager, 0, need, availableMemory.apply(manager.getDevice()))
                         : Pretrained.loadRun(checkpoint, manager, need, availableMemory.apply(manager.getDevice()));
-                GptLanguageModel lm = new GptLanguageModel(pretrained.tokenizer(), pretrained.model().config().seqLen(),
+                LanguageModel lm = LanguageModel.of(pretrained.config(), pretrained.tokenizer(),
                         new TokenScorer.Options(batchTokens, !noShareContexts), HarnessEncoding.Rule.of(encoding),
                         new ModelRunner(pretrained.model(), pretrained.tokenizer()))) {
+            pretrained.requireStartsWithEos();
             Path resultsFile = out != null ? out : defaultOut(checkpoint, pretrained);
             // read before scoring, so an unreadable file stops us before the work, not after
             ObjectNode earlier = resultsFile != null ? ResultsFile.earlier(resultsFile, out != null ? pretrained.source() : null) : null;

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code Random(42)} and cut to --limit, few-shot contexts drawn from the same generator, a task's
  * requests sent to the model together (so batching sees them all), responses scored per document
  * and aggregated in document order. A task whose data is missing or malformed, or whose requests
- * do not fit the model, is reported and skipped; the others run.
+ * do not fit the model or have no meaning for it (perplexity on an encoder-decoder), is reported
+ * and skipped with the reason; the others run.
  */
 public final class Evaluation {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluation.class);

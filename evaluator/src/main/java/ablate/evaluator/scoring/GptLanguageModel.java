@@ -57,7 +57,7 @@ public final class GptLanguageModel implements LanguageModel {
 
     private List<Response.LogLikelihood> score(List<TokenRequest> requests) {
         List<TokenBatch> batches = TokenScorer.plan(requests, maxLength, options);
-        return TokenScorer.inRequestOrder(requests.size(), batches, runner.forward(batches));
+        return PlannedBatch.inRequestOrder(requests.size(), batches, runner.forward(batches));
     }
 
     @Override

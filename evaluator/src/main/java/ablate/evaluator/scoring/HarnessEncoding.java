@@ -51,6 +51,20 @@ public final class HarnessEncoding {
         public TokenRequest encode(Tokenizer tokenizer, String context, String continuation) {
             return this == HARNESS_2022 ? encodeSeparately(tokenizer, context, continuation) : encodePair(tokenizer, context, continuation);
         }
+
+        /**
+         * The pair for an encoder-decoder, whose context and continuation go to different stacks
+         * and are never one string: the 2022 rule as for a decoder (each encoded separately); the
+         * 2023 rule as v0.4's {@code _encode_pair} for seq2seq models, trailing whitespace of the
+         * context moved to the continuation, then each encoded separately.
+         */
+        public TokenRequest encodeForEncoderDecoder(Tokenizer tokenizer, String context, String continuation) {
+            if (this == HARNESS_2022 || context.isEmpty()) {
+                return encodeSeparately(tokenizer, context, continuation);
+            }
+            String stripped = context.stripTrailing();
+            return encodeSeparately(tokenizer, stripped, context.substring(stripped.length()) + continuation);
+        }
     }
 
     /** The 2022 rule: {@code context_enc = tok_encode(context)} (or [eot] when empty), {@code continuation_enc = tok_encode(continuation)}. */

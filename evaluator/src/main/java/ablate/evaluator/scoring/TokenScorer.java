@@ -36,13 +36,13 @@ public final class TokenScorer {
     private final Gpt model;
     private final Options options;
 
+    /** The most elements a Java array may hold on common JVMs. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     /**
      * @param batchTokens at most this many tokens (rows x padded length) per forward pass
      * @param shareContexts pack requests with equal contexts into one row
      */
-    /** The most elements a Java array may hold on common JVMs. */
-    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
-
     public record Options(int batchTokens, boolean shareContexts) {
         public Options {
             if (batchTokens < 1) {
@@ -59,15 +59,21 @@ public final class TokenScorer {
     /**
      * Refuses a {@code --batch-tokens} whose batches' attention masks could not be one Java array: a
      * batch holds up to that many tokens in rows of up to seq-len (a longer row alone), and its mask
-     * one entry per row, query and key. Called before the model is built.
+     * one entry per row, query and key. {@code ablate eval} checks it before the model is built;
+     * {@link #forward} guards each batch (the cluster's planned ones too).
      */
     public static void requireMaskFits(int batchTokens, int seqLen) {
         long maskEntries = Math.max((long) batchTokens, seqLen) * seqLen;
         if (maskEntries > MAX_ARRAY) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--batch-tokens %,d is too large for this"
                     + " model's seq-len %,d: a batch's attention mask would have %,d entries, more than one array holds; use at most"
-                    + " %,d", batchTokens, seqLen, maskEntries, MAX_ARRAY / seqLen));
+                    + " %,d", batchTokens, seqLen, maskEntries, largestBatchTokens(seqLen)));
         }
+    }
+
+    /** The largest batch-tokens {@link #requireMaskFits} lets through for {@code seqLen}. */
+    public static int largestBatchTokens(int seqLen) {
+        return MAX_ARRAY / seqLen;
     }
 
     /** One response per request, in order. */
@@ -77,7 +83,7 @@ public final class TokenScorer {
         for (TokenBatch batch : batches) {
             answers.add(forward(batch));
         }
-        return inRequestOrder(requests.size(), batches, answers);
+        return PlannedBatch.inRequestOrder(requests.size(), batches, answers);
     }
 
     /**
@@ -100,28 +106,6 @@ public final class TokenScorer {
             start = end;
         }
         return batches;
-    }
-
-    /** Responses of planned batches (each in its {@link TokenBatch#requests()} order) put back in request order. */
-    public static List<Response.LogLikelihood> inRequestOrder(int requests, List<TokenBatch> batches,
-            List<List<Response.LogLikelihood>> answers) {
-        Response.LogLikelihood[] out = new Response.LogLikelihood[requests];
-        for (int b = 0; b < batches.size(); b++) {
-            List<Integer> order = batches.get(b).requests();
-            List<Response.LogLikelihood> answer = answers.get(b);
-            if (answer.size() != order.size()) {
-                throw new IllegalStateException("batch " + b + " answered " + answer.size() + " of its " + order.size() + " requests");
-            }
-            for (int i = 0; i < order.size(); i++) {
-                out[order.get(i)] = answer.get(i);
-            }
-        }
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == null) {
-                throw new IllegalStateException("request " + i + " is in no batch");
-            }
-        }
-        return Arrays.asList(out);
     }
 
     private static List<TokenBatch.Row> pack(List<TokenRequest> requests, int maxLength, Options options) {
@@ -255,27 +239,48 @@ public final class TokenScorer {
         try (Torch.GradMode off = Torch.gradMode(false); NDManager m = model.parameters().manager().newSubManager()) {
             NDArray logits = model.logits(m.create(tokens, new Shape(b, width)), m.create(positions, new Shape(b, width)),
                     m.create(visible, new Shape(b, width, width)));
-            long vocab = logits.getShape().get(2);
-            NDArray picked = Embedding.embedding(m.create(readIndex), logits.reshape(-1, vocab), SparseFormat.DENSE)
-                    .singletonOrThrow(); // (reads, V), the rows that predict a continuation token
-            NDArray logProbs = picked.logSoftmax(-1);
-            NDArray target = m.create(targets);
-            float[] tokenLogProbs = logProbs.gather(target.reshape(-1, 1), 1).toFloatArray();
-            long[] argmax = picked.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            Read read = read(m, logits, readIndex, targets);
             k = 0;
             for (int r = 0; r < b; r++) {
                 for (TokenBatch.Segment s : batch.get(r).segments()) {
-                    float sum = 0;
-                    boolean greedy = true;
-                    for (int t = 0; t < s.targets().length; t++, k++) {
-                        sum += tokenLogProbs[k];
-                        greedy &= argmax[k] == targets[k];
-                    }
-                    out.add(new Response.LogLikelihood(sum, greedy, s.targets().length));
+                    out.add(read.response(k, s.targets().length));
+                    k += s.targets().length;
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The log-probability of every scored target and whether it was the argmax (of the padded
+     * vocabulary, as the logits come), in read order.
+     */
+    record Read(float[] logProbs, long[] argmax, long[] targets) {
+        /** The response of the {@code n} targets read from index {@code from} on: their sum (in float, in order) and is-greedy. */
+        Response.LogLikelihood response(int from, int n) {
+            float sum = 0;
+            boolean greedy = true;
+            for (int k = from; k < from + n; k++) {
+                sum += logProbs[k];
+                greedy &= argmax[k] == targets[k];
+            }
+            return new Response.LogLikelihood(sum, greedy, n);
+        }
+    }
+
+    /**
+     * Reads the predictions of {@code targets} from {@code logits} (B, T, V): target k is
+     * predicted by the flattened position {@code readIndex[k]} (row * T + position). Arrays are made in {@code m}.
+     */
+    static Read read(NDManager m, NDArray logits, long[] readIndex, long[] targets) {
+        long vocab = logits.getShape().get(2);
+        NDArray picked = Embedding.embedding(m.create(readIndex), logits.reshape(-1, vocab), SparseFormat.DENSE)
+                .singletonOrThrow(); // (reads, V), the rows that predict a continuation token
+        NDArray logProbs = picked.logSoftmax(-1);
+        NDArray target = m.create(targets);
+        float[] tokenLogProbs = logProbs.gather(target.reshape(-1, 1), 1).toFloatArray();
+        long[] argmax = picked.argMax(-1).toType(DataType.INT64, false).toLongArray();
+        return new Read(tokenLogProbs, argmax, targets);
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -60,8 +60,8 @@ class ImportedModelScoringTest {
             }
         }
         try (NDManager m = NDManager.newBaseManager(); Pretrained model = Pretrained.loadHf(dir, m)) {
-            List<Response.LogLikelihood> shared = new TokenScorer(model.model(), new TokenScorer.Options(1024, true)).score(requests);
-            List<Response.LogLikelihood> single = new TokenScorer(model.model(), new TokenScorer.Options(1, false)).score(requests);
+            List<Response.LogLikelihood> shared = new TokenScorer(model.decoder(), new TokenScorer.Options(1024, true)).score(requests);
+            List<Response.LogLikelihood> single = new TokenScorer(model.decoder(), new TokenScorer.Options(1, false)).score(requests);
             for (int i = 0; i < requests.size(); i++) {
                 assertThat(shared.get(i).logLikelihood()).as("%s request %d", arch, i).isCloseTo(expected.get(i)[0], within(1e-4));
                 assertThat(single.get(i).logLikelihood()).as("%s request %d alone", arch, i).isCloseTo(expected.get(i)[0], within(1e-4));

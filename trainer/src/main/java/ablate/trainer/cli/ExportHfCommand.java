@@ -1,6 +1,6 @@
 package ablate.trainer.cli;
 
-import ablate.trainer.hf.PretrainedModel;
+import ablate.trainer.hf.Pretrained;
 import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
@@ -33,7 +33,7 @@ public final class ExportHfCommand implements Callable<Integer> {
     public Integer call() {
         return Cli.guard(() -> {
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
-            try (NDManager m = NDManager.newBaseManager(); PretrainedModel p = PretrainedModel.loadRun(runDir, m, ModelMemory::exporting,
+            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadRun(runDir, m, ModelMemory::exporting,
                     availableMemory.apply(m.getDevice()))) {
                 p.exportHf(out);
                 System.out.printf("exported %s to %s%n", p.source(), out);

@@ -1,6 +1,6 @@
 package ablate.trainer.cli;
 
-import ablate.trainer.hf.PretrainedModel;
+import ablate.trainer.hf.Pretrained;
 import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
@@ -39,7 +39,7 @@ public final class ImportHfCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--seq-len must be between 0 (config.json's) and " + (1 << 20) + ", got " + seqLen);
             }
             Torch.configureThreads(Runtime.getRuntime().availableProcessors());
-            try (NDManager m = NDManager.newBaseManager(); PretrainedModel p = PretrainedModel.loadHf(hfDir, m, seqLen,
+            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(hfDir, m, seqLen,
                     config -> ModelMemory.loading(config).withAdvice("import it on a machine with more memory (--seq-len N builds"
                             + " it for a shorter context, with smaller attention masks)"), availableMemory.apply(m.getDevice()))) {
                 p.saveRun(out);

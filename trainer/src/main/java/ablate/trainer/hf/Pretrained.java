@@ -11,6 +11,7 @@ import ablate.trainer.data.PreparedCorpus;
 import ablate.trainer.data.Tokenizer;
 import ablate.trainer.data.Tokenizers;
 import ablate.trainer.model.AvailableMemory;
+import ablate.trainer.model.EncoderDecoder;
 import ablate.trainer.model.Gpt;
 import ablate.trainer.model.LanguageModel;
 import ablate.trainer.model.ModelMemory;
@@ -30,26 +31,38 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A decoder ready to score text: its config, weights and tokenizer, loaded from a Hugging Face
+/**
+ * A model ready to score text: its config, weights and tokenizer, loaded from a Hugging Face
  * checkpoint folder ({@link #loadHf}) or from a run, a checkpoint or an {@code import-hf} output
- * ({@link #loadRun}). It writes itself back out as either ({@link #saveRun}, {@link #exportHf}).
- * The loading and writing are shared with {@link PretrainedEncoderDecoder} (the static helpers
- * below take the model class to build).
+ * ({@link #loadRun}), as the architecture the folder names: a {@link Gpt} or an {@link
+ * EncoderDecoder} (Hugging Face t5). It writes itself back out as either ({@link #saveRun}, {@link
+ * #exportHf}). The one way {@code ablate eval}, the cluster's evaluators, {@code import-hf} and
+ * {@code export-hf} load a model.
  *
  * @param source where it was loaded from, for reports ("hf gpt2 DIR", "run CHECKPOINT_DIR")
+ * @param decoderStart the token an encoder-decoder's decoder starts with: EOS for ablate's (see
+ *     {@code SpanPairs}), config.json's decoder_start_token_id for a Hugging Face t5 folder (and
+ *     for its {@code import-hf} output, which records it); EOS for a decoder, which has no start
  */
-public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, String source) implements PretrainedModel {
+public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer tokenizer, String source, int decoderStart)
+        implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pretrained.class);
+    /** model.safetensors metadata of an import-hf output whose decoder does not start with EOS. */
+    private static final String DECODER_START = "decoder_start_token_id";
     /** The files of an {@code import-hf} output besides config.conf. */
     static final String MODEL = Checkpoint.MODEL;
     static final String TOKENIZER = "tokenizer.json";
+
+    /** A model whose decoder, if it has one, starts with EOS, as ablate's do. */
+    public Pretrained(ModelConfig config, LanguageModel model, Tokenizer tokenizer, String source) {
+        this(config, model, tokenizer, source, tokenizer.eosId());
+    }
 
     /** Loads a Hugging Face folder with the context length its config.json gives. */
     public static Pretrained loadHf(Path hfDir, NDManager m) throws IOException {
@@ -63,7 +76,8 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
 
     /**
      * Loads config.json, the safetensors weights (single or sharded; F32, F16 or BF16, widened to
-     * fp32) and tokenizer.json of a GPT-2, BLOOM, GPT-NeoX or LLaMA checkpoint. Before anything is
+     * fp32) and tokenizer.json of a GPT-2, BLOOM, GPT-NeoX or LLaMA checkpoint (a {@link Gpt}) or
+     * of a T5ForConditionalGeneration one (an {@link EncoderDecoder}). Before anything is
      * allocated, config.json is checked against the safetensors headers (sizes first, then every
      * tensor's presence and shape) and the model's memory against what is available.
      *
@@ -75,23 +89,6 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      */
     public static Pretrained loadHf(Path hfDir, NDManager m, int seqLen, Function<ModelConfig, ModelMemory> need,
             AvailableMemory available) throws IOException {
-        Loaded<Gpt> l = loadHf(hfDir, m, new Limits(seqLen, need, available), (manager, config) -> new Gpt(manager, config, 0, false));
-        return new Pretrained(l.config(), l.model(), l.tokenizer(), l.source());
-    }
-
-    /** A model built by {@code build} (weights left zero) and filled from a folder, with its config, tokenizer and origin. */
-    record Loaded<M extends LanguageModel>(ModelConfig config, M model, Tokenizer tokenizer, String source) {}
-
-    /**
-     * What loading may build: seq-len (0 for the folder's; Hugging Face folders only) and the
-     * memory estimate of what the caller will do, against what is available.
-     */
-    record Limits(int seqLen, Function<ModelConfig, ModelMemory> need, AvailableMemory available) {}
-
-    /** {@link #loadHf(Path, NDManager, int, Function, AvailableMemory)} into the model class {@code build} makes. */
-    static <M extends LanguageModel> Loaded<M> loadHf(Path hfDir, NDManager m, Limits limits,
-            BiFunction<NDManager, ModelConfig, M> build) throws IOException {
-        int seqLen = limits.seqLen();
         Path configJson = requireFile(hfDir, "config.json", "a Hugging Face checkpoint folder");
         Path tokenizerJson = requireFile(hfDir, TOKENIZER, "a Hugging Face checkpoint folder");
         HfConfig.Imported imported = HfConfig.read(configJson);
@@ -104,11 +101,14 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         ModelConfig config = parseModel(settings);
         ShapeLimits.check(config);
         HfWeights.check(imported.architecture(), checkpoint, config, hfDir);
-        limits.need().apply(config).requireFits(limits.available());
+        need.apply(config).requireFits(available);
+        // T5's decoder starts with its decoder_start_token_id (transformers' default: pad, 0), ablate's with EOS
+        int start = imported.architecture() == Architecture.T5
+                ? new ObjectMapper().readTree(configJson.toFile()).path(DECODER_START).asInt(0) : -1;
         Tokenizer tokenizer = Tokenizers.load(tokenizerJson.toString());
-        M model;
+        LanguageModel model;
         try {
-            model = build.apply(m, config);
+            model = LanguageModel.toLoad(m, config);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -121,7 +121,8 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
             tokenizer.close();
             throw e;
         }
-        return new Loaded<>(config, model, tokenizer, "hf " + imported.architecture().modelType + " " + hfDir);
+        return new Pretrained(config, model, tokenizer, "hf " + imported.architecture().modelType + " " + hfDir,
+                start >= 0 ? start : tokenizer.eosId());
     }
 
     /** Loads a run, checkpoint or import-hf folder, refusing a model whose {@link ModelMemory#loading} estimate does not fit. */
@@ -136,18 +137,12 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
      * the folder's tokenizer.json when there is one, else the run's: the byte tokenizer for the
      * built-in corpus, or the one its first prepared corpus was tokenized with. Before anything is
      * allocated, model.safetensors's header is checked against config.conf and the model's memory
-     * against what is available.
+     * against what is available. The model is a {@link Gpt} or an {@link
+     * ablate.trainer.model.EncoderDecoder}, as the config's model.architecture says.
      *
      * @param need what the caller will do with the model, as a memory estimate of its config
      */
     public static Pretrained loadRun(Path dir, NDManager m, Function<ModelConfig, ModelMemory> need, AvailableMemory available)
-            throws IOException {
-        Loaded<Gpt> l = loadRun(dir, m, new Limits(0, need, available), (manager, config) -> new Gpt(manager, config, 0, false));
-        return new Pretrained(l.config(), l.model(), l.tokenizer(), l.source());
-    }
-
-    /** {@link #loadRun(Path, NDManager, Function, AvailableMemory)} into the model class {@code build} makes. */
-    static <M extends LanguageModel> Loaded<M> loadRun(Path dir, NDManager m, Limits limits, BiFunction<NDManager, ModelConfig, M> build)
             throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " is not a folder");
@@ -178,18 +173,21 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
         } catch (java.nio.file.NoSuchFileException e) {
             throw pruned(weightsDir, e);
         }
-        limits.need().apply(config).requireFits(limits.available());
+        need.apply(config).requireFits(available);
         Tokenizer tokenizer = runTokenizer(runConfig, weightsDir, runRoot);
-        M model;
+        LanguageModel model;
         try {
-            model = build.apply(m, config);
+            model = LanguageModel.toLoad(m, config);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
+        int start;
         try {
             Safetensors.readInto(weightsDir.resolve(MODEL), model.parameters().all());
             checkVocab(tokenizer, config, weightsDir);
+            String recorded = Safetensors.metadata(weightsDir.resolve(MODEL)).get(DECODER_START);
+            start = recorded != null ? Integer.parseInt(recorded) : tokenizer.eosId();
         } catch (java.nio.file.NoSuchFileException e) {
             model.close();
             tokenizer.close();
@@ -199,55 +197,86 @@ public record Pretrained(ModelConfig config, Gpt model, Tokenizer tokenizer, Str
             tokenizer.close();
             throw e;
         }
-        return new Loaded<>(config, model, tokenizer, "run " + weightsDir);
+        return new Pretrained(config, model, tokenizer, "run " + weightsDir, start);
     }
 
     /**
      * Writes an {@code import-hf} output folder that {@link #loadRun} reads: config.conf (a full
      * run config whose model block is this model), model.safetensors (ablate's names, fp32) and,
-     * for Hugging Face tokenizers, tokenizer.json.
+     * for Hugging Face tokenizers, tokenizer.json. A decoder start other than EOS is recorded in
+     * model.safetensors's metadata, so the folder loads with it.
      */
-    @Override
     public void saveRun(Path out) throws IOException {
-        saveRun(new Loaded<>(config, model, tokenizer, source), out);
-    }
-
-    /** {@link #saveRun(Path)} of any model. */
-    static void saveRun(Loaded<?> loaded, Path out) throws IOException {
-        ModelConfig config = loaded.config();
-        String source = loaded.source();
         createEmpty(out);
         Map<String, Object> keys = new LinkedHashMap<>();
         config.toSettings().forEach((k, v) -> keys.put("model." + k, v));
         RunConfig run = Settings.parse(ConfigFactory.parseMap(keys, "import-hf of " + source));
         Files.writeString(out.resolve(RunDirectory.CONFIG), "# ablate import-hf of " + source + "\n" + run.render());
-        Safetensors.write(out.resolve(MODEL), loaded.model().parameters().all(), Map.of("format", "ablate", "source", source));
-        copyTokenizer(loaded.tokenizer(), out);
+        Map<String, String> metadata = new LinkedHashMap<>(Map.of("format", "ablate", "source", source));
+        if (decoderStart != tokenizer.eosId()) {
+            metadata.put(DECODER_START, Integer.toString(decoderStart));
+        }
+        Safetensors.write(out.resolve(MODEL), model.parameters().all(), metadata);
+        copyTokenizer(tokenizer, out);
     }
 
     /**
      * Writes config.json, model.safetensors (fp32, Hugging Face names and layouts) and, for Hugging
      * Face tokenizers, tokenizer.json, which transformers loads as the architecture that expresses
      * this model (learned positions: gpt2; ALiBi: bloom; rotary with GELU: gpt_neox; rotary with
-     * SwiGLU and RMSNorm: llama).
+     * SwiGLU and RMSNorm: llama; an encoder-decoder: t5, its decoder_start_token_id EOS).
      *
      * @throws IllegalArgumentException naming the setting no architecture can express, and the closest one
      */
-    @Override
     public void exportHf(Path out) throws IOException {
-        exportHf(new Loaded<>(config, model, tokenizer, source), out);
-    }
-
-    /** {@link #exportHf(Path)} of any model. */
-    static void exportHf(Loaded<?> loaded, Path out) throws IOException {
-        ModelConfig config = loaded.config();
         Architecture arch = HfConfig.architectureFor(config);
         createEmpty(out);
-        var json = HfConfig.write(config, arch, loaded.tokenizer().eosId());
+        var json = HfConfig.write(config, arch, tokenizer.eosId());
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), json);
-        HfWeights.export(arch, loaded.model(), out.resolve(HfCheckpoint.SINGLE));
-        copyTokenizer(loaded.tokenizer(), out);
-        log.info("exported {} as {} to {}", loaded.source(), arch.modelType, out);
+        HfWeights.export(arch, model, out.resolve(HfCheckpoint.SINGLE));
+        copyTokenizer(tokenizer, out);
+        log.info("exported {} as {} to {}", source, arch.modelType, out);
+    }
+
+    /**
+     * The model as a decoder, for what takes decoders only.
+     *
+     * @throws ablate.conf.SettingsException naming model.architecture for an encoder-decoder
+     */
+    public Gpt decoder() {
+        Gpt.requireDecoder(config);
+        return (Gpt) model;
+    }
+
+    /**
+     * The model as an encoder-decoder, for what takes encoder-decoders only.
+     *
+     * @throws ablate.conf.SettingsException naming model.architecture for a decoder
+     */
+    public EncoderDecoder encoderDecoder() {
+        if (!(model instanceof EncoderDecoder encoderDecoder)) {
+            throw ablate.conf.SettingsException.of("model.architecture", config.architecture().key()
+                    + " is a decoder; this takes an encoder-decoder (model.architecture = encoder-decoder)");
+        }
+        return encoderDecoder;
+    }
+
+    /**
+     * Refuses scoring an encoder-decoder whose decoder does not start with EOS: the scorer reads
+     * every continuation behind EOS, the start token ablate's encoder-decoders train with, while a
+     * Hugging Face t5 starts with its decoder_start_token_id (0, its pad id); scored behind EOS it
+     * would not be measured as it was trained.
+     *
+     * @throws IllegalArgumentException naming the start token and where it comes from
+     */
+    public void requireStartsWithEos() {
+        if (model instanceof EncoderDecoder && decoderStart != tokenizer.eosId()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: its decoder starts with token %d"
+                    + " (config.json's decoder_start_token_id), but ablate scores an encoder-decoder's continuations behind EOS"
+                    + " (%d), the start token its own encoder-decoders train with; scoring this model so would not measure it."
+                    + " Evaluating a Hugging Face t5 that starts with another token is not supported", source, decoderStart,
+                    tokenizer.eosId()));
+        }
     }
 
     @Override

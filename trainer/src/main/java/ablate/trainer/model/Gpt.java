@@ -96,16 +96,16 @@ public final class Gpt implements LanguageModel {
     /**
      * Refuses a model this class is not: an encoder-decoder (T5, Raffel et al. 2020) is
      * {@link EncoderDecoder}, and building a decoder in its place would load or score the wrong
-     * model under its name. Runs train either ({@link LanguageModel#create}); what builds a
-     * {@code Gpt} from a config (evaluation, Hugging Face export and import) takes decoders only.
+     * model under its name. Runs train, are evaluated and convert to and from Hugging Face as
+     * either ({@link LanguageModel#create}, {@link LanguageModel#toLoad}); what takes a decoder
+     * only refuses the other here.
      *
      * @throws SettingsException naming model.architecture
      */
     public static void requireDecoder(ModelConfig config) {
         if (config.architecture() == Architecture.ENCODER_DECODER) {
-            throw SettingsException.of("model.architecture", "encoder-decoder is not implemented yet here: encoder-decoders"
-                    + " train (ablate train) and convert to and from Hugging Face t5 (import-hf, export-hf), but evaluating them"
-                    + " lands in a later step of issue 17");
+            throw SettingsException.of("model.architecture", "encoder-decoder is not a decoder: encoder-decoders"
+                    + " are built as EncoderDecoder (LanguageModel.create, LanguageModel.toLoad); this takes a decoder");
         }
     }
 

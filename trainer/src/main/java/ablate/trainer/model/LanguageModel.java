@@ -38,4 +38,14 @@ public sealed interface LanguageModel extends AutoCloseable permits Gpt, Encoder
                 ? new EncoderDecoder(manager, config, seed, true, dataType)
                 : new Gpt(manager, config, seed, true, dataType);
     }
+
+    /**
+     * The model {@code config} describes with every weight zero, in fp32: what a checkpoint is
+     * loaded into to be scored or exported.
+     */
+    static LanguageModel toLoad(NDManager manager, ModelConfig config) {
+        return config.architecture() == Architecture.ENCODER_DECODER
+                ? new EncoderDecoder(manager, config, 0, false)
+                : new Gpt(manager, config, 0, false);
+    }
 }

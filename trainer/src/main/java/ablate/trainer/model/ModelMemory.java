@@ -43,7 +43,10 @@ import java.util.Locale;
  *       on the hidden layer; SwiGLU takes five, exact GELU two) + 4 H W (scores, scaled, biased,
  *       softmax); plus per token 4 d (embeddings, final norm) + 3 V (logits, the rows read and their
  *       log-softmax) + 4 H W (the packed attention bias). libtorch's own workspace is not counted,
- *       and a single row longer than N (up to seq-len, scored alone) can take more;
+ *       and a single row longer than N (up to seq-len, scored alone) can take more. An
+ *       encoder-decoder's N counts encoder positions, decoder positions and the encoder output each
+ *       decoder row reads, each bounded by a decoder block's 45 d + 9 h + 8 H W (a cross-attention
+ *       branch beside the self-attention);
  *   <li>Java arrays at once: the larger of a weight read from its file plus its rearranged copy
  *       (or, in training, its initial values plus their copy to libtorch), twice the largest
  *       weight; the causal mask (and ALiBi's biases) built as Java floats; a scoring pass's
@@ -104,10 +107,15 @@ public record ModelMemory(String use, long parameters, List<Part> parts, Part he
         double w = Math.min(n, m.seqLen());
         double d = m.dModel();
         double attention = 4.0 * m.heads() * w;
-        double perToken = m.layers() * (30 * d + 9.0 * m.mlpHidden() + attention) + 4 * d + 3.0 * m.paddedVocab() + attention;
+        boolean encoderDecoder = m.architecture() == Architecture.ENCODER_DECODER;
+        // an encoder-decoder's budget counts encoder positions, decoder positions and the encoder output each decoder row
+        // reads; a decoder block's position costs most, its cross-attention branch taking about what its self-attention takes
+        double perLayer = encoderDecoder ? 45 * d + 9.0 * m.mlpHidden() + 2 * attention : 30 * d + 9.0 * m.mlpHidden() + attention;
+        double perToken = m.layers() * perLayer + 4 * d + 3.0 * m.paddedVocab() + attention;
         Part activations = new Part(4 * n * perToken, String.format(Locale.ROOT,
                 "of activations for a forward pass of %,d tokens in rows of up to %,d", (long) n, (long) w));
-        return new ModelMemory("to score", size.total(), List.of(weights(size), buffers(m), activations), heap(m, 2 * n * w),
+        double visibility = encoderDecoder ? 0 : 2 * n * w; // an encoder-decoder's masks come from lengths, not from Java booleans
+        return new ModelMemory("to score", size.total(), List.of(weights(size), buffers(m), activations), heap(m, visibility),
                 "score fewer tokens per forward pass, on a GPU, or on a machine with more memory");
     }
 

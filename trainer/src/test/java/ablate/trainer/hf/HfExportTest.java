@@ -73,8 +73,8 @@ class HfExportTest {
             try (Pretrained back = Pretrained.loadHf(out, m)) {
                 NDArray tokens = m.randomInteger(0, 34, new ai.djl.ndarray.types.Shape(2, 20), DataType.INT64);
                 NDArray prefix = m.zeros(new ai.djl.ndarray.types.Shape(2));
-                assertThat(back.model().logits(tokens, prefix, false).toFloatArray())
-                        .containsExactly(original.model().logits(tokens, prefix, false).toFloatArray());
+                assertThat(back.decoder().logits(tokens, prefix, false).toFloatArray())
+                        .containsExactly(original.decoder().logits(tokens, prefix, false).toFloatArray());
                 assertThat(back.config().paddedVocab()).isEqualTo(c.model().paddedVocab());
             }
         }
@@ -109,8 +109,8 @@ class HfExportTest {
         try (NDManager m = NDManager.newBaseManager(); Pretrained a = Pretrained.loadHf(fixture, m); Pretrained b = Pretrained.loadHf(exported, m)) {
             NDArray tokens = m.arange(0, 30, 1, DataType.INT64).reshape(2, 15);
             NDArray prefix = m.zeros(new ai.djl.ndarray.types.Shape(2));
-            assertThat(b.model().logits(tokens, prefix, false).toFloatArray())
-                    .containsExactly(a.model().logits(tokens, prefix, false).toFloatArray());
+            assertThat(b.decoder().logits(tokens, prefix, false).toFloatArray())
+                    .containsExactly(a.decoder().logits(tokens, prefix, false).toFloatArray());
         }
         assertThat(new CommandLine(new ImportHfCommand()).execute(tmp.resolve("nothing").toString(), "--out", tmp.resolve("x").toString()))
                 .isEqualTo(2);

@@ -46,7 +46,7 @@ public class HfImportTest {
         long[] shape = Safetensors.entries(reference).get("logits").shape();
         try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(dir, m)) {
             assertThat(p.config().paddedVocab()).as("logits cover exactly vocab_size rows").isEqualTo((int) shape[2]);
-            NDArray logits = p.model().logits(tokens(m, reference), m.zeros(new Shape(shape[0])), false);
+            NDArray logits = p.decoder().logits(tokens(m, reference), m.zeros(new Shape(shape[0])), false);
             assertThat(logits.getShape()).isEqualTo(new Shape(shape));
             double delta = maxDelta(logits.toFloatArray(), Safetensors.read(reference, "logits"));
             System.out.printf(Locale.ROOT, "hf parity %s: max |dlogit| = %.3g%n", name, delta);
@@ -71,8 +71,8 @@ public class HfImportTest {
             try (Pretrained run = Pretrained.loadRun(out, m)) {
                 NDArray tokens = tokens(m, dir.resolve("reference.safetensors"));
                 NDArray prefix = m.zeros(new Shape(2));
-                assertThat(run.model().logits(tokens, prefix, false).toFloatArray())
-                        .containsExactly(hf.model().logits(tokens, prefix, false).toFloatArray());
+                assertThat(run.decoder().logits(tokens, prefix, false).toFloatArray())
+                        .containsExactly(hf.decoder().logits(tokens, prefix, false).toFloatArray());
                 assertThat(run.config()).isEqualTo(hf.config());
                 assertThat(run.tokenizer().vocabSize()).isEqualTo(hf.tokenizer().vocabSize());
             }

@@ -63,10 +63,10 @@ class HfT5Test {
         Path dir = HfImportTest.fixture(name);
         Path reference = dir.resolve("reference.safetensors");
         long[] shape = Safetensors.entries(reference).get("logits").shape();
-        try (NDManager m = NDManager.newBaseManager(); PretrainedEncoderDecoder p = PretrainedEncoderDecoder.loadHf(dir, m)) {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(dir, m)) {
             assertThat(p.config().position()).isEqualTo(Position.RELATIVE);
             assertThat(p.config().tiedOutput()).isEqualTo(name.equals("t5-tied"));
-            NDArray logits = p.model().logits(pairs(m, reference), false);
+            NDArray logits = p.encoderDecoder().logits(pairs(m, reference), false);
             assertThat(logits.getShape()).isEqualTo(new Shape(shape));
             double delta = HfImportTest.maxDelta(logits.toFloatArray(), Safetensors.read(reference, "logits"));
             System.out.printf(Locale.ROOT, "hf parity %s: max |dlogit| = %.3g%n", name, delta);
@@ -79,7 +79,7 @@ class HfT5Test {
     void exportGivesTheImportedCheckpointBack(String name) throws Exception {
         Path dir = HfImportTest.fixture(name);
         Path out = tmp.resolve("exported");
-        try (NDManager m = NDManager.newBaseManager(); PretrainedEncoderDecoder p = PretrainedEncoderDecoder.loadHf(dir, m)) {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(dir, m)) {
             p.exportHf(out);
         }
         assertSameTensors(out.resolve(HfCheckpoint.SINGLE), dir.resolve(HfCheckpoint.SINGLE));
@@ -107,7 +107,7 @@ class HfT5Test {
     void anEncoderDecoderExportedAndImportedGivesIdenticalLogits(ModelConfig config) throws Exception {
         Path out = tmp.resolve("hf");
         try (NDManager m = NDManager.newBaseManager();
-                PretrainedEncoderDecoder original = new PretrainedEncoderDecoder(config, new EncoderDecoder(m, config, 11, true),
+                Pretrained original = new Pretrained(config, new EncoderDecoder(m, config, 11, true),
                         tokenizer(), "test")) {
             original.exportHf(out);
             JsonNode json = new ObjectMapper().readTree(out.resolve("config.json").toFile());
@@ -115,10 +115,10 @@ class HfT5Test {
             assertThat(json.get("feed_forward_proj").asText())
                     .isEqualTo(config.activation() == Activation.SWIGLU ? "gated-silu"
                             : config.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu");
-            try (PretrainedEncoderDecoder back = PretrainedEncoderDecoder.loadHf(out, m)) {
+            try (Pretrained back = Pretrained.loadHf(out, m)) {
                 assertThat(back.config().position()).as("none comes back as a zero relative bias").isEqualTo(Position.RELATIVE);
                 Batch.Pairs pairs = randomPairs(m);
-                assertThat(back.model().logits(pairs, false).toFloatArray()).containsExactly(original.model().logits(pairs, false).toFloatArray());
+                assertThat(back.encoderDecoder().logits(pairs, false).toFloatArray()).containsExactly(original.encoderDecoder().logits(pairs, false).toFloatArray());
             }
         }
     }
@@ -167,12 +167,14 @@ class HfT5Test {
     }
 
     @Test
-    void aDecoderLoaderRefusesAT5FolderNamingTheArchitecture() {
-        assertThatThrownBy(() -> {
-            try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(HfImportTest.fixture("t5"), m)) {
-                assertThat(p).isNotNull();
-            }
-        }).hasMessageContaining("model.architecture").hasMessageContaining("encoder-decoder");
+    void aT5FolderLoadsAsAnEncoderDecoderWithItsStartTokenAndRefusesToActAsADecoder() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(HfImportTest.fixture("t5"), m)) {
+            assertThat(p.model()).isInstanceOf(EncoderDecoder.class);
+            assertThat(p.decoderStart()).as("config.json's decoder_start_token_id").isZero();
+            assertThatThrownBy(p::decoder).hasMessageContaining("model.architecture").hasMessageContaining("encoder-decoder");
+            assertThatThrownBy(p::requireStartsWithEos).hasMessageContaining("decoder_start_token_id")
+                    .hasMessageContaining("starts with token 0");
+        }
     }
 
     @Test
@@ -181,11 +183,12 @@ class HfT5Test {
         Path imported = tmp.resolve("imported");
         Path exported = tmp.resolve("exported");
         assertThat(new CommandLine(new ImportHfCommand()).execute(fixture.toString(), "--out", imported.toString())).isZero();
-        try (NDManager m = NDManager.newBaseManager(); PretrainedEncoderDecoder run = PretrainedEncoderDecoder.loadRun(imported, m);
-                PretrainedEncoderDecoder hf = PretrainedEncoderDecoder.loadHf(fixture, m)) {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained run = Pretrained.loadRun(imported, m);
+                Pretrained hf = Pretrained.loadHf(fixture, m)) {
             Batch.Pairs pairs = pairs(m, fixture.resolve("reference.safetensors"));
-            assertThat(run.model().logits(pairs, false).toFloatArray()).containsExactly(hf.model().logits(pairs, false).toFloatArray());
+            assertThat(run.encoderDecoder().logits(pairs, false).toFloatArray()).containsExactly(hf.encoderDecoder().logits(pairs, false).toFloatArray());
             assertThat(run.config()).isEqualTo(hf.config());
+            assertThat(run.decoderStart()).as("import-hf records T5's start token").isEqualTo(hf.decoderStart()).isZero();
         }
         assertThat(new CommandLine(new ExportHfCommand()).execute(imported.toString(), exported.toString())).isZero();
         assertSameTensors(exported.resolve(HfCheckpoint.SINGLE), fixture.resolve(HfCheckpoint.SINGLE));
@@ -204,11 +207,11 @@ class HfT5Test {
         assertThat(new CommandLine(new ExportHfCommand()).execute(run.toString(), out.toString())).isZero();
         assertThat(out.resolve("tokenizer.json")).as("the byte tokenizer has none").doesNotExist();
         java.nio.file.Files.copy(Path.of(HfT5Test.class.getResource("/data/tokenizer/tokenizer.json").toURI()), out.resolve("tokenizer.json"));
-        try (NDManager m = NDManager.newBaseManager(); PretrainedEncoderDecoder trained = PretrainedEncoderDecoder.loadRun(run, m);
-                PretrainedEncoderDecoder back = PretrainedEncoderDecoder.loadHf(out, m)) {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained trained = Pretrained.loadRun(run, m);
+                Pretrained back = Pretrained.loadHf(out, m)) {
             assertThat(trained.source()).contains("step-00000002");
             Batch.Pairs pairs = randomPairs(m);
-            assertThat(back.model().logits(pairs, false).toFloatArray()).containsExactly(trained.model().logits(pairs, false).toFloatArray());
+            assertThat(back.encoderDecoder().logits(pairs, false).toFloatArray()).containsExactly(trained.encoderDecoder().logits(pairs, false).toFloatArray());
         }
     }
 
@@ -251,7 +254,7 @@ class HfT5Test {
     }
 
     private static void load(Path dir) throws IOException {
-        try (NDManager m = NDManager.newBaseManager(); PretrainedEncoderDecoder p = PretrainedEncoderDecoder.loadHf(dir, m)) {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(dir, m)) {
             assertThat(p).isNotNull();
         }
     }

@@ -58,8 +58,8 @@ class EncoderDecoderTest {
                             model.parameters().all().forEach((name, w) -> built.put(name, w.getShape()));
                             assertThat(built).as("names, shapes and order without building: %s", config)
                                     .containsExactlyEntriesOf(new ModelSize(config).shapes());
-                            assertThat(new ModelSize(config).largestTensor()).isEqualTo(built.values().stream().mapToLong(Shape::size).max()
-                                    .orElseThrow());
+                            assertThat(new ModelSize(config).largestTensor()).isEqualTo(
+                                    built.values().stream().mapToLong(Shape::size).max().orElseThrow());
                         }
                     }
                 }

@@ -56,6 +56,18 @@ class ModelMemoryTest {
                 .hasMessageEndingWith("and this machine has 1.0 MiB; lower --batch-tokens");
     }
 
+    /** An encoder-decoder's weights are both stacks', and each position of its budget may be a decoder block's, the costlier. */
+    @Test
+    void scoringAnEncoderDecoderCountsBothStacksAndItsDecoderBlocks() {
+        ModelConfig debug = Models.debug();
+        ModelConfig t5 = Models.encoderDecoder();
+        double decoderActivations = ModelMemory.scoring(debug, 1024).deviceBytes() - ModelMemory.loading(debug).deviceBytes();
+        double t5Activations = ModelMemory.scoring(t5, 1024).deviceBytes() - ModelMemory.loading(t5).deviceBytes();
+        assertThat(ModelMemory.loading(t5).deviceBytes()).isGreaterThan(1.9 * (ModelMemory.loading(debug).deviceBytes()
+                - 4.0 * new ModelSize(debug).tokenEmbedding()));
+        assertThat(t5Activations).isGreaterThan(decoderActivations);
+    }
+
     @Test
     void trainingKeepsTheStateAndMicroBatchActivationsOfItsEstimate() {
         RunConfig run = Settings.load(Settings.Sources.ofPreset("debug"));
