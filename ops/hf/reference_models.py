@@ -24,8 +24,13 @@ import math
 import os
 import shutil
 import struct
+import sys
 
 import torch
+
+# T5's relative-position buckets: one implementation, the parity peer's (ops/bench), for both fixture sets
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+from torch_encoder_decoder import relative_bucket  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "trainer", "src", "test", "resources")
 OUT = os.path.join(ROOT, "hf")
@@ -243,25 +248,9 @@ def llama(ids):
 T5_S, T5_T = 40, 24  # encoder and decoder tokens: past the exact buckets, and for t5 past max_distance
 
 
-def t5_bucket(relative, bidirectional, num_buckets, max_distance):
-    """T5Attention._relative_position_bucket: a direction's first half of buckets are exact distances, the
-    rest logarithmic up to max_distance; relative = key position - query position."""
-    bucket = torch.zeros_like(relative)
-    if bidirectional:
-        num_buckets //= 2
-        bucket = bucket + (relative > 0).long() * num_buckets
-        distance = relative.abs()
-    else:
-        distance = (-relative).clamp(min=0)
-    max_exact = num_buckets // 2
-    scaled = torch.log(distance.float() / max_exact) / math.log(max_distance / max_exact) * (num_buckets - max_exact)
-    large = (max_exact + scaled.long()).clamp(max=num_buckets - 1)
-    return bucket + torch.where(distance < max_exact, distance, large)
-
-
 def t5_position_bias(table, q_len, k_len, bidirectional, cfg):  # T5Attention.compute_bias: (1, H, q, k)
     relative = torch.arange(k_len)[None, :] - torch.arange(q_len)[:, None]
-    buckets = t5_bucket(relative, bidirectional, cfg["relative_attention_num_buckets"], cfg["relative_attention_max_distance"])
+    buckets = relative_bucket(relative, bidirectional, cfg["relative_attention_num_buckets"], cfg["relative_attention_max_distance"])
     return table[buckets].permute(2, 0, 1)[None]
 
 

@@ -17,7 +17,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,15 +32,7 @@ class EncoderDecoderTest {
     private static final int T = 8; // decoder tokens
 
     static List<Arguments> axisMatrix() {
-        List<Arguments> out = new ArrayList<>();
-        for (Position p : Position.values()) {
-            for (Activation a : Activation.values()) {
-                for (boolean norm : new boolean[] {false, true}) {
-                    out.add(Arguments.of(p, a, norm));
-                }
-            }
-        }
-        return out;
+        return Models.encoderDecoderAxes();
     }
 
     @ParameterizedTest(name = "{0}, {1}, emb-ln {2}")

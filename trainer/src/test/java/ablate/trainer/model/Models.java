@@ -82,6 +82,19 @@ public final class Models {
         return out;
     }
 
+    /** Every combination of position, activation and embedding LayerNorm: the axes of an encoder-decoder (no mask axis). */
+    public static List<Arguments> encoderDecoderAxes() {
+        List<Arguments> out = new ArrayList<>();
+        for (Position p : Position.values()) {
+            for (Activation a : Activation.values()) {
+                for (boolean norm : new boolean[] {false, true}) {
+                    out.add(Arguments.of(p, a, norm));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Position x mask, the axes that change what a token may see. */
     public static List<Arguments> positionsAndMasks() {
         List<Arguments> out = new ArrayList<>();

@@ -67,15 +67,7 @@ class EncoderDecoderTrainingTest {
     }
 
     static List<Arguments> axisMatrix() {
-        List<Arguments> out = new ArrayList<>();
-        for (Position p : Position.values()) {
-            for (Activation a : Activation.values()) {
-                for (boolean norm : new boolean[] {false, true}) {
-                    out.add(Arguments.of(p, a, norm));
-                }
-            }
-        }
-        return out;
+        return ablate.trainer.model.Models.encoderDecoderAxes();
     }
 
     /** As TrainingTest for the decoders: validation loss (span corruption's) falls well below chance in 40 steps. */
@@ -84,17 +76,7 @@ class EncoderDecoderTrainingTest {
     void trainingLowersTheLossForEveryVariant(Position p, Activation a, boolean norm) {
         RunConfig config = config("model.position=" + p.name().toLowerCase(), "model.activation=" + a.name().toLowerCase(),
                 "model.embedding-layernorm=" + norm, "train.steps=40");
-        try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data)) {
-            double before = t.validationLoss();
-            double first = t.step().loss();
-            for (int i = 1; i < 40; i++) {
-                t.step();
-            }
-            double after = t.validationLoss();
-            assertThat(before).as("an untrained model is near chance, ln 320").isBetween(5.5, 6.1);
-            assertThat(first).isBetween(5.5, 6.1);
-            assertThat(after).as("validation loss after 40 steps").isLessThan(0.65 * before);
-        }
+        TrainingTest.assertLearnsIn40Steps(config);
     }
 
     @Test

@@ -29,6 +29,11 @@ class TrainingTest {
                 "model.position=" + p.name().toLowerCase(), "model.activation=" + a.name().toLowerCase(),
                 "model.embedding-layernorm=" + norm, "model.attention-mask=" + mask.name().toLowerCase(),
                 "train.steps=40", "train.threads=2", "train.eval-sequences=16", "data.builtin.train-documents=2000"));
+        assertLearnsIn40Steps(config);
+    }
+
+    /** From near chance (ln 320) to below 0.65 of it in validation loss over 40 steps: what "this variant learns" means here. */
+    static void assertLearnsIn40Steps(RunConfig config) {
         try (TrainingData data = TrainingData.open(config.data(), 1, Path.of("")); Trainer t = new Trainer(config, data)) {
             double before = t.validationLoss();
             double first = t.step().loss();
