@@ -71,14 +71,14 @@ final class Demo {
             Command submitted = ablate(client, "submit", studyFile.toString(), "--data-parallel", "1");
             out.print(submitted.out());
             if (submitted.exit() != 0) {
-                throw new IllegalStateException("the study was refused: " + submitted.err());
+                throw new IllegalStateException("the study was refused: " + submitted.err().strip().replaceFirst("^error: ", ""));
             }
             out.printf("dashboard: http://%s/#token=%s&/study/%s (live while the demo runs)%n", cluster.api(), cluster.token(), STUDY);
             boolean ok = new StudyProgress(client, STUDY, plan.steps(), out).follow(Duration.ofNanos(plan.timeout().toNanos()
                     - (System.nanoTime() - start)));
             Command results = ablate(client, "results", STUDY);
             out.println();
-            out.print(results.exit() == 0 ? results.out() : "error: " + results.err());
+            out.print(results.exit() == 0 ? results.out() : results.err());
             Path reportDir = root.resolve("report");
             Report report = new Report(Study.load(List.of(root.resolve("runs").resolve(STUDY))));
             Path html = report.write(reportDir);

@@ -16,9 +16,18 @@ import java.util.TreeSet;
  */
 public final class Report {
     private final Study study;
+    /** Fitted once for both files: each fit refits its bootstrap resamples. */
+    private ScalingSection scaling;
 
     public Report(Study study) {
         this.study = study;
+    }
+
+    private ScalingSection scaling() {
+        if (scaling == null) {
+            scaling = ScalingSection.of(study.variants());
+        }
+        return scaling;
     }
 
     /** Writes both files into {@code out}; returns the HTML file. */
@@ -126,7 +135,7 @@ public final class Report {
             speeds.forEach(t -> md.append("- ").append(t.describe()).append('\n'));
         }
         md.append("\n## Scaling\n\n").append(ScalingSection.RULES).append("\n\n");
-        ScalingSection.of(study.variants()).lines().forEach(l -> md.append("- ").append(l.text()).append('\n'));
+        scaling().lines().forEach(l -> md.append("- ").append(l.text()).append('\n'));
         md.append("\nCharts (loss curves, accuracy against tokens, per-task and throughput bars, fitted laws) are in report.html.\n");
         md.append("\n").append(planNote()).append('\n');
         return md.toString();
@@ -274,7 +283,7 @@ public final class Report {
 
     private void scalingSection(StringBuilder h) {
         h.append("<h2>Scaling</h2>\n<p class=\"note\">").append(esc(ScalingSection.RULES)).append("</p>\n");
-        for (ScalingSection.Line line : ScalingSection.of(study.variants()).lines()) {
+        for (ScalingSection.Line line : scaling().lines()) {
             h.append(line.fitted() ? "<p>" : "<p class=\"note\">").append(esc(line.text())).append("</p>\n");
             if (line.fitted()) {
                 figure(h, line.svg());

@@ -21,9 +21,11 @@ import java.util.Optional;
  */
 record ScalingSection(List<Line> lines) {
     static final String RULES = String.format(Locale.ROOT, "A law is fitted only where the data can determine it: at least %d "
-            + "distinct X spanning a factor of %.0f or more, %d points (%d when all come from one run), and 95%% intervals on A "
-            + "and α within two orders of magnitude; a bootstrap interval is shown only when its resamples differ.",
-            FitSupport.MIN_DISTINCT, FitSupport.MIN_SPAN, FitSupport.MIN_POINTS, FitSupport.MIN_POINTS_ONE_RUN);
+            + "distinct X spanning a factor of %.0f or more, %d points (%d when all come from one run), a minimum found within "
+            + "%,d evaluations by the fit and by all but %.0f%% of its bootstrap resamples, and 95%% intervals on A and α within "
+            + "two orders of magnitude; a bootstrap interval is shown only when its resamples differ.",
+            FitSupport.MIN_DISTINCT, FitSupport.MIN_SPAN, FitSupport.MIN_POINTS, FitSupport.MIN_POINTS_ONE_RUN,
+            PowerLawFit.MAX_EVALUATIONS, 100 * FitSupport.MAX_UNCONVERGED);
     private static final int RESAMPLES = 200;
     private static final long SEED = 1234;
 

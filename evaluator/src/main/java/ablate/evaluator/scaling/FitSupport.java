@@ -33,6 +33,12 @@ public final class FitSupport {
     public static final double MAX_RATIO = 100;
     /** Fewer refitted resamples make the bootstrap's 2.5% and 97.5% percentiles a handful of values. */
     public static final int MIN_RESAMPLES = 20;
+    /**
+     * Resamples that find no minimum, as a share of those refitted, beyond which the bootstrap says the
+     * points leave the law free: its percentile interval would be taken over the resamples that
+     * happened to converge, and be narrower than the data allow.
+     */
+    public static final double MAX_UNCONVERGED = 0.05;
 
     private FitSupport() {}
 
@@ -73,7 +79,10 @@ public final class FitSupport {
     public static Optional<String> undetermined(PowerLawFit.Result fit, double maxLoss) {
         List<String> reasons = new ArrayList<>(check("", new Bounds(fit.e().low(), fit.e().high()),
                 new Bounds(fit.a().low(), fit.a().high()), new Bounds(fit.alpha().low(), fit.alpha().high()), maxLoss));
-        if (bootstrapIssue(fit).isEmpty()) {
+        if (fit.resamples() > 0 && fit.unconverged() > MAX_UNCONVERGED * fit.resamples()) {
+            reasons.add(String.format(Locale.ROOT, "%d of %d bootstrap resamples found no minimum within %,d evaluations "
+                    + "(E, A and α trade off freely along them)", fit.unconverged(), fit.resamples(), PowerLawFit.MAX_EVALUATIONS));
+        } else if (bootstrapIssue(fit).isEmpty()) {
             reasons.addAll(check(" (bootstrap)", new Bounds(fit.e().bootLow(), fit.e().bootHigh()),
                     new Bounds(fit.a().bootLow(), fit.a().bootHigh()), new Bounds(fit.alpha().bootLow(), fit.alpha().bootHigh()), maxLoss));
         }

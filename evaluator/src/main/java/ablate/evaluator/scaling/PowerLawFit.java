@@ -3,6 +3,8 @@ package ablate.evaluator.scaling;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.hipparchus.distribution.continuous.TDistribution;
+import org.hipparchus.exception.LocalizedCoreFormats;
+import org.hipparchus.exception.MathIllegalStateException;
 import org.hipparchus.linear.Array2DRowRealMatrix;
 import org.hipparchus.linear.ArrayRealVector;
 import org.hipparchus.linear.RealMatrix;
@@ -19,9 +21,18 @@ import org.hipparchus.util.Pair;
  * covariance of the fit (Student t with n - 3 degrees of freedom, residual variance from the fit)
  * and from a seeded bootstrap over the points (percentile intervals), which does not assume
  * normal, equal-variance errors.
+ *
+ * <p>Every fit gets at most {@link #MAX_EVALUATIONS} evaluations of the model. Points that determine
+ * the law converge in well under 100; points that do not leave a flat valley along which E, A and α
+ * trade off, and Levenberg-Marquardt walks down it for tens of thousands of evaluations without
+ * finding a minimum (a demo study's L(C) envelope took 12 s for one report). Such a fit fails, and a
+ * resample that finds no minimum is counted in {@link Result#unconverged()} instead of refitted
+ * further.
  */
 public final class PowerLawFit {
     private static final double LEVEL = 0.95;
+    /** Evaluations one fit may take before it counts as having found no minimum. */
+    public static final int MAX_EVALUATIONS = 1_000;
 
     private PowerLawFit() {}
 
@@ -31,9 +42,11 @@ public final class PowerLawFit {
     /**
      * The fitted law, its parameters' estimates (a's interval is exp of ln a's), residual RMS, points,
      * and how many bootstrap resamples were refitted (a resample with fewer than 4 distinct X is
-     * skipped, so a few points leave few resamples, all of them the same set).
+     * skipped, so a few points leave few resamples, all of them the same set), and how many of the
+     * refitted ones found no minimum within {@link #MAX_EVALUATIONS} (their estimates are left out).
      */
-    public record Result(PowerLaw law, Estimate e, Estimate a, Estimate alpha, double rms, int points, int resamples) {}
+    public record Result(PowerLaw law, Estimate e, Estimate a, Estimate alpha, double rms, int points, int resamples,
+            int unconverged) {}
 
     /** Fits with {@code bootstrap} resamples drawn from {@code seed} (0 resamples: no bootstrap interval). */
     public static Result fit(double[] x, double[] y, int bootstrap, long seed) {
@@ -48,7 +61,16 @@ public final class PowerLawFit {
                 throw new IllegalArgumentException("X must be positive, got " + v);
             }
         }
-        LeastSquaresOptimizer.Optimum best = solve(x, y);
+        LeastSquaresOptimizer.Optimum best;
+        try {
+            best = solve(x, y);
+        } catch (MathIllegalStateException e) {
+            if (e.getSpecifier() != LocalizedCoreFormats.MAX_COUNT_EXCEEDED) {
+                throw e;
+            }
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "no minimum within %,d evaluations: E, A and α "
+                    + "trade off along a flat valley of these points", MAX_EVALUATIONS));
+        }
         double[] p = best.getPoint().toArray();
         int n = x.length;
         int dof = n - 3;
@@ -62,13 +84,14 @@ public final class PowerLawFit {
             }
             t = new TDistribution(dof).inverseCumulativeProbability(0.5 + LEVEL / 2);
         }
-        double[][] boot = bootstrap(x, y, bootstrap, seed);
-        Estimate e = estimate(p[0], se[0], t, boot[0]);
-        Estimate lnA = estimate(p[1], se[1], t, boot[1]);
+        Bootstrap boot = bootstrap(x, y, bootstrap, seed);
+        Estimate e = estimate(p[0], se[0], t, boot.estimates()[0]);
+        Estimate lnA = estimate(p[1], se[1], t, boot.estimates()[1]);
         Estimate a = new Estimate(Math.exp(p[1]), Math.exp(p[1]) * se[1], Math.exp(lnA.low()), Math.exp(lnA.high()),
                 Math.exp(lnA.bootLow()), Math.exp(lnA.bootHigh()));
-        Estimate alpha = estimate(p[2], se[2], t, boot[2]);
-        return new Result(new PowerLaw(p[0], Math.exp(p[1]), p[2]), e, a, alpha, Math.sqrt(rss / n), n, boot[0].length);
+        Estimate alpha = estimate(p[2], se[2], t, boot.estimates()[2]);
+        return new Result(new PowerLaw(p[0], Math.exp(p[1]), p[2]), e, a, alpha, Math.sqrt(rss / n), n,
+                boot.estimates()[0].length + boot.unconverged(), boot.unconverged());
     }
 
     private static Estimate estimate(double v, double se, double t, double[] boot) {
@@ -83,11 +106,15 @@ public final class PowerLawFit {
         return new Estimate(v, se, v - t * se, v + t * se, bl, bh);
     }
 
-    /** Refits on resampled points; returns per parameter the estimates of the fits that converged. */
-    private static double[][] bootstrap(double[] x, double[] y, int resamples, long seed) {
+    /** Per parameter the estimates of the resamples that converged, and how many did not. */
+    private record Bootstrap(double[][] estimates, int unconverged) {}
+
+    /** Refits on resampled points (those with at least 4 distinct X). */
+    private static Bootstrap bootstrap(double[] x, double[] y, int resamples, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         double[][] out = new double[3][resamples];
         int kept = 0;
+        int unconverged = 0;
         int n = x.length;
         for (int r = 0; r < resamples; r++) {
             double[] bx = new double[n];
@@ -107,13 +134,14 @@ public final class PowerLawFit {
                 }
                 kept++;
             } catch (RuntimeException notConverged) {
-                // a degenerate resample; the percentile interval uses the others
+                // no minimum within the evaluations, or a singular step: counted, and judged by FitSupport
+                unconverged++;
             }
         }
         for (int k = 0; k < 3; k++) {
             out[k] = Arrays.copyOf(out[k], kept);
         }
-        return out;
+        return new Bootstrap(out, unconverged);
     }
 
     private static LeastSquaresOptimizer.Optimum solve(double[] x, double[] y) {
@@ -137,8 +165,8 @@ public final class PowerLawFit {
                     return new Pair<>(new ArrayRealVector(value, false), new Array2DRowRealMatrix(jacobian, false));
                 })
                 .target(y)
-                .maxEvaluations(100_000)
-                .maxIterations(100_000)
+                .maxEvaluations(MAX_EVALUATIONS)
+                .maxIterations(MAX_EVALUATIONS)
                 .build();
         return new LevenbergMarquardtOptimizer().optimize(problem);
     }
