@@ -4,6 +4,7 @@
 // stride-th step is kept, so the curve stays evenly sampled over the whole run.
 const Charts = (() => {
   const MAX_POINTS = 3000;
+  const WHOLE = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map(m => m * 10 ** e)).flat();
   const PALETTE = ["#2e62c9", "#d9480f", "#2b8a3e", "#862e9c", "#c2255c", "#0b7285", "#5c940d", "#e67700"];
 
   /** Points of some metrics against one x (a step or a token count), bounded as above. */
@@ -95,7 +96,8 @@ const Charts = (() => {
         width: Math.max(320, el.clientWidth - 16),
         height: 230,
         scales: { x: { time: false }, y: options.logY ? { distr: 3 } : {} },
-        axes: [{ label: x, size: 40 }, { size: 60 }],
+        // steps and tokens are whole numbers: no ticks at step 2.5
+        axes: [{ label: x, size: 40, incrs: WHOLE }, { size: 60 }],
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
         series: [{ label: x, value: (u, v) => (v == null ? "-" : fmtX(v)) }].concat(names.map((name, i) => ({
@@ -112,6 +114,11 @@ const Charts = (() => {
 
     setData(data) {
       this.plot.setData(data);
+      const x = data[0] ?? [];
+      if (x.length === 1) {
+        // one x (a lone validation point) is padded by uPlot into an axis far past the run's end: 0 to it
+        this.plot.setScale("x", { min: Math.min(0, x[0]), max: x[0] > 0 ? x[0] : 1 });
+      }
       const first = data[1] ?? [];
       this.el.dataset.points = String(first.filter(v => v != null).length);
     }

@@ -46,7 +46,8 @@ import picocli.CommandLine;
  * Every page shows what the API says, the run's loss curve grows without a reload, the pause button
  * pauses the run, a wrong token is refused, and the page's console shows no error. Then the same
  * pages over the study's folders, read-only, as `ablate dashboard` serves them once the cluster is
- * gone. Screenshots at 1280 px wide go under the test's folder (screenshots/).
+ * gone. Screenshots at 1280 px wide go to target/screenshots/dashboard/ (kept after the build, for
+ * a person to look at).
  */
 class DashboardTest {
     private static final String TOKEN = "dashboard-test-token-51c7e0";
@@ -60,7 +61,7 @@ class DashboardTest {
     void everyPageShowsTheLiveClusterAndItsButtonsWork() throws Exception {
         assumeTrue(Chromium.binary().isPresent(), "SKIPPED LOUDLY: no chromium binary (/usr/bin/chromium); install Debian's package "
                 + "with `apt-get install -y chromium` (.ci/run does) to test the dashboard in a browser");
-        Path shots = Files.createDirectories(dir.resolve("screenshots"));
+        Path shots = Files.createDirectories(Path.of("target", "screenshots", "dashboard"));
         Path probes = dir.resolve("probes");
         ProbeTasks.write(probes, IntStream.range(0, 100).mapToObj(i -> BuiltinCorpus.heldOut(1, i)).toList(), 64, 30, 3);
         Path studyFile = Files.writeString(dir.resolve("pos.conf"), """
