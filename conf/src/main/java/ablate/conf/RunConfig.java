@@ -15,9 +15,4 @@ public record RunConfig(ModelConfig model, DataConfig data, TrainConfig train, C
         return source.root().render(ConfigRenderOptions.defaults().setJson(false).setOriginComments(false)
                 .setComments(true).setFormatted(true));
     }
-
-    /** Tokens per optimizer step. */
-    public long tokensPerStep() {
-        return (long) train.globalBatchSize() * model.seqLen();
-    }
 }

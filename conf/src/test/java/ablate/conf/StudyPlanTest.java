@@ -88,7 +88,7 @@ class StudyPlanTest {
         assertThat(plan.runs().getFirst().name()).isEqualTo("base");
         if (file.startsWith("paper")) {
             RunConfig base = plan.runs().getFirst().config();
-            assertThat(base.tokensPerStep() * base.train().steps()).isBetween(111_900_000_000L, 112_100_000_000L);
+            assertThat((long) base.train().globalBatchSize() * base.model().seqLen() * base.train().steps()).isBetween(111_900_000_000L, 112_100_000_000L);
             assertThat(base.eval().tasks()).hasSize(28);
             assertThat(plan.runs()).extracting(StudyPlan.Run::name).contains("data-c4", "data-pile", "position-none", "position-rotary",
                     "position-alibi", "activation-swiglu", "embedding-layernorm-on");

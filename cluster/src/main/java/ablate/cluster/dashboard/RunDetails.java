@@ -7,6 +7,7 @@ import ablate.evaluator.report.ResultFiles;
 import ablate.evaluator.run.ResultsFile;
 import ablate.trainer.checkpoint.Checkpoint;
 import ablate.trainer.checkpoint.Checkpoints;
+import ablate.trainer.model.ModelSize;
 import ablate.trainer.run.RunDirectory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +33,7 @@ final class RunDetails {
         String config = Files.isRegularFile(dir.config()) ? Files.readString(dir.config(), StandardCharsets.UTF_8) : "";
         out.put("config", config);
         long tokensPerStep = config.isEmpty() ? 0
-                : Settings.parse(Settings.parseText(new Settings.Text(dir.config().toString(), config))).tokensPerStep();
+                : ModelSize.tokensPerStep(Settings.parse(Settings.parseText(new Settings.Text(dir.config().toString(), config))));
         ArrayNode checkpoints = out.putArray("checkpoints");
         for (Checkpoint c : new Checkpoints(dir.checkpoints(), Integer.MAX_VALUE).committed()) {
             ObjectNode n = checkpoints.addObject();

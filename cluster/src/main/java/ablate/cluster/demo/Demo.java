@@ -28,20 +28,20 @@ import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
- * {@code ablate demo}: writes a study of the positional-embedding axis and its probe tasks,
+ * {@code ablate demo}: writes a study of one axis (positional embeddings by default, or
+ * architectures) and its probe tasks,
  * starts a local cluster (a coordinator, trainers and an evaluator, each a JVM of its own), submits
  * the study as a user would, follows it, prints the comparison, writes the report, and stops every
  * node it started.
  */
 final class Demo {
-    static final String STUDY = "positions";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The demo's model: the tiny preset (4 layers, d=128, 4 heads, a window of 128 bytes). */
     private static final String PRESET = "tiny";
     private static final int WINDOW = 128;
 
     /** What the command line asked for. */
-    record Plan(Path out, int steps, int limit, Path corpus, Path dataDir, List<String> tasks, int trainers, Duration timeout) {}
+    record Plan(Axis axis, Path out, int steps, int limit, Path corpus, Path dataDir, List<String> tasks, int trainers, Duration timeout) {}
 
     private final Plan plan;
     private final PrintStream out;
@@ -63,30 +63,30 @@ final class Demo {
         }
         Files.createDirectories(root);
         Path studyFile = writeStudy(root);
-        out.printf("study: %s (the positional-embedding axis: none, learned = the base, rotary, alibi; %d steps each)%n",
-                studyFile, plan.steps());
+        out.printf("study: %s (%s; %d steps each)%n", studyFile, plan.axis().description(), plan.steps());
+        String study = plan.axis().study();
         try (LocalCluster cluster = LocalCluster.start(root, plan.trainers(), out)) {
             ClientEnvironment client = new ClientEnvironment(Map.of(ClientEnvironment.COORDINATOR, cluster.api(), ClientEnvironment.TOKEN,
                     cluster.token()), root, Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(30));
             Command submitted = ablate(client, "submit", studyFile.toString(), "--data-parallel", "1");
             out.print(submitted.out());
             if (submitted.exit() != 0) {
-                throw new IllegalStateException("the study was refused: " + submitted.err().strip().replaceFirst("^error: ", ""));
+                throw new IllegalArgumentException("the study was refused: " + submitted.err().strip().replaceFirst("^error: ", ""));
             }
-            out.printf("dashboard: http://%s/#token=%s&/study/%s (live while the demo runs)%n", cluster.api(), cluster.token(), STUDY);
-            boolean ok = new StudyProgress(client, STUDY, plan.steps(), out).follow(Duration.ofNanos(plan.timeout().toNanos()
+            out.printf("dashboard: http://%s/#token=%s&/study/%s (live while the demo runs)%n", cluster.api(), cluster.token(), study);
+            boolean ok = new StudyProgress(client, study, plan.steps(), out).follow(Duration.ofNanos(plan.timeout().toNanos()
                     - (System.nanoTime() - start)));
-            Command results = ablate(client, "results", STUDY);
+            Command results = ablate(client, "results", study);
             out.println();
             out.print(results.exit() == 0 ? results.out() : results.err());
             Path reportDir = root.resolve("report");
-            Report report = new Report(Study.load(List.of(root.resolve("runs").resolve(STUDY))));
+            Report report = new Report(Study.load(List.of(root.resolve("runs").resolve(study))));
             Path html = report.write(reportDir);
             out.println();
             out.println(verdicts(report));
             out.printf("runs:      %s%nreport:    %s (and report.md)%nlogs:      %s%ndashboard: ablate dashboard %s (the same pages,"
                             + " read-only, now that the cluster stops)%n",
-                    root.resolve("runs").resolve(STUDY), html, root.resolve("logs"), root.resolve("runs").resolve(STUDY));
+                    root.resolve("runs").resolve(study), html, root.resolve("logs"), root.resolve("runs").resolve(study));
             out.printf("stopping the nodes; %.0f s in all%n", (System.nanoTime() - start) / 1e9);
             return ok && results.exit() == 0 ? 0 : 1;
         }
@@ -123,22 +123,19 @@ final class Demo {
         List<String> tasks = new ArrayList<>(ProbeTasks.NAMES);
         tasks.addAll(plan.tasks());
         String text = """
-                # Written by `ablate demo`: the positional-embedding axis of the BigScience study at CPU size.
+                # Written by `ablate demo`: %s, at CPU size.
                 name = %s
                 preset = %s
                 settings {
-                  model.position = learned
-                  train { steps = %d, threads = 1, eval-interval = %d }
+                  %s  train { steps = %d, threads = 1, eval-interval = %d }
                   checkpoint.interval = %d
                   eval { tasks = [%s], data-dir = "%s", task-dir = "%s", limit = %d }
                 %s}
                 ablations = [
-                  {model.position = none}
-                  {model.position = rotary}
-                  {model.position = alibi}
-                ]
-                """.formatted(STUDY, PRESET, plan.steps(), Math.max(1, plan.steps() / 5), plan.steps(), String.join(", ", tasks),
-                evalData, evalData.resolve("tasks"), plan.limit(), data);
+                %s]
+                """.formatted(plan.axis().description(), plan.axis().study(), PRESET, plan.axis().base(PRESET), plan.steps(),
+                Math.max(1, plan.steps() / 5), plan.steps(), String.join(", ", tasks), evalData, evalData.resolve("tasks"),
+                plan.limit(), data, plan.axis().ablations(PRESET));
         return Files.writeString(root.resolve("study.conf"), text);
     }
 

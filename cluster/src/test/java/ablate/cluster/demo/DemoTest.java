@@ -24,7 +24,7 @@ class DemoTest {
         Path out = dir.resolve("demo");
         int exit;
         try (PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            exit = new Demo(new Demo.Plan(out, 30, 40, null, null, List.of(), 2, Duration.ofMinutes(10)), print).run();
+            exit = new Demo(new Demo.Plan(Axis.POSITIONS, out, 30, 40, null, null, List.of(), 2, Duration.ofMinutes(10)), print).run();
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(text).isZero();
@@ -43,7 +43,7 @@ class DemoTest {
     void aFolderWithFilesIsNeverWrittenInto() throws Exception {
         Path out = Files.createDirectories(dir.resolve("earlier"));
         Files.writeString(out.resolve("keep.txt"), "mine");
-        Demo demo = new Demo(new Demo.Plan(out, 30, 40, null, null, List.of(), 2, Duration.ofMinutes(10)), System.out);
+        Demo demo = new Demo(new Demo.Plan(Axis.POSITIONS, out, 30, 40, null, null, List.of(), 2, Duration.ofMinutes(10)), System.out);
         assertThatThrownBy(demo::run).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds files");
         assertThat(Files.readString(out.resolve("keep.txt"))).isEqualTo("mine");
         try (var files = Files.list(out)) {

@@ -113,6 +113,7 @@ public record Study(List<Variant> variants, BaseChoice baseChoice) {
         config.source().entrySet().forEach(e -> flat.put(e.getKey(), e.getValue().render(ConfigRenderOptions.concise())));
         settings.put(dir.getFileName().toString(), flat);
         ModelConfig m = config.model();
+        long tokensPerStep = ModelSize.tokensPerStep(config);
         Map<String, String> axes = new LinkedHashMap<>();
         axes.put("position", lower(m.position()));
         axes.put("activation", lower(m.activation()));
@@ -152,7 +153,7 @@ public record Study(List<Variant> variants, BaseChoice baseChoice) {
         }
         List<CheckpointScores> evaluations = new ArrayList<>();
         for (Map.Entry<Long, Path> results : ablate.evaluator.run.ResultsFile.ofRun(dir).entrySet()) {
-            double tokens = results.getKey() * (double) config.tokensPerStep();
+            double tokens = results.getKey() * (double) tokensPerStep;
             evaluations.add(ResultFiles.harness(ResultFiles.parse(results.getValue()), tokens));
         }
         return new Variant(dir.getFileName().toString(), dir.toString(), axes, evaluations, train, validation,

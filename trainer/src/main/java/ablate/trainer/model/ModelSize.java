@@ -5,6 +5,7 @@ import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.Norm;
 import ablate.conf.Position;
+import ablate.conf.RunConfig;
 import ablate.trainer.data.SpanCounts;
 import ablate.trainer.data.SpanNoise;
 import ai.djl.ndarray.types.Shape;
@@ -213,12 +214,12 @@ public record ModelSize(ModelConfig model) {
     }
 
     /**
-     * FLOPs per token as a run counts its tokens, seq-len per sequence ({@code RunConfig.tokensPerStep}),
-     * for throughput and MFU: {@link #flopsPerToken} for a decoder; a sequence's FLOPs over seq-len
-     * for an encoder-decoder, whose run counts its seq-len encoder positions per sequence.
+     * Tokens of one optimizer step as runs, reports and benchmarks count them: global batch size x
+     * {@link #tokensPerSequence} (S + T per sequence for an encoder-decoder, so that tokens, tokens/s
+     * and accuracy against tokens compare across architectures at equal compute).
      */
-    public double flopsPerRunToken() {
-        return encoderDecoder() ? flopsPerSequence() / model.seqLen() : flopsPerToken();
+    public static long tokensPerStep(RunConfig run) {
+        return (long) run.train().globalBatchSize() * new ModelSize(run.model()).tokensPerSequence();
     }
 
     /** Kaplan et al. 2020's C = 6N (N without embeddings), for comparison; per stack for an encoder-decoder. */

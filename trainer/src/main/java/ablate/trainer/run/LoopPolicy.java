@@ -20,6 +20,7 @@ import ablate.trainer.peak.PeakCache;
 public final class LoopPolicy {
     private final RunConfig config;
     private final double flopsPerToken;
+    private final long tokensPerStep;
     private Peak peak;
 
     /**
@@ -29,7 +30,8 @@ public final class LoopPolicy {
      */
     public LoopPolicy(RunConfig config) {
         this.config = config;
-        this.flopsPerToken = new ModelSize(config.model()).flopsPerRunToken(); // per token as tokensPerStep counts them
+        this.flopsPerToken = new ModelSize(config.model()).flopsPerToken();
+        this.tokensPerStep = ModelSize.tokensPerStep(config);
     }
 
     /** The peak of one device that MFU divides by, and where it came from. */
@@ -120,7 +122,7 @@ public final class LoopPolicy {
 
     /** Throughput of one step that took {@code m.seconds()} on {@code devices} devices. */
     public Throughput throughput(StepMetrics m, int devices) {
-        double tokensPerSecond = config.tokensPerStep() / m.seconds();
+        double tokensPerSecond = tokensPerStep / m.seconds();
         double flopsPerSecond = tokensPerSecond * flopsPerToken;
         return new Throughput(tokensPerSecond, flopsPerSecond, flopsPerSecond / (peak().flopsPerSecond() * devices));
     }

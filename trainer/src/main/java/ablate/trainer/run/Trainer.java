@@ -11,6 +11,7 @@ import ablate.trainer.data.Sampler;
 import ablate.trainer.data.ValidationWindows;
 import ablate.trainer.model.Batch;
 import ablate.trainer.model.LanguageModel;
+import ablate.trainer.model.ModelSize;
 import ablate.trainer.model.ShapeLimits;
 import ablate.trainer.optim.AdamW;
 import ablate.trainer.optim.LossScale;
@@ -60,13 +61,15 @@ import org.slf4j.LoggerFactory;
  * <p>A decoder trains on windows of seq-len + 1 tokens (inputs and next tokens); an
  * encoder-decoder on span-corruption pairs made of longer samples ({@link SpanPairs}), each sample
  * still one draw of the sampler, its corruption seeded by its global index, so everything above
- * holds for both. A run counts seq-len tokens per sequence either way (for an encoder-decoder, its
- * encoder positions; see ModelSize#flopsPerRunToken).
+ * holds for both. A run counts the tokens a sequence is made of: seq-len for a decoder, its S
+ * encoder plus T decoder tokens for an encoder-decoder ({@link ModelSize#tokensPerSequence}), so
+ * that tokens and tokens/s compare across architectures at equal compute.
  */
 public final class Trainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
     private final RunConfig config;
+    private final long tokensPerSequence;
     private final NDManager manager;
     private final LanguageModel model;
     private final Assembler assembler; // samples to micro-batches: windows, or span-corruption pairs
@@ -81,6 +84,7 @@ public final class Trainer implements AutoCloseable {
         ShapeLimits.check(config); // with the keys' origins, before the model is built
         LoopPolicy.checkArchitecture(config);
         this.config = config;
+        this.tokensPerSequence = new ModelSize(config.model()).tokensPerSequence();
         Torch.configureThreads(config.train().effectiveThreads());
         NDManager m = NDManager.newBaseManager(Torch.device(config.train().device()));
         this.manager = m;
@@ -180,7 +184,7 @@ public final class Trainer implements AutoCloseable {
             outcome = update.step(learningRate(step), scale, config.train().gradClip(), summed);
         }
         long samples = config.train().globalBatchSize();
-        state = new TrainingState(step + 1, state.consumedSamples() + samples, state.tokens() + samples * config.model().seqLen(),
+        state = new TrainingState(step + 1, state.consumedSamples() + samples, state.tokens() + samples * tokensPerSequence,
                 state.seed(), state.lossScale().after(outcome.skipped(), config.train().mixedPrecision()), next);
         List<MicroBatchRange> shares = headers.stream()
                 .map(h -> new MicroBatchRange(h.firstMicroBatch(), h.firstMicroBatch() + h.losses().length)).toList();

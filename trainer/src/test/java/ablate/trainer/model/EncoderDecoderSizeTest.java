@@ -35,9 +35,7 @@ class EncoderDecoderSizeTest {
         double decoderToken = 6 * (2 * (49_152 + 8_192) + 64 * 320) + 12 * 2 * 14 * 64 + 12 * 2 * 64 * 64;
         assertThat(both.flopsPerSequence()).isEqualTo(64 * encoderToken + 14 * decoderToken).isEqualTo(63_363_072.0);
         assertThat(both.flopsPerToken()).isEqualTo(63_363_072.0 / 78);
-        assertThat(both.flopsPerRunToken()).as("per seq-len position, as a run counts tokens").isEqualTo(63_363_072.0 / 64);
         assertThat(decoder.flopsPerSequence()).isEqualTo(64 * decoder.flopsPerToken());
-        assertThat(decoder.flopsPerRunToken()).isEqualTo(decoder.flopsPerToken());
     }
 
     /** Wang et al. 2022: a decoder on 626 tokens against an encoder-decoder on 512 + 114. */
