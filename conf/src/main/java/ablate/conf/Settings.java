@@ -33,7 +33,11 @@ import java.util.stream.Collectors;
  */
 public final class Settings {
     /** Size presets shipped in conf/src/main/resources/presets, smallest first. */
-    public static final List<String> PRESETS = List.of("debug", "tiny", "small", "125m", "350m", "1b3", "176b");
+    public static final List<String> SIZES = List.of("debug", "tiny", "small", "125m", "350m", "1b3", "176b");
+
+    /** Every preset: the sizes, then each {@link PresetFamily}'s non-causal decoder and encoder-decoder. */
+    public static final List<String> PRESETS = java.util.stream.Stream.concat(SIZES.stream(), PresetFamily.ALL.stream()
+            .flatMap(f -> f.presets().stream().filter(p -> !SIZES.contains(p)))).toList();
 
     /** The sections of reference.conf that belong to ablate. */
     private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint", "cluster", "eval");
@@ -89,7 +93,8 @@ public final class Settings {
     /** A named size preset, or an error listing the known ones. */
     public static Config preset(String name) {
         if (!PRESETS.contains(name)) {
-            throw new SettingsException("--preset", "", "unknown preset '" + name + "'; known presets: " + String.join(", ", PRESETS));
+            throw new SettingsException("--preset", "", "unknown preset '" + name + "'; known presets: " + String.join(", ", SIZES)
+                    + ", and SIZE-non-causal and SIZE-encoder-decoder (the architectures at SIZE's training FLOPs) for each but 176b");
         }
         return ConfigFactory.parseResources(Settings.class, "/presets/" + name + ".conf",
                 ConfigParseOptions.defaults().setAllowMissing(false));

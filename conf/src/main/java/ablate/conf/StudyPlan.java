@@ -35,7 +35,9 @@ import java.util.function.Function;
  * A variant is named after its change ({@code position-alibi}, {@code position-alibi_activation-swiglu};
  * {@code name = ...} inside an ablation names it); with several seeds each name ends in
  * {@code -seedN}. The base of an ablation study is the run {@code base}; of a grid, its first
- * combination.
+ * combination. {@code preset = NAME} in an ablation (or a grid axis of presets) puts that run on
+ * another preset under the same settings, which is how the architectures of a {@link PresetFamily}
+ * are compared: {@code {name = encoder-decoder, preset = tiny-encoder-decoder}}.
  */
 public record StudyPlan(String name, String base, List<Run> runs) {
     private static final Set<String> KEYS = Set.of("name", "preset", "configs", "settings", "ablations", "grid", "seeds");
@@ -84,9 +86,7 @@ public record StudyPlan(String name, String base, List<Run> runs) {
         for (String c : configs.reversed()) {
             base = base.withFallback(Settings.parseText(readConfig.apply(c)));
         }
-        if (study.hasPath("preset")) {
-            base = base.withFallback(Settings.preset(study.getString("preset")));
-        }
+        String preset = study.hasPath("preset") ? study.getString("preset") : "";
         List<Variant> variants = variants(study);
         List<Long> seeds = seeds(study);
         List<Run> runs = new ArrayList<>();
@@ -98,7 +98,7 @@ public record StudyPlan(String name, String base, List<Run> runs) {
                     config = ConfigFactory.empty().withValue("train.seed", ConfigValueFactory.fromAnyRef(seed,
                             Settings.describe(study.getValue("seeds").origin()))).withFallback(config);
                 }
-                config = v.settings().withFallback(config);
+                config = v.settings().withoutPath("preset").withFallback(config).withFallback(presetOf(v.settings(), study, preset));
                 String runName = v.name() + (seeds.size() > 1 ? "-seed" + seed : "");
                 if (!names.add(runName)) {
                     throw new SettingsException(v.key(), v.origin(), "two runs of the study would be named " + runName
@@ -117,7 +117,24 @@ public record StudyPlan(String name, String base, List<Run> runs) {
         return new StudyPlan(name, baseRun, runs);
     }
 
-    /** A change to the base: its settings, its name, what it changes, and where it was written (for errors). */
+    /** The preset under a run: its variant's own ({@code preset = NAME} in an ablation or a grid), else the study's, if any. */
+    private static Config presetOf(Config variant, Config study, String studyPreset) {
+        Config where = variant.hasPath("preset") ? variant : study;
+        String name = variant.hasPath("preset") ? variant.getString("preset") : studyPreset;
+        if (name.isEmpty()) {
+            return ConfigFactory.empty();
+        }
+        try {
+            return Settings.preset(name);
+        } catch (SettingsException e) {
+            throw new SettingsException("preset", origin(where, "preset"), e.problem());
+        }
+    }
+
+    /**
+     * A change to the base: its settings (with {@code preset} when it names its own preset), its name,
+     * what it changes, and where it was written (for errors).
+     */
     private record Variant(String name, Config settings, Map<String, String> change, String key, String origin) {}
 
     private static List<Variant> variants(Config study) {

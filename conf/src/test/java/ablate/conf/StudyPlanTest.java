@@ -78,14 +78,47 @@ class StudyPlanTest {
                 .isInstanceOf(SettingsException.class).hasMessageContaining("ablation").hasMessageContaining("ablations");
     }
 
+    @Test
+    void anAblationOrAGridCanPutARunOnAnotherPresetUnderTheSameSettings() {
+        StudyPlan plan = plan("""
+                preset = debug
+                settings { train.steps = 9, model.position = rotary }
+                ablations = [
+                  {name = encoder-decoder, preset = debug-encoder-decoder}
+                  {preset = debug-non-causal
+                   train.lr = 0.01}
+                ]
+                """);
+        assertThat(plan.runs()).extracting(StudyPlan.Run::name).containsExactly("base", "encoder-decoder", "preset-debug-non-causal_lr-0.01");
+        RunConfig encoderDecoder = plan.runs().get(1).config();
+        assertThat(plan.runs().get(1).change()).isEqualTo(Map.of("preset", "debug-encoder-decoder"));
+        assertThat(encoderDecoder.model().architecture()).isEqualTo(Architecture.ENCODER_DECODER);
+        assertThat(encoderDecoder.model().seqLen()).as("the preset's").isNotEqualTo(plan.runs().getFirst().config().model().seqLen());
+        assertThat(encoderDecoder.train().steps()).as("the study's settings win over the run's preset").isEqualTo(9);
+        assertThat(encoderDecoder.model().position()).isEqualTo(Position.ROTARY);
+        assertThat(plan.runs().get(2).config().train().objective()).isEqualTo(Objective.PREFIX_LM);
+        assertThat(plan.runs().get(2).config().train().lr()).isEqualTo(0.01);
+        assertThat(plan("grid { preset = [debug, debug-non-causal] }").runs()).extracting(StudyPlan.Run::name)
+                .containsExactly("preset-debug", "preset-debug-non-causal");
+        assertThatThrownBy(() -> plan("preset = debug\nablations = [\n  {preset = huge}\n]\n")).isInstanceOf(SettingsException.class)
+                .hasMessageContaining("preset (positions.conf:3)").hasMessageContaining("unknown preset 'huge'");
+    }
+
+    static List<String> shippedStudies() throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("studies"))) {
+            return files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".conf")).sorted().toList();
+        }
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"paper-1b3.conf", "positions-cpu.conf"})
+    @org.junit.jupiter.params.provider.MethodSource("shippedStudies")
     void theShippedStudiesExpandAndValidate(String file) throws Exception {
         java.nio.file.Path path = java.nio.file.Path.of("studies", file);
         StudyPlan plan = StudyPlan.parse(new Settings.Text(path.toString(), java.nio.file.Files.readString(path)), "x",
                 f -> { throw new AssertionError("no config files expected, got " + f); }, List.of());
-        assertThat(plan.runs()).hasSizeGreaterThan(4);
+        assertThat(plan.runs()).hasSizeGreaterThan(file.startsWith("architectures") ? 2 : 4);
         assertThat(plan.runs().getFirst().name()).isEqualTo("base");
+        assertThat(plan.name()).as("named after its file").isEqualTo(file.replaceFirst("\\.conf$", ""));
         if (file.startsWith("paper")) {
             RunConfig base = plan.runs().getFirst().config();
             assertThat((long) base.train().globalBatchSize() * base.model().seqLen() * base.train().steps()).isBetween(111_900_000_000L, 112_100_000_000L);

@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /** The options that choose a run's config: --preset, --config, --set. */
 public final class ConfigOptions {
     @Option(names = "--preset", paramLabel = "NAME",
-            description = "Size preset: debug, tiny, small, 125m, 350m, 1b3, 176b (conf/src/main/resources/presets).")
+            description = "Size preset: debug, tiny, small, 125m, 350m, 1b3, 176b; each but 176b also as SIZE-non-causal (prefix LM) and "
+                    + "SIZE-encoder-decoder (span corruption), at SIZE's training FLOPs per sequence (conf/src/main/resources/presets).")
     String preset = "";
 
     @Option(names = "--config", paramLabel = "FILE", description = "HOCON config file(s); later files win over earlier ones and over the preset.")

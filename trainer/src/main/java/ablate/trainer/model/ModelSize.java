@@ -34,10 +34,24 @@ import java.util.Map;
  * d); the cross-attention's key and value projections run once per encoder token and layer, so they
  * are counted with the encoder's tokens. Its FLOPs per token are the FLOPs of a sequence over its
  * S + T tokens: the tokens a decoder-only model reads as one sequence to learn from the same input
- * and target. With as many layers per stack as the decoder has, an encoder-decoder so costs about
- * what a decoder of seq-len S + T costs per token while holding about twice its parameters: the
- * comparison at equal compute of Wang et al. 2022 (a 4.8B decoder on 626 tokens against an 11B
- * encoder-decoder on 512 + 114), which {@link #matchedDecoder} and {@link #matchedEncoderDecoder} make.
+ * and target.
+ *
+ * <p>Equal compute (Wang et al. 2022, "What Language Model Architecture and Pretraining Objective
+ * Work Best for Zero-Shot Generalization?"): with as many layers per stack as the decoder has, an
+ * encoder-decoder holds about twice its parameters (2 + 1/3 times the non-embedding ones: two
+ * stacks and a cross-attention per decoder block) and costs about what the decoder costs per
+ * sequence. Wang et al. matched tokens (a 4.8B decoder on 626 tokens against an 11B
+ * encoder-decoder on 512 + 114). Counted as above, equal tokens are not equal compute: the
+ * cross-attention adds 4 d^2 weights per layer (key and value projections on each encoder token,
+ * query and output projections on each decoder token), while the S x T block of attention and the
+ * output projection of the S encoder tokens are saved. Which wins depends on the width: the 1b3
+ * shape's encoder-decoder whose S + T is 2048 costs 1.06x its decoder's FLOPs, the debug shape's on
+ * 512 + 114 0.91x the decoder of 626. {@link #matchedDecoder} and {@link #matchedEncoderDecoder}
+ * therefore match FLOPs per sequence ({@link #seqLenFor}): the same shape at the seq-len whose
+ * training FLOPs per sequence come nearest (an encoder-decoder of seq-len 1593 for 1b3, 0.01% off).
+ * With the same sequences per step and the same steps, the two spend the same training compute; the
+ * preset families (conf's {@code PresetFamily}: tiny, tiny-non-causal, tiny-encoder-decoder, ...)
+ * are made so.
  */
 public record ModelSize(ModelConfig model) {
 
@@ -263,47 +277,63 @@ public record ModelSize(ModelConfig model) {
     }
 
     /**
-     * The causal decoder this encoder-decoder is compared with at equal compute: the same shape
-     * with seq-len S + T (626 for seq-len 512), so that it reads as many tokens per sequence and
-     * costs about as many FLOPs. A decoder is returned as it is.
+     * The causal decoder this encoder-decoder is compared with at equal compute: the same shape at the
+     * seq-len whose FLOPs per sequence are nearest this model's (see the class comment). A decoder
+     * is returned as it is.
      */
     public ModelConfig matchedDecoder() {
-        return encoderDecoder() ? model.withArchitecture(Architecture.CAUSAL_DECODER, tokensPerSequence()) : model;
+        if (!encoderDecoder()) {
+            return model;
+        }
+        int seqLen = seqLenFor(model.withArchitecture(Architecture.CAUSAL_DECODER, model.seqLen()), flopsPerSequence());
+        return model.withArchitecture(Architecture.CAUSAL_DECODER, seqLen);
     }
 
     /**
      * The encoder-decoder this decoder is compared with at equal compute: the same shape with the
-     * longest seq-len whose S + T is at most this decoder's seq-len (512 for 626). An
+     * seq-len (its encoder's length S) whose FLOPs per sequence are nearest this decoder's. An
      * encoder-decoder is returned as it is.
-     *
-     * @throws IllegalArgumentException when seq-len is too short for an input and a target (below 4)
      */
     public ModelConfig matchedEncoderDecoder() {
         if (encoderDecoder()) {
             return model;
         }
-        int budget = model.seqLen();
-        if (sequenceOf(2) > budget) {
-            throw new IllegalArgumentException("a decoder of seq-len " + budget + " has no encoder-decoder to match:"
-                    + " the shortest input and target take " + sequenceOf(2) + " tokens");
-        }
-        int low = 2; // S + T of seq-len low fits the budget; they never fall as seq-len grows
-        int high = budget;
-        while (low < high) {
-            int mid = (low + high + 1) >>> 1;
-            if (sequenceOf(mid) <= budget) {
-                low = mid;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return model.withArchitecture(Architecture.ENCODER_DECODER, low);
+        int seqLen = seqLenFor(model.withArchitecture(Architecture.ENCODER_DECODER, model.seqLen()), flopsPerSequence());
+        return model.withArchitecture(Architecture.ENCODER_DECODER, seqLen);
     }
 
-    /** S + T of an encoder-decoder of seq-len {@code seqLen}. */
-    private static int sequenceOf(int seqLen) {
-        SpanCounts c = SpanNoise.T5.forEncoderLength(seqLen);
-        return c.encoderLength() + c.decoderLength();
+    /**
+     * The seq-len at which {@code model}, otherwise unchanged, costs the training FLOPs per sequence
+     * nearest {@code flops} (the shorter of two equally near; at least 1, 2 for an
+     * encoder-decoder). FLOPs per sequence never fall as seq-len grows, so a doubling search
+     * brackets it and a binary search finds it.
+     */
+    public static int seqLenFor(ModelConfig model, double flops) {
+        int low = model.architecture() == Architecture.ENCODER_DECODER ? 2 : 1; // an encoder input holds a token and EOS
+        if (flopsAt(model, low) >= flops) {
+            return low;
+        }
+        int high = low; // flopsAt(low) < flops throughout; find a high with flopsAt(high) >= flops
+        while (flopsAt(model, high) < flops) {
+            if (high > Integer.MAX_VALUE / 2) {
+                throw new IllegalArgumentException("no seq-len of " + model.architecture().key() + " reaches " + flops + " FLOPs per sequence");
+            }
+            low = high;
+            high *= 2;
+        }
+        while (high - low > 1) {
+            int mid = (low + high) >>> 1;
+            if (flopsAt(model, mid) < flops) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        return flops - flopsAt(model, low) <= flopsAt(model, high) - flops ? low : high;
+    }
+
+    private static double flopsAt(ModelConfig model, int seqLen) {
+        return new ModelSize(model.withArchitecture(model.architecture(), seqLen)).flopsPerSequence();
     }
 
     /** The span-corruption lengths of an encoder-decoder: of the longest sample whose input fits seq-len. */

@@ -46,8 +46,10 @@ class ShapeLimitsTest {
 
     @Test
     void everyPresetThatCanBeTrainedPasses() {
-        for (String preset : new String[] {"debug", "tiny", "small", "125m", "350m", "1b3"}) {
-            ShapeLimits.check(Settings.load(Settings.Sources.ofPreset(preset)));
+        for (String preset : Settings.PRESETS) {
+            if (!preset.equals("176b")) {
+                ShapeLimits.check(Settings.load(Settings.Sources.ofPreset(preset)));
+            }
         }
         assertThatThrownBy(() -> ShapeLimits.check(Settings.load(Settings.Sources.ofPreset("176b"))))
                 .hasMessageContaining("the token embedding (padded vocabulary 250880 x d-model 14336) has 3,596,615,680 elements");

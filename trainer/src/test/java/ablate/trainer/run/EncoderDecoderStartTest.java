@@ -68,11 +68,11 @@ class EncoderDecoderStartTest {
         assertThat(r.out()).contains("encoder-decoder, 2 layers per stack, d-model 64")
                 .contains("per sequence: 64 encoder + 14 decoder tokens")
                 .containsPattern("base \\(learned, gelu, encoder-decoder\\) +262,400 +28,672 +233,728 +78 +0\\.001")
-                .containsPattern("architecture=causal-decoder \\(seq 78, same compute\\) +125,568 ")
-                .doesNotContain("attention-mask=");
+                .containsPattern("architecture=causal-decoder \\(seq 76, same compute\\) +125,440 ")
+                .doesNotContain("attention-mask=").doesNotContain("preset family");
         Result decoder = run(new InspectCommand(), "--preset", "debug");
         assertThat(decoder.out()).containsPattern("base \\(learned, gelu\\) +124,672 ")
-                .containsPattern("architecture=encoder-decoder \\(seq 51, same compute\\) +260,736 ");
+                .containsPattern("architecture=encoder-decoder \\(seq 52, same compute\\) +260,864 ");
     }
 
     @Test
