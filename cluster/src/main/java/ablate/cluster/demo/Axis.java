@@ -1,8 +1,5 @@
 package ablate.cluster.demo;
 
-import ablate.conf.Settings;
-import ablate.trainer.model.ModelSize;
-
 /**
  * The study axes `ablate demo` runs: the variants of one design choice of the BigScience study at
  * CPU size, each a study file's base settings and ablations over the tiny preset.
@@ -27,25 +24,23 @@ enum Axis {
     /**
      * Architecture and objective (Wang et al. 2022): the causal decoder with full language modelling
      * (the base), the non-causal decoder with prefix language modelling, and the encoder-decoder with
-     * span corruption. The encoder-decoder has the decoder's shape in each of its two stacks, so about
-     * twice its parameters, and the longest seq-len whose encoder plus decoder tokens fit the decoder's
-     * window: the same tokens per sequence and about the same FLOPs, as the paper compared them.
+     * span corruption, as the preset's family (PRESET-non-causal, PRESET-encoder-decoder): the
+     * encoder-decoder has the decoder's blocks in each stack, so about twice its parameters, at the
+     * seq-len whose training FLOPs per sequence match the decoder's.
      */
     ARCHITECTURES("architectures", "the architecture axis: causal decoder (full LM) = the base, non-causal decoder (prefix LM), "
-            + "encoder-decoder (span corruption) at the same compute") {
+            + "encoder-decoder (span corruption) at the same training FLOPs") {
         @Override
         String base(String preset) {
-            return "model.architecture = causal-decoder\n  train.objective = full-lm\n";
+            return ""; // the preset's own causal decoder; a shared setting here would override the members' presets
         }
 
         @Override
         String ablations(String preset) {
-            var decoder = Settings.load(Settings.Sources.ofPreset(preset)).model();
-            int seqLen = new ModelSize(decoder).matchedEncoderDecoder().seqLen();
             return """
-                      {name = non-causal-decoder, model.architecture = non-causal-decoder, model.attention-mask = prefix, train.objective = prefix-lm}
-                      {name = encoder-decoder, model.architecture = encoder-decoder, train.objective = span-corruption, model.seq-len = %d}
-                    """.formatted(seqLen);
+                      {name = non-causal-decoder, preset = %1$s-non-causal}
+                      {name = encoder-decoder, preset = %1$s-encoder-decoder}
+                    """.formatted(preset);
         }
     };
 

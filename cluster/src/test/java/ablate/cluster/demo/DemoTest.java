@@ -39,6 +39,27 @@ class DemoTest {
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).as("nodes left running").isEmpty();
     }
 
+    /** The architecture axis: a causal and a non-causal decoder and an encoder-decoder of equal FLOPs, trained and scored alike. */
+    @Test
+    void theArchitectureAxisTrainsAndScoresDecodersAndAnEncoderDecoder() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Path out = dir.resolve("arch");
+        int exit;
+        try (PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            exit = new Demo(new Demo.Plan(Axis.ARCHITECTURES, out, 20, 30, null, null, List.of(), 2, Duration.ofMinutes(10)), print).run();
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(text).isZero();
+        assertThat(text).contains("submitted study architectures: 3 runs").contains("3 of 3 runs finished, 3 scored")
+                .contains("| encoder-decoder |").contains("| non-causal-decoder |");
+        for (String run : List.of("base", "non-causal-decoder", "encoder-decoder")) {
+            assertThat(out.resolve("runs/architectures").resolve(run).resolve("eval/step-20.json")).isRegularFile();
+        }
+        assertThat(Files.readString(out.resolve("runs/architectures/encoder-decoder/config.conf")))
+                .contains("encoder-decoder").contains("span-corruption");
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).as("nodes left running").isEmpty();
+    }
+
     @Test
     void aFolderWithFilesIsNeverWrittenInto() throws Exception {
         Path out = Files.createDirectories(dir.resolve("earlier"));
