@@ -9,7 +9,7 @@ enum Axis {
     POSITIONS("positions", "the positional-embedding axis: none, learned = the base, rotary, alibi") {
         @Override
         String base(String preset) {
-            return "model.position = learned\n";
+            return "  model.position = learned\n";
         }
 
         @Override
@@ -62,7 +62,7 @@ enum Axis {
         return description;
     }
 
-    /** The base variant's settings, lines inside the study file's settings block. */
+    /** The base variant's settings: lines of the study file's settings block, indented two spaces. */
     abstract String base(String preset);
 
     /** The study file's ablations, one object per line. */

@@ -127,7 +127,7 @@ final class Demo {
                 name = %s
                 preset = %s
                 settings {
-                  %s  train { steps = %d, threads = 1, eval-interval = %d }
+                %s  train { steps = %d, threads = 1, eval-interval = %d }
                   checkpoint.interval = %d
                   eval { tasks = [%s], data-dir = "%s", task-dir = "%s", limit = %d }
                 %s}
@@ -148,7 +148,7 @@ final class Demo {
                 continue;
             }
             any |= Boolean.TRUE.equals(row.get("significant"));
-            s.append(String.format("%n  %-16s %s", row.get("name"), row.get("verdict").toString().isEmpty() ? "not evaluated" : row.get("verdict")));
+            s.append(String.format("%n  %-18s %s", row.get("name"), row.get("verdict").toString().isEmpty() ? "not evaluated" : row.get("verdict")));
         }
         s.append(any ? "" : String.format("%n  none of the differences is beyond the noise of these probes: train longer (--steps) or add"
                 + " documents (--limit) to tell the variants apart"));

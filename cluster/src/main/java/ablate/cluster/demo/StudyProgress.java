@@ -89,7 +89,7 @@ final class StudyProgress {
             } else if (state.equals("finished")) {
                 state = String.format(Locale.ROOT, "scored: avg acc %.1f%%", 100 * r.path("eval").path("avg_acc").asDouble());
             }
-            s.append(String.format(Locale.ROOT, "  %-16s %-10s step %4d/%d  loss %s  %s tok/s  ETA %s%n", name, state, step, steps,
+            s.append(String.format(Locale.ROOT, "  %-18s %-10s step %4d/%d  loss %s  %s tok/s  ETA %s%n", name, state, step, steps,
                     r.path("loss").isNumber() ? String.format(Locale.ROOT, "%.4f", r.path("loss").asDouble()) : "-     ",
                     r.path("tokens_per_s").isNumber() ? String.format(Locale.ROOT, "%6.0f", r.path("tokens_per_s").asDouble()) : "     -",
                     eta(name, r.path("state").asText(), step)));
