@@ -18,6 +18,10 @@ import torch.nn as nn
 from torch.nn import functional as F
 
 
+# the MLP's activation by model.activation (gelu: exact erf; swiglu and geglu gate it, see MLP)
+ACTIVATIONS = {"gelu": F.gelu, "swiglu": F.silu, "relu": F.relu, "geglu": F.gelu}
+
+
 @dataclass
 class ModelConfig:
     """ablate's model.* keys this peer knows; torch_gpt.Config adds the architecture and the training step."""
@@ -28,7 +32,7 @@ class ModelConfig:
     seq: int = 128  # the longest sequence of either stack
     ffn: int = 0  # 0 means 4 * d_model
     position: str = "learned"  # none | learned | rotary | alibi | relative
-    activation: str = "gelu"  # gelu | swiglu
+    activation: str = "gelu"  # gelu | swiglu | relu | geglu (GELU exact, erf)
     embedding_layernorm: bool = False
     norm: str = "layernorm"  # layernorm | rmsnorm
     bias: bool = True  # on every linear layer
@@ -43,7 +47,7 @@ class ModelConfig:
     def __post_init__(self):
         self.ffn = self.ffn or 4 * self.d_model
         assert self.position in ("none", "learned", "rotary", "alibi", "relative"), self.position
-        assert self.activation in ("gelu", "swiglu"), self.activation
+        assert self.activation in ACTIVATIONS, self.activation
         assert self.norm in ("layernorm", "rmsnorm"), self.norm
         assert self.d_model % self.heads == 0, "d_model must be divisible by heads"
         assert self.rotary_dims() % 2 == 0, "rotary_fraction * head size must be even"
@@ -61,7 +65,10 @@ class ModelConfig:
     def rotary_dims(self):
         return int(self.head_size() * self.rotary_fraction)
 
-    def swiglu_hidden(self):
+    def gated(self):
+        return self.activation in ("swiglu", "geglu")
+
+    def swiglu_hidden(self):  # the gated MLPs' hidden size (swiglu and geglu)
         m = self.swiglu_multiple_of
         return m * math.floor((2 * self.ffn / 3) / m + 0.5)  # round half up, like Java's Math.round
 
@@ -188,21 +195,22 @@ class Attention(nn.Module):
 
 
 class MLP(nn.Module):
+    """proj(act(fc x)) for gelu and relu; the GLU variants (Shazeer 2020) w2(act(w1 x) * w3 x) for swiglu and geglu."""
 
     def __init__(self, cfg):
         super().__init__()
-        self.swiglu = cfg.activation == "swiglu"
+        self.gated, self.act = cfg.gated(), ACTIVATIONS[cfg.activation]
         d = cfg.d_model
-        if self.swiglu:
+        if self.gated:
             h = cfg.swiglu_hidden()
             self.w1, self.w3, self.w2 = nn.Linear(d, h, bias=cfg.bias), nn.Linear(d, h, bias=cfg.bias), nn.Linear(h, d, bias=cfg.bias)
         else:
             self.fc, self.proj = nn.Linear(d, cfg.ffn, bias=cfg.bias), nn.Linear(cfg.ffn, d, bias=cfg.bias)
 
     def forward(self, x):
-        if self.swiglu:
-            return self.w2(F.silu(self.w1(x)) * self.w3(x))
-        return self.proj(F.gelu(self.fc(x)))
+        if self.gated:
+            return self.w2(self.act(self.w1(x)) * self.w3(x))
+        return self.proj(self.act(self.fc(x)))
 
 
 class Block(nn.Module):

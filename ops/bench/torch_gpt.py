@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-from torch_encoder_decoder import EncoderDecoder, ModelConfig, alibi, apply_rotary, rotary_cos_sin
+from torch_encoder_decoder import ACTIVATIONS, EncoderDecoder, ModelConfig, alibi, apply_rotary, rotary_cos_sin
 
 
 @dataclass
@@ -133,22 +133,25 @@ class SelfAttention(nn.Module):
 
 
 class MLP(nn.Module):
+    """proj(act(fc x)): GELU (exact erf) or ReLU."""
 
     def __init__(self, cfg):
         super().__init__()
+        self.act = ACTIVATIONS[cfg.activation]
         self.fc = nn.Linear(cfg.d_model, cfg.ffn)
         self.proj = nn.Linear(cfg.ffn, cfg.d_model)
         self.proj.residual = True
 
     def forward(self, x):
-        return self.proj(F.gelu(self.fc(x)))  # exact erf GELU
+        return self.proj(self.act(self.fc(x)))
 
 
-class SwiGLU(nn.Module):
-    """GLU variants (Shazeer 2020): w2(silu(w1 x) * w3 x)."""
+class GLU(nn.Module):
+    """GLU variants (Shazeer 2020): w2(act(w1 x) * w3 x), SwiGLU (silu) or GEGLU (exact GELU)."""
 
     def __init__(self, cfg):
         super().__init__()
+        self.act = ACTIVATIONS[cfg.activation]
         h = cfg.swiglu_hidden()
         self.w1 = nn.Linear(cfg.d_model, h)
         self.w3 = nn.Linear(cfg.d_model, h)
@@ -156,7 +159,7 @@ class SwiGLU(nn.Module):
         self.w2.residual = True
 
     def forward(self, x):
-        return self.w2(F.silu(self.w1(x)) * self.w3(x))
+        return self.w2(self.act(self.w1(x)) * self.w3(x))
 
 
 class Block(nn.Module):
@@ -167,7 +170,7 @@ class Block(nn.Module):
         self.ln1 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.attn = SelfAttention(cfg)
         self.ln2 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
-        self.mlp = SwiGLU(cfg) if cfg.activation == "swiglu" else MLP(cfg)
+        self.mlp = GLU(cfg) if cfg.gated() else MLP(cfg)
 
     def forward(self, x, mask):
         x = x + self.attn(self.ln1(x), mask)

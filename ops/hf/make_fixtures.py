@@ -4,8 +4,9 @@ Builds the same tiny random-weight checkpoints as ops/hf/reference_models.py (sa
 config values; the random weights differ), saves them with save_pretrained (safetensors; llama
 sharded, a gpt_neox copy in bf16), and writes transformers' own fp32 logits for a fixed input as
 reference.safetensors beside each, in trainer/src/test/resources/hf/<name>/ -- the layout
-HfImportTest reads. The two T5ForConditionalGeneration fixtures (t5: gated-silu, untied, 16
-buckets up to distance 24; t5-tied: gelu, tied, T5's default buckets) store encoder_tokens,
+HfImportTest reads. The T5ForConditionalGeneration fixtures (t5: gated-silu, untied, 16 buckets up
+to distance 24; t5-tied: gelu, tied, T5's default buckets; t5-v1_0: relu, tied, as t5-small;
+t5-v1_1: gated-gelu, untied, as T5 v1.1 and Flan-T5) store encoder_tokens,
 encoder_lengths (the rest of a row is padding) and decoder_tokens instead of tokens. The committed fixtures were made by reference_models.py because transformers
 was not available; running this script replaces them with transformers' numbers.
 
@@ -52,6 +53,10 @@ def t5_configs():
         "t5": T5Config(d_model=32, d_kv=16, num_heads=2, d_ff=48, feed_forward_proj="gated-silu", tie_word_embeddings=False,
                        relative_attention_num_buckets=16, relative_attention_max_distance=24, **common),
         "t5-tied": T5Config(d_model=16, d_kv=4, num_heads=4, d_ff=64, feed_forward_proj="gelu", tie_word_embeddings=True,
+                            **common),
+        "t5-v1_0": T5Config(d_model=16, d_kv=4, num_heads=4, d_ff=32, feed_forward_proj="relu", tie_word_embeddings=True,
+                            **common),
+        "t5-v1_1": T5Config(d_model=32, d_kv=16, num_heads=2, d_ff=40, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
                             **common),
     }
 

@@ -10,15 +10,20 @@ names and layouts, and writes for each architecture into trainer/src/test/resour
     model.safetensors                HF names and layouts (llama: two shards + index; gpt_neox-bf16: BF16)
     tokenizer.json                   a tiny word-level tokenizer (the data tests' one)
     reference.safetensors            tokens (2, T) as fp32 (as ops/parity does) and these models' fp32 logits (2, T, V);
-                                     for t5: encoder_tokens (2, S), encoder_lengths (2) (the rest of a row is
+                                     for t5*: encoder_tokens (2, S), encoder_lengths (2) (the rest of a row is
                                      padding), decoder_tokens (2, T) and logits (2, T, V)
+
+The T5 fixtures: t5 (gated-silu, untied), t5-tied (gelu, tied), t5-v1_0 (relu, tied: t5-small's
+choices) and t5-v1_1 (gated-gelu, untied: T5 v1.1's and Flan-T5's).
 
 These logits are a second implementation's, NOT transformers' own: they check that ablate's
 import reproduces the architectures as this script understands them. ops/hf/make_fixtures.py
 writes the same layout from transformers itself where it is installed; run it to replace them.
 
-Run: /usr/bin/python3 ops/hf/reference_models.py   (Debian's python3-torch, torch 1.13)
+Run: /usr/bin/python3 ops/hf/reference_models.py [NAME ...] [--out DIR]   (Debian's python3-torch, torch 1.13;
+all fixtures by default; --out elsewhere to compare with the committed ones)
 """
+import argparse
 import json
 import math
 import os
@@ -264,8 +269,11 @@ def t5(config_overrides, seed, enc_ids, enc_lengths, dec_ids):
            "tie_word_embeddings": True, "n_positions": 64, "torch_dtype": "float32"}
     cfg.update(config_overrides)
     eps, hs = cfg["layer_norm_epsilon"], cfg["d_kv"]
-    gated = cfg["feed_forward_proj"].startswith("gated-")
-    act = {"gelu": torch.nn.functional.gelu, "gelu_new": gelu_tanh, "silu": torch.nn.functional.silu}[cfg["feed_forward_proj"].split("-")[-1]]
+    proj = cfg["feed_forward_proj"]
+    gated = proj.startswith("gated-")
+    name = "gelu_new" if proj == "gated-gelu" else proj.split("-")[-1]  # T5Config reads gated-gelu as gated-gelu_new
+    act = {"gelu": torch.nn.functional.gelu, "gelu_new": gelu_tanh, "silu": torch.nn.functional.silu,
+           "relu": torch.relu}[name]
     W = Weights(seed)
     std = 0.1  # T5 does not scale its scores by hs^-1/2: smaller weights keep the softmax away from one-hot
     shared = W.matrix("shared.weight", VOCAB, d, std=0.5)
@@ -317,6 +325,11 @@ T5_FIXTURES = {
     "t5": (dict(d_model=32, num_heads=2, d_ff=48, feed_forward_proj="gated-silu", tie_word_embeddings=False,
                 relative_attention_num_buckets=16, relative_attention_max_distance=24), 5),
     "t5-tied": (dict(d_model=16, num_heads=4, d_ff=64, feed_forward_proj="gelu"), 6),
+    # T5 v1.0 (t5-small's choices): relu, the head tied and fed d^-1/2 times the decoder output
+    "t5-v1_0": (dict(d_model=16, num_heads=4, d_ff=32, feed_forward_proj="relu"), 7),
+    # T5 v1.1 and Flan-T5: gated-gelu (gelu_new), an untied head; newer transformers also save dense_act_fn and is_gated_act
+    "t5-v1_1": (dict(d_model=32, num_heads=2, d_ff=40, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
+                     dense_act_fn="gelu_new", is_gated_act=True), 8),
 }
 
 
@@ -330,8 +343,8 @@ def t5_inputs():
     return enc, lengths, dec
 
 
-def save(name, cfg, weights, ids, logits, shards=1, reference=None):
-    d = os.path.join(OUT, name)
+def save(name, cfg, weights, ids, logits, shards=1, reference=None, out=OUT):
+    d = os.path.join(out, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     with open(os.path.join(d, "config.json"), "w") as f:
@@ -358,24 +371,39 @@ def save(name, cfg, weights, ids, logits, shards=1, reference=None):
                        "torch": torch.__version__})
 
 
+DECODERS = {"gpt2": (gpt2, 1), "bloom": (bloom, 1), "gpt_neox": (gpt_neox, 1), "llama": (llama, 2)}
+
+
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("fixtures", nargs="*", metavar="NAME", help="fixtures to write (default: all): "
+                    + ", ".join([*DECODERS, "gpt_neox-bf16", *T5_FIXTURES]))
+    ap.add_argument("--out", default=OUT, help="folder to write into (default: the test resources the Hf tests read)")
+    args = ap.parse_args()
+    unknown = set(args.fixtures) - set(DECODERS) - {"gpt_neox-bf16"} - set(T5_FIXTURES)
+    if unknown:
+        ap.error(f"unknown fixtures: {sorted(unknown)}")
+    wanted = lambda name: not args.fixtures or name in args.fixtures  # noqa: E731
     torch.manual_seed(0)
     ids = torch.randint(0, 34, (2, T), generator=torch.Generator().manual_seed(7))  # within the tokenizer's ids
     with torch.no_grad():
-        for name, model, shards in (("gpt2", gpt2, 1), ("bloom", bloom, 1), ("gpt_neox", gpt_neox, 1), ("llama", llama, 2)):
-            cfg, weights, logits = model(ids)
-            save(name, cfg, weights, ids, logits, shards)
-        # The bf16 copy: weights rounded to bf16 and stored as BF16; its reference runs on the widened values.
-        cfg, weights, _ = gpt_neox(ids)
-        rounded = {n: t.to(torch.bfloat16) for n, t in weights.items()}
-        cfg = dict(cfg, torch_dtype="bfloat16")
-        _, _, logits = gpt_neox(ids, {n: t.float() for n, t in rounded.items()})
-        save("gpt_neox-bf16", cfg, rounded, ids, logits)
+        for name, (model, shards) in DECODERS.items():
+            if wanted(name):
+                cfg, weights, logits = model(ids)
+                save(name, cfg, weights, ids, logits, shards, out=args.out)
+        if wanted("gpt_neox-bf16"):
+            # The bf16 copy: weights rounded to bf16 and stored as BF16; its reference runs on the widened values.
+            cfg, weights, _ = gpt_neox(ids)
+            rounded = {n: t.to(torch.bfloat16) for n, t in weights.items()}
+            cfg = dict(cfg, torch_dtype="bfloat16")
+            _, _, logits = gpt_neox(ids, {n: t.float() for n, t in rounded.items()})
+            save("gpt_neox-bf16", cfg, rounded, ids, logits, out=args.out)
         enc, lengths, dec = t5_inputs()
         for name, (overrides, seed) in T5_FIXTURES.items():
-            cfg, weights, logits = t5(dict(overrides), seed, enc, lengths, dec)
-            save(name, cfg, weights, None, logits, reference={"encoder_tokens": enc.float(), "encoder_lengths": lengths.float(),
-                                                              "decoder_tokens": dec.float()})
+            if wanted(name):
+                cfg, weights, logits = t5(dict(overrides), seed, enc, lengths, dec)
+                save(name, cfg, weights, None, logits, out=args.out,
+                     reference={"encoder_tokens": enc.float(), "encoder_lengths": lengths.float(), "decoder_tokens": dec.float()})
 
 
 if __name__ == "__main__":

@@ -46,6 +46,11 @@ ENCDEC_VARIANTS = {  # T5's own choices first; 8 buckets up to distance 10 put s
     "encdec-learned-gelu-embln": dict(position="learned", activation="gelu", embedding_layernorm=True),
     "encdec-rotary-swiglu": dict(position="rotary", activation="swiglu", rotary_fraction=0.5),
     "encdec-alibi-gelu-rmsnorm": dict(position="alibi", activation="gelu", norm="rmsnorm", tied=False),
+    # T5 v1.0's MLP (relu, tied) and T5 v1.1's (a gated GELU, untied; here exact, the peer's GELU)
+    "encdec-relative-relu": dict(position="relative", activation="relu", norm="rmsnorm", bias=False,
+                                 relative_buckets=8, relative_max_distance=10),
+    "encdec-relative-geglu": dict(position="relative", activation="geglu", norm="rmsnorm", bias=False, tied=False,
+                                  relative_buckets=8, relative_max_distance=10),
 }
 
 

@@ -1,6 +1,6 @@
 package ablate.conf;
 
-/** How the GELU MLP computes its activation (ignored by SwiGLU). */
+/** How the GELU and GEGLU MLPs compute the GELU (ignored by SwiGLU and ReLU). */
 public enum GeluApproximation {
     /** Exact GELU, x * Phi(x) with the error function (GPT-NeoX's "gelu"). */
     NONE,

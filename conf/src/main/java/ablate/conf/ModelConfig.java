@@ -241,21 +241,21 @@ public record ModelConfig(
         return Math.ceilDiv(vocabSize, padVocabToMultipleOf) * padVocabToMultipleOf;
     }
 
-    /** Hidden size of the GELU MLP. */
+    /** Hidden size of the ungated MLP (GELU, ReLU). */
     public int ffn() {
         return ffnHidden == 0 ? 4 * dModel : ffnHidden;
     }
 
     /**
-     * Hidden size of the MLP as built: mlp-hidden when set; otherwise ffn() for GELU and, for
-     * SwiGLU, two thirds of it rounded to swiglu-multiple-of, so that its three matrices hold as
-     * many weights as GELU's two.
+     * Hidden size of the MLP as built: mlp-hidden when set; otherwise ffn() for the ungated
+     * activations (GELU, ReLU) and, for the gated ones (SwiGLU, GEGLU), two thirds of it rounded to
+     * swiglu-multiple-of, so that their three matrices hold as many weights as GELU's two.
      */
     public int mlpHidden() {
         if (mlpHiddenSize > 0) {
             return mlpHiddenSize;
         }
-        if (activation == Activation.GELU) {
+        if (!activation.gated()) {
             return ffn();
         }
         long rounded = Math.round(2.0 * ffn() / 3.0 / swigluMultipleOf) * swigluMultipleOf;

@@ -90,8 +90,8 @@ class SettingsTest {
 
     @Test
     void anUnknownChoiceListsTheAllowedValues() {
-        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "model.activation=relu")))
-                .hasMessage("model.activation (--set model.activation=relu): 'relu' is not one of: gelu | swiglu");
+        assertThatThrownBy(() -> Settings.load(Settings.Sources.ofPreset("debug", "model.activation=silu")))
+                .hasMessage("model.activation (--set model.activation=silu): 'silu' is not one of: gelu | swiglu | relu | geglu");
     }
 
     @Test
@@ -122,6 +122,10 @@ class SettingsTest {
         long geluWeights = 2L * 768 * gelu.mlpHidden();
         long swigluWeights = 3L * 768 * swiglu.mlpHidden();
         assertThat(swigluWeights).isEqualTo(geluWeights);
+        assertThat(Settings.load(Settings.Sources.ofPreset("125m", "model.activation=geglu")).model().mlpHidden())
+                .as("GEGLU is gated too").isEqualTo(2048);
+        assertThat(Settings.load(Settings.Sources.ofPreset("125m", "model.activation=relu")).model().mlpHidden())
+                .as("ReLU is not").isEqualTo(3072);
     }
 
     private Path write(String text) throws IOException {

@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Hugging Face {@code config.json} in the model family's terms: read into {@code model.*}
@@ -74,8 +74,7 @@ final class HfConfig {
                     s.put("mlp-hidden", 4L * d); // a long: a huge n_embd fails on model.mlp-hidden's bound, never overflows
                 }
                 s.put("position", "learned");
-                s.put("activation", "gelu");
-                s.put("gelu-approximation", c.gelu("activation_function", "gelu_new"));
+                c.ungated(s, "activation_function", "gelu_new");
                 s.put("layernorm-epsilon", c.number("layer_norm_epsilon", 1e-5));
                 s.put("tied-output", c.bool("tie_word_embeddings", true));
                 c.require("scale_attn_weights", true, "unscaled attention is not supported");
@@ -116,8 +115,7 @@ final class HfConfig {
                 s.put("position", "rotary");
                 s.put("rotary-fraction", (double) rotaryDims / (d / heads));
                 s.put("rotary-base", json.has("rope_theta") ? c.number("rope_theta", 10000) : c.number("rotary_emb_base", 10000));
-                s.put("activation", "gelu");
-                s.put("gelu-approximation", c.gelu("hidden_act", "gelu"));
+                c.ungated(s, "hidden_act", "gelu");
                 s.put("layernorm-epsilon", c.number("layer_norm_eps", 1e-5));
                 s.put("parallel-residual", c.bool("use_parallel_residual", true));
                 s.put("tied-output", c.bool("tie_word_embeddings", false));
@@ -196,7 +194,7 @@ final class HfConfig {
         if (m.attentionMask() == AttentionMask.PREFIX) {
             throw cannot("model.attention-mask = prefix", "every Hugging Face causal LM is causal", "any (train with attention-mask = causal)");
         }
-        if (m.parallelResidual() && !(m.position() == Position.ROTARY && m.activation() == Activation.GELU)) {
+        if (m.parallelResidual() && !(m.position() == Position.ROTARY && !m.activation().gated())) {
             throw cannot("model.parallel-residual = on", "only gpt_neox has a parallel residual", "gpt_neox");
         }
         Architecture arch = switch (m.position()) {
@@ -213,12 +211,18 @@ final class HfConfig {
             need(m.rotaryDim() == m.headDim(), "model.rotary-fraction = " + m.rotaryFraction(), arch);
             return arch;
         }
-        need(m.activation() == Activation.GELU, "model.activation = swiglu", arch);
+        if (m.activation().gated()) { // LLAMA took SwiGLU with rotary positions above
+            throw cannot("model.activation = " + lower(m.activation()), arch.modelType + "'s MLP is ungated ("
+                    + (arch == Architecture.BLOOM ? "tanh GELU" : "GELU or ReLU") + "); the only gated MLP exported to a decoder is"
+                    + " llama's SwiGLU", m.activation() == Activation.SWIGLU
+                    ? "llama (rotary, SwiGLU)" : arch.modelType + " (model.activation = gelu)");
+        }
         need(m.norm() == Norm.LAYERNORM, "model.norm = rmsnorm", arch);
         need(m.bias(), "model.bias = off", arch);
         need(m.keyValueHeads() == m.heads(), "model.kv-heads = " + m.kvHeads(), arch);
         need(m.embeddingLayerNorm() == (arch == Architecture.BLOOM), "model.embedding-layernorm = " + (m.embeddingLayerNorm() ? "on" : "off"), arch);
         if (arch == Architecture.BLOOM) {
+            need(m.activation() == Activation.GELU, "model.activation = relu (bloom's MLP is tanh GELU)", arch);
             need(m.geluApproximation() == GeluApproximation.TANH, "model.gelu-approximation = none (exact GELU)", arch);
             need(m.mlpHidden() == 4 * m.dModel(), "an MLP hidden size of " + m.mlpHidden() + " (not 4 * d-model)", arch);
         }
@@ -228,7 +232,8 @@ final class HfConfig {
     /**
      * t5 for an encoder-decoder that T5ForConditionalGeneration computes exactly: T5's relative bias
      * (or no positions, written as zero bias tables), RMSNorm, no biases, no embedding norm, GELU or
-     * SwiGLU (gated-silu), one key/value head per query head; tied or untied output.
+     * ReLU (T5 v1.0), SwiGLU (gated-silu) or GEGLU (gated-gelu, T5 v1.1), one key/value head per query
+     * head; tied or untied output.
      */
     private static Architecture t5For(ModelConfig m) {
         Architecture t5 = Architecture.T5;
@@ -263,7 +268,7 @@ final class HfConfig {
                 o.put("n_positions", m.seqLen());
                 o.put("n_ctx", m.seqLen());
                 o.put("n_inner", m.mlpHidden());
-                o.put("activation_function", m.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu");
+                o.put("activation_function", ungatedName(m));
                 o.put("layer_norm_epsilon", m.layerNormEpsilon());
                 o.put("resid_pdrop", 0.0);
                 o.put("embd_pdrop", 0.0);
@@ -289,7 +294,7 @@ final class HfConfig {
                 o.put("num_hidden_layers", m.layers());
                 o.put("num_attention_heads", m.heads());
                 o.put("intermediate_size", m.mlpHidden());
-                o.put("hidden_act", m.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu");
+                o.put("hidden_act", ungatedName(m));
                 o.put("rotary_pct", (double) m.rotaryDim() / m.headDim());
                 o.put("rotary_emb_base", m.rotaryBase());
                 o.put("max_position_embeddings", m.seqLen());
@@ -332,8 +337,10 @@ final class HfConfig {
                 o.put("relative_attention_max_distance", m.relativeMaxDistance());
                 o.put("n_positions", m.seqLen());
                 o.put("feed_forward_proj", switch (m.activation()) {
+                    case GELU, RELU -> ungatedName(m);
                     case SWIGLU -> "gated-silu";
-                    case GELU -> m.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu";
+                    // T5Config reads "gated-gelu" as gelu_new; exact GELU is ACT2FN's gelu_python (x/2 (1 + erf(x / sqrt 2)))
+                    case GEGLU -> m.geluApproximation() == GeluApproximation.TANH ? "gated-gelu" : "gated-gelu_python";
                 });
                 o.put("layer_norm_epsilon", m.layerNormEpsilon());
                 o.put("dropout_rate", 0.0);
@@ -342,6 +349,19 @@ final class HfConfig {
             }
         }
         return o;
+    }
+
+    /** An ungated MLP's activation by its transformers ACT2FN name. */
+    private static String ungatedName(ModelConfig m) {
+        return switch (m.activation()) {
+            case RELU -> "relu";
+            case GELU -> m.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu";
+            case SWIGLU, GEGLU -> throw new IllegalStateException("gated: " + m.activation());
+        };
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static void need(boolean ok, String setting, Architecture closest) {
@@ -427,36 +447,61 @@ final class HfConfig {
 
     /**
      * T5's feed_forward_proj, "ACT" or "gated-ACT" (T5Config: the gated form multiplies act(wi_0 x)
-     * by wi_1 x; "gated-gelu" stands for gated-gelu_new): GELU ungated, SwiGLU as gated-silu.
+     * by wi_1 x; "gated-gelu" alone stands for gated-gelu_new): relu (T5 v1.0) and the GELUs
+     * ungated, silu gated as SwiGLU (gated-silu), the GELUs gated as GEGLU (gated-gelu: T5 v1.1,
+     * Flan-T5). The dense_act_fn and is_gated_act that newer transformers save beside it (and that
+     * then win when the config loads) must say the same.
      */
     private void t5FeedForward(Map<String, Object> s) {
         String proj = string("feed_forward_proj", "relu");
         String[] parts = proj.split("-", -1);
         boolean gated = parts.length == 2 && parts[0].equals("gated");
-        String act = parts[parts.length - 1];
-        if (gated && (act.equals("silu") || act.equals("swish"))) {
-            s.put("activation", "swiglu");
-            return;
+        boolean wellFormed = parts.length == 1 || gated;
+        String act = proj.equals("gated-gelu") ? "gelu_new" : parts[parts.length - 1];
+        MlpSettings mlp = (wellFormed ? MlpSettings.named(gated, act) : Optional.<MlpSettings>empty()).orElseThrow(() ->
+                problem("feed_forward_proj", "'" + proj + "' is not supported: ablate's MLP is relu (T5 v1.0), GELU (gelu,"
+                        + " gelu_new, ...), SwiGLU (gated-silu) or GEGLU (gated-gelu: T5 v1.1, Flan-T5)"));
+        if (bool("is_gated_act", gated) != gated) {
+            throw problem("is_gated_act", "= " + !gated + " disagrees with feed_forward_proj = '" + proj + "'; make them agree");
         }
-        if (parts.length == 1 && List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast").contains(act)) {
-            s.put("activation", "gelu");
-            s.put("gelu-approximation", gelu("feed_forward_proj", "gelu"));
-            return;
+        String dense = string("dense_act_fn", act);
+        if (!MlpSettings.named(gated, dense).equals(Optional.of(mlp))) {
+            throw problem("dense_act_fn", "= '" + dense + "' disagrees with feed_forward_proj = '" + proj + "' (transformers"
+                    + " versions differ in which one wins); make them agree");
         }
-        throw problem("feed_forward_proj", "'" + proj + "' is not supported: ablate's MLP is GELU (gelu, gelu_new) or SwiGLU"
-                + " (gated-silu); " + (gated ? "gated " + act + " (T5 v1.1 and Flan-T5 use gated-gelu)" : act + " (T5 v1.0 uses relu)")
-                + " is neither");
+        mlp.putInto(s);
     }
 
-    /** GELU flavours by their transformers ACT2FN names. */
-    private String gelu(String key, String otherwise) {
+    /** An ungated MLP's activation by the transformers ACT2FN name in {@code key}: relu, or a GELU flavour. */
+    private void ungated(Map<String, Object> s, String key, String otherwise) {
         String name = string(key, otherwise);
-        if (name.equals("gelu")) {
-            return "none";
+        MlpSettings.named(false, name).orElseThrow(() -> problem(key, "'" + name + "' is not supported (relu, gelu, gelu_python,"
+                + " gelu_new, gelu_pytorch_tanh and gelu_fast are)")).putInto(s);
+    }
+
+    /** An MLP as model.* settings: model.activation and, for the GELUs, model.gelu-approximation ("" for the others). */
+    private record MlpSettings(String activation, String geluApproximation) {
+        /** An MLP, gated (T5's gated-ACT) or not, by its activation's transformers ACT2FN name; empty where ablate has none such. */
+        static Optional<MlpSettings> named(boolean gated, String act) {
+            String approximation = switch (act) {
+                case "gelu", "gelu_python" -> "none";
+                case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> "tanh";
+                default -> "";
+            };
+            if (!approximation.isEmpty()) {
+                return Optional.of(new MlpSettings(gated ? "geglu" : "gelu", approximation));
+            }
+            if (gated && (act.equals("silu") || act.equals("swish"))) {
+                return Optional.of(new MlpSettings("swiglu", ""));
+            }
+            return !gated && act.equals("relu") ? Optional.of(new MlpSettings("relu", "")) : Optional.empty();
         }
-        if (List.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast").contains(name)) {
-            return "tanh";
+
+        void putInto(Map<String, Object> s) {
+            s.put("activation", activation);
+            if (!geluApproximation.isEmpty()) {
+                s.put("gelu-approximation", geluApproximation);
+            }
         }
-        throw problem(key, "'" + name + "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast are)");
     }
 }

@@ -34,9 +34,9 @@ import java.util.function.UnaryOperator;
  * et al. 2020), rotary, ALiBi or T5's relative bias (self-attention only: cross-attention has no
  * positional term, see {@link Attention}; the encoder's ALiBi is the symmetric -m_h |i - j|; the
  * relative bias has a table per stack, shared by its layers, two-sided buckets in the encoder and
- * causal ones in the decoder, as in T5), GELU or SwiGLU, embedding LayerNorm, norm, bias,
- * grouped-query attention. Parallel residual is refused ({@link DecoderBlock} says why). Sequences
- * of either stack are at most seq-len long.
+ * causal ones in the decoder, as in T5), the MLP's activation (GELU, SwiGLU, ReLU or GEGLU),
+ * embedding LayerNorm, norm, bias, grouped-query attention. Parallel residual is refused
+ * ({@link DecoderBlock} says why). Sequences of either stack are at most seq-len long.
  *
  * <p>Weights are named by stack: wte (shared); encoder.wpe or encoder.relative_bias,
  * encoder.emb_ln.*, encoder.h.N.* (as a decoder's h.N.*), encoder.ln_f.*; decoder.wpe or

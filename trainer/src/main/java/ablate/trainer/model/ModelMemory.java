@@ -1,5 +1,6 @@
 package ablate.trainer.model;
 
+import ablate.conf.Activation;
 import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.Position;
@@ -40,13 +41,13 @@ import java.util.Locale;
  *       alive at its end. Counted from {@code Attention}, {@code Mlp}, {@code Block} and the norms
  *       as an upper bound, in fp32 values per token and layer: 30 d (norms, fused QKV, rotary,
  *       attention output and projection, residual sums) + 9 h (tanh GELU's eight elementwise steps
- *       on the hidden layer; SwiGLU takes five, exact GELU two) + 4 H W (scores, scaled, biased,
- *       softmax); plus per token 4 d (embeddings, final norm) + 3 V (logits, the rows read and their
+ *       on the hidden layer; SwiGLU takes five, exact GELU two, ReLU two; GEGLU 11 h, tanh GELU's
+ *       nine plus the gate and the product) + 4 H W (scores, scaled, biased, softmax); plus per token 4 d (embeddings, final norm) + 3 V (logits, the rows read and their
  *       log-softmax) + 4 H W (the packed attention bias). libtorch's own workspace is not counted,
  *       and a single row longer than N (up to seq-len, scored alone) can take more. An
  *       encoder-decoder's N counts encoder positions, decoder positions and the encoder output each
- *       decoder row reads, each bounded by a decoder block's 45 d + 9 h + 8 H W (a cross-attention
- *       branch beside the self-attention);
+ *       decoder row reads, each bounded by a decoder block's 45 d + 9 h (GEGLU 11 h) + 8 H W (a
+ *       cross-attention branch beside the self-attention);
  *   <li>Java arrays at once: the larger of a weight read from its file plus its rearranged copy
  *       (or, in training, its initial values plus their copy to libtorch), twice the largest
  *       weight; the causal mask (and ALiBi's biases) built as Java floats; a scoring pass's
@@ -110,7 +111,8 @@ public record ModelMemory(String use, long parameters, List<Part> parts, Part he
         boolean encoderDecoder = m.architecture() == Architecture.ENCODER_DECODER;
         // an encoder-decoder's budget counts encoder positions, decoder positions and the encoder output each decoder row
         // reads; a decoder block's position costs most, its cross-attention branch taking about what its self-attention takes
-        double perLayer = encoderDecoder ? 45 * d + 9.0 * m.mlpHidden() + 2 * attention : 30 * d + 9.0 * m.mlpHidden() + attention;
+        double mlp = (m.activation() == Activation.GEGLU ? 11.0 : 9.0) * m.mlpHidden();
+        double perLayer = encoderDecoder ? 45 * d + mlp + 2 * attention : 30 * d + mlp + attention;
         double perToken = m.layers() * perLayer + 4 * d + 3.0 * m.paddedVocab() + attention;
         Part activations = new Part(4 * n * perToken, String.format(Locale.ROOT,
                 "of activations for a forward pass of %,d tokens in rows of up to %,d", (long) n, (long) w));

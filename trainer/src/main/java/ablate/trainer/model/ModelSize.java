@@ -1,6 +1,5 @@
 package ablate.trainer.model;
 
-import ablate.conf.Activation;
 import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.Norm;
@@ -88,9 +87,9 @@ public record ModelSize(ModelConfig model) {
         long d = model.dModel();
         long h = model.mlpHidden();
         long bias = model.bias() ? 1 : 0;
-        long mlp = model.activation() == Activation.GELU
-                ? (d * h + bias * h) + (h * d + bias * d)
-                : 2 * (d * h + bias * h) + (h * d + bias * d);
+        long mlp = model.activation().gated() // SwiGLU, GEGLU: w1, w3 and w2; GELU, ReLU: fc and proj
+                ? 2 * (d * h + bias * h) + (h * d + bias * d)
+                : (d * h + bias * h) + (h * d + bias * d);
         return 2 * norm() + attention() + mlp;
     }
 
@@ -150,7 +149,7 @@ public record ModelSize(ModelConfig model) {
         }
         long h = model.mlpHidden();
         long attended = (long) model.heads() * model.headDim();
-        boolean glu = model.activation() == Activation.SWIGLU;
+        boolean glu = model.activation().gated();
         for (int i = 0; i < model.layers(); i++) {
             String block = prefix + "h." + i + ".";
             norm(out, block + "ln1.");
@@ -352,7 +351,7 @@ public record ModelSize(ModelConfig model) {
     private long matmulWeightsPerLayer() {
         long d = model.dModel();
         long h = model.mlpHidden();
-        long mlp = model.activation() == Activation.GELU ? 2 * d * h : 3 * d * h;
+        long mlp = model.activation().gated() ? 3 * d * h : 2 * d * h;
         return qkvRows() * d + d * d + mlp;
     }
 

@@ -50,7 +50,11 @@ class HfExportTest {
         ModelConfig alibi = Models.debug(Position.ALIBI, Activation.GELU, true, AttentionMask.CAUSAL);
         ModelConfig rotary = Models.debug(Position.ROTARY, Activation.GELU, false, AttentionMask.CAUSAL);
         ModelConfig swiglu = Models.debug(Position.ROTARY, Activation.SWIGLU, false, AttentionMask.CAUSAL);
+        ModelConfig relu = Models.debug(Position.LEARNED, Activation.RELU, false, AttentionMask.CAUSAL);
         return List.of(
+                Arguments.of(new Case("gpt2", relu)),
+                Arguments.of(new Case("gpt_neox", Models.family(Models.with(relu, Position.ROTARY, Activation.RELU, false), Norm.LAYERNORM,
+                        true, GeluApproximation.NONE, false, true, 0, 0))),
                 Arguments.of(new Case("gpt2", learned)),
                 Arguments.of(new Case("gpt2", Models.family(learned, Norm.LAYERNORM, true, GeluApproximation.TANH, false, false, 0, 0))),
                 Arguments.of(new Case("bloom", Models.family(alibi, Norm.LAYERNORM, true, GeluApproximation.TANH, true, false, 0, 0))),
@@ -89,6 +93,11 @@ class HfExportTest {
                 Arguments.of(Models.debug(Position.ALIBI, Activation.GELU, false, AttentionMask.CAUSAL), "embedding-layernorm = off"),
                 Arguments.of(Models.debug(Position.ROTARY, Activation.SWIGLU, false, AttentionMask.CAUSAL), "model.norm = layernorm"),
                 Arguments.of(Models.debug(Position.LEARNED, Activation.SWIGLU, false, AttentionMask.CAUSAL), "model.activation = swiglu"),
+                Arguments.of(Models.debug(Position.LEARNED, Activation.GEGLU, false, AttentionMask.CAUSAL), "model.activation = geglu"),
+                Arguments.of(Models.family(Models.debug(Position.ROTARY, Activation.GEGLU, false, AttentionMask.CAUSAL), Norm.RMSNORM, false,
+                        GeluApproximation.TANH, false, false, 0, 0), "model.activation = geglu"),
+                Arguments.of(Models.family(Models.debug(Position.ALIBI, Activation.RELU, true, AttentionMask.CAUSAL), Norm.LAYERNORM, true,
+                        GeluApproximation.TANH, true, false, 0, 0), "model.activation = relu"),
                 Arguments.of(Models.family(base, Norm.LAYERNORM, true, GeluApproximation.NONE, true, false, 2, 0), "model.kv-heads = 2"));
     }
 

@@ -202,8 +202,8 @@ public class HfImportTest {
                 .hasMessageContaining("config.json").hasMessageContaining("rope_scaling");
         editConfig(dir, c -> c.putNull("rope_scaling").put("rotary_pct", 0.0));
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("rotary_pct").hasMessageContaining("without rotary");
-        editConfig(dir, c -> c.put("rotary_pct", 0.5).put("hidden_act", "relu"));
-        assertThatThrownBy(() -> load(dir)).hasMessageContaining("hidden_act").hasMessageContaining("relu");
+        editConfig(dir, c -> c.put("rotary_pct", 0.5).put("hidden_act", "quick_gelu"));
+        assertThatThrownBy(() -> load(dir)).hasMessageContaining("hidden_act").hasMessageContaining("quick_gelu");
         editConfig(dir, c -> c.put("hidden_act", "gelu").put("model_type", "mistral"));
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("model_type").hasMessageContaining("mistral");
         editConfig(dir, c -> c.put("model_type", "gpt_neox").remove("hidden_size"));

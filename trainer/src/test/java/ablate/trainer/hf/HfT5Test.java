@@ -37,9 +37,10 @@ import picocli.CommandLine;
 
 /**
  * Hugging Face T5 (T5ForConditionalGeneration) and ablate's encoder-decoder: the tiny random T5s
- * under src/test/resources/hf/t5 (gated-silu, untied, 16 buckets up to distance 24) and t5-tied
- * (GELU, tied head, T5's default buckets) import with their reference logits and export back to
- * the same tensors; ablate's own encoder-decoders that t5 expresses survive export and import
+ * under src/test/resources/hf/t5 (gated-silu, untied, 16 buckets up to distance 24), t5-tied
+ * (GELU, tied head, T5's default buckets), t5-v1_0 (relu, tied head: t5-small's choices) and
+ * t5-v1_1 (gated-gelu, untied: T5 v1.1's and Flan-T5's) import with their reference logits and
+ * export back to the same tensors; ablate's own encoder-decoders that t5 expresses survive export and import
  * bitwise; the rest is refused naming the setting or the config.json key. The fixtures come from
  * ops/hf/reference_models.py (a plain-torch re-implementation of transformers' T5 forward pass;
  * ops/hf/make_fixtures.py writes them from transformers itself).
@@ -57,15 +58,26 @@ class HfT5Test {
     @TempDir
     Path tmp;
 
+    /** A T5 fixture's activation as imported, and whether its head is tied. */
+    private record Fixture(Activation activation, boolean tied) {}
+
+    private static final Map<String, Fixture> FIXTURES = Map.of("t5", new Fixture(Activation.SWIGLU, false),
+            "t5-tied", new Fixture(Activation.GELU, true), "t5-v1_0", new Fixture(Activation.RELU, true),
+            "t5-v1_1", new Fixture(Activation.GEGLU, false));
+
     @ParameterizedTest
-    @ValueSource(strings = {"t5", "t5-tied"})
+    @ValueSource(strings = {"t5", "t5-tied", "t5-v1_0", "t5-v1_1"})
     void importedLogitsMatchTheReference(String name) throws Exception {
         Path dir = HfImportTest.fixture(name);
         Path reference = dir.resolve("reference.safetensors");
         long[] shape = Safetensors.entries(reference).get("logits").shape();
         try (NDManager m = NDManager.newBaseManager(); Pretrained p = Pretrained.loadHf(dir, m)) {
             assertThat(p.config().position()).isEqualTo(Position.RELATIVE);
-            assertThat(p.config().tiedOutput()).isEqualTo(name.equals("t5-tied"));
+            assertThat(p.config().activation()).isEqualTo(FIXTURES.get(name).activation());
+            assertThat(p.config().tiedOutput()).isEqualTo(FIXTURES.get(name).tied());
+            if (name.equals("t5-v1_1")) {
+                assertThat(p.config().geluApproximation()).as("T5Config reads gated-gelu as gelu_new").isEqualTo(GeluApproximation.TANH);
+            }
             NDArray logits = p.encoderDecoder().logits(pairs(m, reference), false);
             assertThat(logits.getShape()).isEqualTo(new Shape(shape));
             double delta = HfImportTest.maxDelta(logits.toFloatArray(), Safetensors.read(reference, "logits"));
@@ -75,7 +87,7 @@ class HfT5Test {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"t5", "t5-tied"})
+    @ValueSource(strings = {"t5", "t5-tied", "t5-v1_0", "t5-v1_1"})
     void exportGivesTheImportedCheckpointBack(String name) throws Exception {
         Path dir = HfImportTest.fixture(name);
         Path out = tmp.resolve("exported");
@@ -95,11 +107,27 @@ class HfT5Test {
         ModelConfig relative = Models.encoderDecoder(Position.RELATIVE, Activation.SWIGLU, false);
         ModelConfig gelu = Models.encoderDecoder(Position.RELATIVE, Activation.GELU, false);
         ModelConfig none = Models.encoderDecoder(Position.NONE, Activation.GELU, false);
+        ModelConfig relu = Models.encoderDecoder(Position.RELATIVE, Activation.RELU, false);
+        ModelConfig geglu = Models.encoderDecoder(Position.RELATIVE, Activation.GEGLU, false);
         return List.of(
                 Arguments.of(Models.family(relative, Norm.RMSNORM, false, true, 0)),
                 Arguments.of(Models.family(relative, Norm.RMSNORM, false, false, 0)),
                 Arguments.of(tanh(Models.family(gelu, Norm.RMSNORM, false, true, 0))),
-                Arguments.of(Models.family(none, Norm.RMSNORM, false, false, 0)));
+                Arguments.of(Models.family(none, Norm.RMSNORM, false, false, 0)),
+                Arguments.of(Models.family(relu, Norm.RMSNORM, false, true, 0)),
+                Arguments.of(tanh(Models.family(geglu, Norm.RMSNORM, false, false, 0))),
+                Arguments.of(Models.family(geglu, Norm.RMSNORM, false, true, 0)));
+    }
+
+    /** T5's spelling of each MLP: T5Config reads gated-gelu as gelu_new, and gated-gelu_python is ACT2FN's exact GELU. */
+    private static String feedForwardProj(ModelConfig config) {
+        boolean tanh = config.geluApproximation() == GeluApproximation.TANH;
+        return switch (config.activation()) {
+            case GELU -> tanh ? "gelu_new" : "gelu";
+            case RELU -> "relu";
+            case SWIGLU -> "gated-silu";
+            case GEGLU -> tanh ? "gated-gelu" : "gated-gelu_python";
+        };
     }
 
     @ParameterizedTest(name = "{0}")
@@ -112,11 +140,10 @@ class HfT5Test {
             original.exportHf(out);
             JsonNode json = new ObjectMapper().readTree(out.resolve("config.json").toFile());
             assertThat(json.get("model_type").asText()).isEqualTo("t5");
-            assertThat(json.get("feed_forward_proj").asText())
-                    .isEqualTo(config.activation() == Activation.SWIGLU ? "gated-silu"
-                            : config.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu");
+            assertThat(json.get("feed_forward_proj").asText()).isEqualTo(feedForwardProj(config));
             try (Pretrained back = Pretrained.loadHf(out, m)) {
                 assertThat(back.config().position()).as("none comes back as a zero relative bias").isEqualTo(Position.RELATIVE);
+                assertThat(back.config().activation()).isEqualTo(config.activation());
                 Batch.Pairs pairs = randomPairs(m);
                 assertThat(back.encoderDecoder().logits(pairs, false).toFloatArray()).containsExactly(original.encoderDecoder().logits(pairs, false).toFloatArray());
             }
@@ -150,11 +177,16 @@ class HfT5Test {
     @Test
     void t5ConfigsAblateCannotFollowAreRefusedNamingTheKey() throws Exception {
         Path dir = HfImportTest.copyFixture("t5", tmp.resolve("bad"));
-        HfImportTest.editConfig(dir, c -> c.put("feed_forward_proj", "gated-gelu"));
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("feed_forward_proj").hasMessageContaining("gated-gelu");
-        HfImportTest.editConfig(dir, c -> c.put("feed_forward_proj", "relu"));
-        assertThatThrownBy(() -> load(dir)).hasMessageContaining("feed_forward_proj").hasMessageContaining("relu");
+        for (String proj : List.of("gated-relu", "silu", "quick_gelu", "gated-silu-gelu", "dense-gelu")) {
+            HfImportTest.editConfig(dir, c -> c.put("feed_forward_proj", proj));
+            assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("feed_forward_proj").hasMessageContaining("'" + proj + "' is not supported");
+        }
+        HfImportTest.editConfig(dir, c -> c.put("feed_forward_proj", "gated-silu").put("dense_act_fn", "gelu_new"));
+        assertThatThrownBy(() -> load(dir)).hasMessageContaining("dense_act_fn").hasMessageContaining("gated-silu");
+        HfImportTest.editConfig(dir, c -> c.put("dense_act_fn", "swish").put("is_gated_act", false));
+        assertThatThrownBy(() -> load(dir)).hasMessageContaining("is_gated_act").hasMessageContaining("gated-silu");
+        HfImportTest.editConfig(dir, c -> c.remove(List.of("dense_act_fn", "is_gated_act")));
         HfImportTest.editConfig(dir, c -> c.put("feed_forward_proj", "gated-silu").put("num_decoder_layers", 3));
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("num_decoder_layers");
         HfImportTest.editConfig(dir, c -> c.put("num_decoder_layers", 2).put("d_kv", 8));

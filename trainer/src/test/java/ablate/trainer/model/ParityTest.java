@@ -65,7 +65,8 @@ class ParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"encdec-relative-t5", "encdec-learned-gelu-embln", "encdec-rotary-swiglu", "encdec-alibi-gelu-rmsnorm"})
+    @ValueSource(strings = {"encdec-relative-t5", "encdec-learned-gelu-embln", "encdec-rotary-swiglu", "encdec-alibi-gelu-rmsnorm",
+        "encdec-relative-relu", "encdec-relative-geglu"})
     void theEncoderDecoderMatchesThePytorchPeer(String variant) throws Exception {
         Path file = Path.of(ParityTest.class.getResource("/parity/" + variant + ".safetensors").toURI());
         JsonNode c = new ObjectMapper().readTree(Safetensors.metadata(file).get("config"));

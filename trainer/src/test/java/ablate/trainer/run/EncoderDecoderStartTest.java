@@ -73,6 +73,9 @@ class EncoderDecoderStartTest {
         Result decoder = run(new InspectCommand(), "--preset", "debug");
         assertThat(decoder.out()).containsPattern("base \\(learned, gelu\\) +124,672 ")
                 .containsPattern("architecture=encoder-decoder \\(seq 52, same compute\\) +260,864 ");
+        assertThat(decoder.out()).as("ReLU has GELU's two matrices, GEGLU SwiGLU's three of 2/3 the width")
+                .containsPattern("activation=relu +124,672 ")
+                .containsPattern("activation=swiglu +123,808 ").containsPattern("activation=geglu +123,808 ");
     }
 
     @Test
