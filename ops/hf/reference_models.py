@@ -11,13 +11,14 @@ names and layouts, and writes for each architecture into trainer/src/test/resour
     tokenizer.json                   a tiny word-level tokenizer (the data tests' one)
     reference.safetensors            tokens (2, T) as fp32 (as ops/parity does) and these models' fp32 logits (2, T, V);
                                      for t5: encoder_tokens (2, S), encoder_lengths (2) (the rest of a row is
-                                     padding), decoder_tokens (2, T) and logits (2, T, V)
+                                     padding), decoder_tokens (2, T) and logits (2, T, V); for t5-start0: the
+                                     harness's seq2seq loglikelihoods of its documents (see T5_START0)
 
 These logits are a second implementation's, NOT transformers' own: they check that ablate's
 import reproduces the architectures as this script understands them. ops/hf/make_fixtures.py
 writes the same layout from transformers itself where it is installed; run it to replace them.
 
-Run: /usr/bin/python3 ops/hf/reference_models.py   (Debian's python3-torch, torch 1.13)
+Run: /usr/bin/python3 ops/hf/reference_models.py [NAME ...]   (Debian's python3-torch, torch 1.13; default: every fixture)
 """
 import json
 import math
@@ -330,7 +331,55 @@ def t5_inputs():
     return enc, lengths, dec
 
 
-def save(name, cfg, weights, ids, logits, shards=1, reference=None):
+# t5-start0: a T5 whose decoder starts with decoder_start_token_id = 0 (T5's pad id, as T5's own checkpoints do), and
+# the loglikelihoods lm-evaluation-harness's seq2seq scoring gives its multiple-choice documents: the context, then
+# EOS (1), in the encoder; the decoder reads [start] + continuation[:-1] and scores the continuation's tokens. The
+# same sums behind EOS as the start (what the model would get if the start token were ignored) are stored beside them.
+T5_START0 = (dict(d_model=16, num_heads=4, d_ff=32, feed_forward_proj="gelu_new", tie_word_embeddings=False), 7)
+T5_START0_DOCUMENTS = [  # query, choices (each scored as " " + choice), in the data tests' word-level vocabulary
+    ("the quick brown fox", ["jumps over the lazy dog", "sat on the mat"]),
+    ("hello", ["world !", "the big red house"]),
+    ("a small cat was under the blue tree with a dog , and the", ["dog ran to the house .", "cat"]),
+]
+EOS = 1
+
+
+def word_ids(text):  # the data tests' tokenizer on these texts: lower-cased words of its vocabulary, split on spaces
+    with open(TOKENIZER) as f:
+        vocab = json.load(f)["model"]["vocab"]
+    return [vocab[w] for w in text.lower().split()]
+
+
+def t5_loglikelihood(overrides, seed, context, continuation, start):
+    """Sum of log-softmax at the continuation's tokens, and whether each is the argmax: (context + EOS) in the
+    encoder, [start] + continuation[:-1] in the decoder."""
+    enc = torch.tensor([context + [EOS]])
+    dec = torch.tensor([[start] + continuation[:-1]])
+    _, _, logits = t5(dict(overrides), seed, enc, torch.tensor([enc.shape[1]]), dec)
+    logp = torch.log_softmax(logits[0].double(), dim=-1)  # (T, V)
+    targets = torch.tensor(continuation)
+    return logp[torch.arange(len(continuation)), targets].sum().item(), bool((logp.argmax(-1) == targets).all())
+
+
+def t5_start0():
+    overrides, seed = T5_START0
+    cfg, weights, _ = t5(dict(overrides), seed, torch.tensor([[2, EOS]]), torch.tensor([2]), torch.tensor([[0]]))
+    start = cfg["decoder_start_token_id"]
+    assert start == 0 and start != cfg["eos_token_id"]
+    documents, scored, greedy, behind_eos = [], [], [], []
+    for query, choices in T5_START0_DOCUMENTS:
+        documents.append({"query": query, "choices": choices, "gold": 0})
+        for choice in choices:
+            ll, is_greedy = t5_loglikelihood(overrides, seed, word_ids(query), word_ids(choice), start)
+            scored.append(ll)
+            greedy.append(float(is_greedy))
+            behind_eos.append(t5_loglikelihood(overrides, seed, word_ids(query), word_ids(choice), EOS)[0])
+    reference = {"loglikelihoods": torch.tensor(scored, dtype=torch.float32), "greedy": torch.tensor(greedy),
+                 "loglikelihoods_behind_eos": torch.tensor(behind_eos, dtype=torch.float32)}
+    return cfg, weights, reference, {"documents": json.dumps(documents)}
+
+
+def save(name, cfg, weights, ids, logits, shards=1, reference=None, metadata=None):
     d = os.path.join(OUT, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -353,30 +402,43 @@ def save(name, cfg, weights, ids, logits, shards=1, reference=None):
         with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
             json.dump({"metadata": {"total_size": size}, "weight_map": weight_map}, f, indent=2, sort_keys=True)
     tensors = reference if reference is not None else {"tokens": ids.float()}
-    write_safetensors(os.path.join(d, "reference.safetensors"), dict(tensors, logits=logits.contiguous()),
-                      {"source": "ops/hf/reference_models.py (re-implementation, not transformers)",
-                       "torch": torch.__version__})
+    if logits is not None:
+        tensors = dict(tensors, logits=logits.contiguous())
+    write_safetensors(os.path.join(d, "reference.safetensors"), tensors,
+                      dict({"source": "ops/hf/reference_models.py (re-implementation, not transformers)",
+                            "torch": torch.__version__}, **(metadata or {})))
 
 
-def main():
+def main(names):
+    """Writes the fixtures named (every one when none is): each has its own seeds, so any subset gives the same files."""
+    every = {"gpt2", "bloom", "gpt_neox", "gpt_neox-bf16", "llama", *T5_FIXTURES, "t5-start0"}
+    if not set(names) <= every:
+        sys.exit(f"no fixture named {sorted(set(names) - every)}; the fixtures are {sorted(every)}")
+    wanted = set(names) or every
     torch.manual_seed(0)
     ids = torch.randint(0, 34, (2, T), generator=torch.Generator().manual_seed(7))  # within the tokenizer's ids
     with torch.no_grad():
         for name, model, shards in (("gpt2", gpt2, 1), ("bloom", bloom, 1), ("gpt_neox", gpt_neox, 1), ("llama", llama, 2)):
-            cfg, weights, logits = model(ids)
-            save(name, cfg, weights, ids, logits, shards)
-        # The bf16 copy: weights rounded to bf16 and stored as BF16; its reference runs on the widened values.
-        cfg, weights, _ = gpt_neox(ids)
-        rounded = {n: t.to(torch.bfloat16) for n, t in weights.items()}
-        cfg = dict(cfg, torch_dtype="bfloat16")
-        _, _, logits = gpt_neox(ids, {n: t.float() for n, t in rounded.items()})
-        save("gpt_neox-bf16", cfg, rounded, ids, logits)
+            if name in wanted:
+                cfg, weights, logits = model(ids)
+                save(name, cfg, weights, ids, logits, shards)
+        if "gpt_neox-bf16" in wanted:
+            # The bf16 copy: weights rounded to bf16 and stored as BF16; its reference runs on the widened values.
+            cfg, weights, _ = gpt_neox(ids)
+            rounded = {n: t.to(torch.bfloat16) for n, t in weights.items()}
+            cfg = dict(cfg, torch_dtype="bfloat16")
+            _, _, logits = gpt_neox(ids, {n: t.float() for n, t in rounded.items()})
+            save("gpt_neox-bf16", cfg, rounded, ids, logits)
         enc, lengths, dec = t5_inputs()
         for name, (overrides, seed) in T5_FIXTURES.items():
-            cfg, weights, logits = t5(dict(overrides), seed, enc, lengths, dec)
-            save(name, cfg, weights, None, logits, reference={"encoder_tokens": enc.float(), "encoder_lengths": lengths.float(),
-                                                              "decoder_tokens": dec.float()})
+            if name in wanted:
+                cfg, weights, logits = t5(dict(overrides), seed, enc, lengths, dec)
+                save(name, cfg, weights, None, logits, reference={"encoder_tokens": enc.float(),
+                                                                  "encoder_lengths": lengths.float(), "decoder_tokens": dec.float()})
+        if "t5-start0" in wanted:
+            cfg, weights, reference, metadata = t5_start0()
+            save("t5-start0", cfg, weights, None, None, reference=reference, metadata=metadata)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
