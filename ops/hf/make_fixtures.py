@@ -7,12 +7,15 @@ reference.safetensors beside each, in trainer/src/test/resources/hf/<name>/ -- t
 HfImportTest reads. The T5ForConditionalGeneration fixtures (t5: gated-silu, untied, 16 buckets up
 to distance 24; t5-tied: gelu, tied, T5's default buckets; t5-v1_0: relu, tied, as t5-small;
 t5-v1_1: gated-gelu, untied, as T5 v1.1 and Flan-T5) store encoder_tokens,
-encoder_lengths (the rest of a row is padding) and decoder_tokens instead of tokens. The committed fixtures were made by reference_models.py because transformers
+encoder_lengths (the rest of a row is padding) and decoder_tokens instead of tokens; t5-start0
+(gelu_new, untied, decoder_start_token_id 0) stores the harness's seq2seq loglikelihoods of
+reference_models.T5_START0_DOCUMENTS instead. The committed fixtures were made by reference_models.py because transformers
 was not available; running this script replaces them with transformers' numbers.
 
 Run: python3 ops/hf/make_fixtures.py [--out DIR]
 """
 import argparse
+import json
 import os
 import shutil
 
@@ -20,6 +23,8 @@ import torch
 from safetensors.torch import save_file
 from transformers import (BloomConfig, BloomForCausalLM, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig,
                           GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM, T5Config, T5ForConditionalGeneration)
+
+from reference_models import EOS, T5_START0_DOCUMENTS, word_ids
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "trainer", "src", "test", "resources")
 VOCAB, D, HEADS, LAYERS, T = 96, 32, 4, 2, 10
@@ -59,6 +64,13 @@ def t5_configs():
         "t5-v1_1": T5Config(d_model=32, d_kv=16, num_heads=2, d_ff=40, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
                             **common),
     }
+
+
+def t5_start0_config():
+    """As reference_models.T5_START0: the scoring fixture, whose decoder starts with T5's pad id 0."""
+    return T5Config(vocab_size=VOCAB, num_layers=LAYERS, num_decoder_layers=LAYERS, dropout_rate=0.0, layer_norm_epsilon=1e-6,
+                    pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, n_positions=64, d_model=16, d_kv=4, num_heads=4,
+                    d_ff=32, feed_forward_proj="gelu_new", tie_word_embeddings=False)
 
 
 def t5_inputs():
@@ -101,6 +113,39 @@ def save_t5(model, inputs, out):
               metadata={"source": "ops/hf/make_fixtures.py (transformers, the saved checkpoint loaded in fp32)"})
 
 
+def save_t5_start0(model, out):
+    """Saves the checkpoint and, from what transformers loads back, the harness's seq2seq loglikelihood of each
+    document's choices (context + EOS in the encoder, [start] + continuation[:-1] in the decoder), behind the
+    model's start token and behind EOS."""
+    shutil.rmtree(out, ignore_errors=True)
+    model.save_pretrained(out, safe_serialization=True)
+    shutil.copy(os.path.join(ROOT, "data", "tokenizer", "tokenizer.json"), os.path.join(out, "tokenizer.json"))
+    loaded = T5ForConditionalGeneration.from_pretrained(out, torch_dtype=torch.float32).eval()
+    start = loaded.config.decoder_start_token_id
+
+    def loglikelihood(context, continuation, first):
+        with torch.no_grad():
+            logits = loaded(input_ids=torch.tensor([context + [EOS]]),
+                            decoder_input_ids=torch.tensor([[first] + continuation[:-1]])).logits[0]
+        logp = torch.log_softmax(logits.double(), dim=-1)
+        targets = torch.tensor(continuation)
+        return logp[torch.arange(len(continuation)), targets].sum().item(), bool((logp.argmax(-1) == targets).all())
+
+    documents, scored, greedy, behind_eos = [], [], [], []
+    for query, choices in T5_START0_DOCUMENTS:
+        documents.append({"query": query, "choices": choices, "gold": 0})
+        for choice in choices:
+            ll, is_greedy = loglikelihood(word_ids(query), word_ids(choice), start)
+            scored.append(ll)
+            greedy.append(float(is_greedy))
+            behind_eos.append(loglikelihood(word_ids(query), word_ids(choice), EOS)[0])
+    save_file({"loglikelihoods": torch.tensor(scored, dtype=torch.float32), "greedy": torch.tensor(greedy),
+               "loglikelihoods_behind_eos": torch.tensor(behind_eos, dtype=torch.float32)},
+              os.path.join(out, "reference.safetensors"),
+              metadata={"source": "ops/hf/make_fixtures.py (transformers, the saved checkpoint loaded in fp32)",
+                        "documents": json.dumps(documents)})
+
+
 def save(cls, model, ids, out, **kwargs):
     """Saves the checkpoint, then takes the reference logits from what transformers loads back from
     disk in fp32 -- exactly what ablate's import must match. For a bf16 checkpoint this differs from
@@ -134,6 +179,10 @@ def main():
         model = T5ForConditionalGeneration(config).eval()
         randomize(model, seed, std=0.1, tables_std=0.5)
         save_t5(model, t5_inputs(), os.path.join(args.out, name))
+    torch.manual_seed(7)
+    model = T5ForConditionalGeneration(t5_start0_config()).eval()
+    randomize(model, 7, std=0.1, tables_std=0.5)
+    save_t5_start0(model, os.path.join(args.out, "t5-start0"))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ names and layouts, and writes for each architecture into trainer/src/test/resour
     tokenizer.json                   a tiny word-level tokenizer (the data tests' one)
     reference.safetensors            tokens (2, T) as fp32 (as ops/parity does) and these models' fp32 logits (2, T, V);
                                      for t5*: encoder_tokens (2, S), encoder_lengths (2) (the rest of a row is
-                                     padding), decoder_tokens (2, T) and logits (2, T, V)
+                                     padding), decoder_tokens (2, T) and logits (2, T, V); for t5-start0: the
+                                     harness's seq2seq loglikelihoods of its documents (see T5_START0)
 
 The T5 fixtures: t5 (gated-silu, untied), t5-tied (gelu, tied), t5-v1_0 (relu, tied: t5-small's
 choices) and t5-v1_1 (gated-gelu, untied: T5 v1.1's and Flan-T5's).
@@ -21,7 +22,7 @@ import reproduces the architectures as this script understands them. ops/hf/make
 writes the same layout from transformers itself where it is installed; run it to replace them.
 
 Run: /usr/bin/python3 ops/hf/reference_models.py [NAME ...] [--out DIR]   (Debian's python3-torch, torch 1.13;
-all fixtures by default; --out elsewhere to compare with the committed ones)
+all fixtures by default, t5-start0 included; --out elsewhere to compare with the committed ones)
 """
 import argparse
 import json
@@ -343,7 +344,55 @@ def t5_inputs():
     return enc, lengths, dec
 
 
-def save(name, cfg, weights, ids, logits, shards=1, reference=None, out=OUT):
+# t5-start0: a T5 whose decoder starts with decoder_start_token_id = 0 (T5's pad id, as T5's own checkpoints do), and
+# the loglikelihoods lm-evaluation-harness's seq2seq scoring gives its multiple-choice documents: the context, then
+# EOS (1), in the encoder; the decoder reads [start] + continuation[:-1] and scores the continuation's tokens. The
+# same sums behind EOS as the start (what the model would get if the start token were ignored) are stored beside them.
+T5_START0 = (dict(d_model=16, num_heads=4, d_ff=32, feed_forward_proj="gelu_new", tie_word_embeddings=False), 7)
+T5_START0_DOCUMENTS = [  # query, choices (each scored as " " + choice), in the data tests' word-level vocabulary
+    ("the quick brown fox", ["jumps over the lazy dog", "sat on the mat"]),
+    ("hello", ["world !", "the big red house"]),
+    ("a small cat was under the blue tree with a dog , and the", ["dog ran to the house .", "cat"]),
+]
+EOS = 1
+
+
+def word_ids(text):  # the data tests' tokenizer on these texts: lower-cased words of its vocabulary, split on spaces
+    with open(TOKENIZER) as f:
+        vocab = json.load(f)["model"]["vocab"]
+    return [vocab[w] for w in text.lower().split()]
+
+
+def t5_loglikelihood(overrides, seed, context, continuation, start):
+    """Sum of log-softmax at the continuation's tokens, and whether each is the argmax: (context + EOS) in the
+    encoder, [start] + continuation[:-1] in the decoder."""
+    enc = torch.tensor([context + [EOS]])
+    dec = torch.tensor([[start] + continuation[:-1]])
+    _, _, logits = t5(dict(overrides), seed, enc, torch.tensor([enc.shape[1]]), dec)
+    logp = torch.log_softmax(logits[0].double(), dim=-1)  # (T, V)
+    targets = torch.tensor(continuation)
+    return logp[torch.arange(len(continuation)), targets].sum().item(), bool((logp.argmax(-1) == targets).all())
+
+
+def t5_start0():
+    overrides, seed = T5_START0
+    cfg, weights, _ = t5(dict(overrides), seed, torch.tensor([[2, EOS]]), torch.tensor([2]), torch.tensor([[0]]))
+    start = cfg["decoder_start_token_id"]
+    assert start == 0 and start != cfg["eos_token_id"]
+    documents, scored, greedy, behind_eos = [], [], [], []
+    for query, choices in T5_START0_DOCUMENTS:
+        documents.append({"query": query, "choices": choices, "gold": 0})
+        for choice in choices:
+            ll, is_greedy = t5_loglikelihood(overrides, seed, word_ids(query), word_ids(choice), start)
+            scored.append(ll)
+            greedy.append(float(is_greedy))
+            behind_eos.append(t5_loglikelihood(overrides, seed, word_ids(query), word_ids(choice), EOS)[0])
+    reference = {"loglikelihoods": torch.tensor(scored, dtype=torch.float32), "greedy": torch.tensor(greedy),
+                 "loglikelihoods_behind_eos": torch.tensor(behind_eos, dtype=torch.float32)}
+    return cfg, weights, reference, {"documents": json.dumps(documents)}
+
+
+def save(name, cfg, weights, ids, logits, shards=1, reference=None, metadata=None, out=OUT):
     d = os.path.join(out, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -366,9 +415,11 @@ def save(name, cfg, weights, ids, logits, shards=1, reference=None, out=OUT):
         with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
             json.dump({"metadata": {"total_size": size}, "weight_map": weight_map}, f, indent=2, sort_keys=True)
     tensors = reference if reference is not None else {"tokens": ids.float()}
-    write_safetensors(os.path.join(d, "reference.safetensors"), dict(tensors, logits=logits.contiguous()),
-                      {"source": "ops/hf/reference_models.py (re-implementation, not transformers)",
-                       "torch": torch.__version__})
+    if logits is not None:
+        tensors = dict(tensors, logits=logits.contiguous())
+    write_safetensors(os.path.join(d, "reference.safetensors"), tensors,
+                      dict({"source": "ops/hf/reference_models.py (re-implementation, not transformers)",
+                            "torch": torch.__version__}, **(metadata or {})))
 
 
 DECODERS = {"gpt2": (gpt2, 1), "bloom": (bloom, 1), "gpt_neox": (gpt_neox, 1), "llama": (llama, 2)}
@@ -377,10 +428,10 @@ DECODERS = {"gpt2": (gpt2, 1), "bloom": (bloom, 1), "gpt_neox": (gpt_neox, 1), "
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("fixtures", nargs="*", metavar="NAME", help="fixtures to write (default: all): "
-                    + ", ".join([*DECODERS, "gpt_neox-bf16", *T5_FIXTURES]))
+                    + ", ".join([*DECODERS, "gpt_neox-bf16", *T5_FIXTURES, "t5-start0"]))
     ap.add_argument("--out", default=OUT, help="folder to write into (default: the test resources the Hf tests read)")
     args = ap.parse_args()
-    unknown = set(args.fixtures) - set(DECODERS) - {"gpt_neox-bf16"} - set(T5_FIXTURES)
+    unknown = set(args.fixtures) - set(DECODERS) - {"gpt_neox-bf16"} - set(T5_FIXTURES) - {"t5-start0"}
     if unknown:
         ap.error(f"unknown fixtures: {sorted(unknown)}")
     wanted = lambda name: not args.fixtures or name in args.fixtures  # noqa: E731
@@ -404,6 +455,9 @@ def main():
                 cfg, weights, logits = t5(dict(overrides), seed, enc, lengths, dec)
                 save(name, cfg, weights, None, logits, out=args.out,
                      reference={"encoder_tokens": enc.float(), "encoder_lengths": lengths.float(), "decoder_tokens": dec.float()})
+        if wanted("t5-start0"):
+            cfg, weights, reference, metadata = t5_start0()
+            save("t5-start0", cfg, weights, None, None, reference=reference, metadata=metadata, out=args.out)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,10 @@ final class CheckpointEvaluation {
         try (Tokenizer tokenizer = Pretrained.checkpointTokenizer(checkpoint)) {
             Evaluation.Prepared prepared = evaluation.prepare(tasks, order.dataDir().resolve(eval.dataDir()));
             HarnessEncoding.Rule rule = HarnessEncoding.Rule.of(eval.encoding());
-            LanguageModel lm = LanguageModel.of(config.model(), tokenizer, new TokenScorer.Options(eval.batchTokens(), true), rule, runner);
+            // the decoder start the evaluator nodes load with the checkpoint (EOS for ablate's own)
+            int decoderStart = Pretrained.checkpointDecoderStart(checkpoint, tokenizer);
+            LanguageModel.Spec spec = new LanguageModel.Spec(config.model(), tokenizer, decoderStart);
+            LanguageModel lm = LanguageModel.of(spec, new TokenScorer.Options(eval.batchTokens(), true), rule, runner);
             Evaluation.Outcome outcome = evaluation.run(prepared, lm);
             double seconds = (System.nanoTime() - start) / 1e9;
             List<String> skipped = outcome.skipped().stream().map(s -> s.task() + ": " + s.reason()).toList();

@@ -43,7 +43,7 @@ final class LoadedCheckpoint implements AutoCloseable {
                 close();
                 throw e;
             }
-            runner = new ModelRunner(pretrained.model(), pretrained.tokenizer());
+            runner = new ModelRunner(pretrained.model(), pretrained.tokenizer(), pretrained.decoderStart());
             dir = wanted;
             LOG.info("loaded checkpoint {} for scoring", wanted);
         }

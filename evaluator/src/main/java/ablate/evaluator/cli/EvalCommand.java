@@ -225,10 +225,9 @@ public final class EvalCommand implements Callable<Integer> {
                 Pretrained pretrained = model.hf != null
                         ? Pretrained.loadHf(model.hf, manager, 0, need, availableMemory.apply(manager.getDevice()))
                         : Pretrained.loadRun(checkpoint, manager, need, availableMemory.apply(manager.getDevice()));
-                LanguageModel lm = LanguageModel.of(pretrained.config(), pretrained.tokenizer(),
+                LanguageModel lm = LanguageModel.of(LanguageModel.Spec.of(pretrained),
                         new TokenScorer.Options(batchTokens, !noShareContexts), HarnessEncoding.Rule.of(encoding),
-                        new ModelRunner(pretrained.model(), pretrained.tokenizer()))) {
-            pretrained.requireStartsWithEos();
+                        new ModelRunner(pretrained.model(), pretrained.tokenizer(), pretrained.decoderStart()))) {
             Path resultsFile = out != null ? out : defaultOut(checkpoint, pretrained);
             // read before scoring, so an unreadable file stops us before the work, not after
             ObjectNode earlier = resultsFile != null ? ResultsFile.earlier(resultsFile, out != null ? pretrained.source() : null) : null;

@@ -1,7 +1,6 @@
 package ablate.evaluator.scoring;
 
 import ablate.trainer.data.Tokenizer;
-import ablate.trainer.model.EncoderDecoder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,23 +28,20 @@ public final class EncoderDecoderLanguageModel implements LanguageModel {
 
     private final Tokenizer tokenizer;
     private final int window;
+    private final int decoderStart;
     private final TokenScorer.Options options;
     private final HarnessEncoding.Rule rule;
     private final BatchRunner runner;
 
-    /** Runs on {@code model} in this process, with the 2022 harness's tokenization rule. */
-    public EncoderDecoderLanguageModel(EncoderDecoder model, Tokenizer tokenizer, TokenScorer.Options options) {
-        this(tokenizer, model.config().seqLen(), options, HarnessEncoding.Rule.HARNESS_2022, new ModelRunner(model, tokenizer));
-    }
-
     /**
-     * Plans for a model whose stacks read {@code window} (seq-len) tokens, pairs tokenized by
-     * {@code rule}, and runs the work on {@code runner}.
+     * Plans for {@code spec}'s model (its stacks read seq-len tokens, its decoder starts with {@code
+     * spec.decoderStart()}), pairs tokenized by {@code rule}, and runs the work on {@code runner}.
      */
-    public EncoderDecoderLanguageModel(Tokenizer tokenizer, int window, TokenScorer.Options options, HarnessEncoding.Rule rule,
+    public EncoderDecoderLanguageModel(LanguageModel.Spec spec, TokenScorer.Options options, HarnessEncoding.Rule rule,
             BatchRunner runner) {
-        this.tokenizer = tokenizer;
-        this.window = window;
+        this.tokenizer = spec.tokenizer();
+        this.window = spec.config().seqLen();
+        this.decoderStart = spec.decoderStart();
         this.options = options;
         this.rule = rule;
         this.runner = runner;
@@ -54,7 +50,7 @@ public final class EncoderDecoderLanguageModel implements LanguageModel {
     @Override
     public List<Response.LogLikelihood> logLikelihood(List<Request.LogLikelihood> requests) {
         List<TokenRequest> tokens = tokenize(requests);
-        List<PairBatch> batches = EncoderDecoderScorer.plan(tokens, window, tokenizer.eosId(), options);
+        List<PairBatch> batches = EncoderDecoderScorer.plan(tokens, window, tokenizer.eosId(), decoderStart, options);
         return PlannedBatch.inRequestOrder(tokens.size(), batches, runner.forward(batches));
     }
 

@@ -18,19 +18,20 @@ import java.util.Map;
  * Scores token requests on an {@link EncoderDecoder} as the harness's seq2seq models do
  * (lm-evaluation-harness's HFLM on an AutoModelForSeq2SeqLM, {@code _loglikelihood_tokens}): the
  * context goes to the encoder, the continuation is the decoder's target, read behind the decoder's
- * start token; the response is the sum of the continuation's log-softmax probabilities and whether
- * each of its tokens is the argmax.
+ * start token (the model's own: EOS for ablate's, decoder_start_token_id for a Hugging Face t5);
+ * the response is the sum of the continuation's log-softmax probabilities and whether each of its
+ * tokens is the argmax.
  *
  * <p>What each stack reads:
  * <ul>
  *   <li>the encoder: the context, then EOS. Every input span corruption trains it on ends with EOS,
  *       and the harness's T5 tokenizer appends {@code </s>} to the context the same way; a context
  *       that already ends with EOS (an empty one is the EOS alone) gets no second one;
- *   <li>the decoder: the start token, EOS (the one training used, BART's decoder_start_token_id;
- *       see {@code SpanPairs}), then the continuation but its last token, predicting the
- *       continuation. No EOS is scored after it, so a request scores the tokens it scores on a
- *       decoder, as the current harness does (v0.4 encodes the seq2seq continuation without
- *       special tokens).
+ *   <li>the decoder: the start token the model trained with (EOS for ablate's, as BART's
+ *       decoder_start_token_id, see {@code SpanPairs}; T5's pad id 0 for a Hugging Face t5), then
+ *       the continuation but its last token, predicting the continuation. No EOS is scored after
+ *       it, so a request scores the tokens it scores on a decoder, as the current harness does
+ *       (v0.4 encodes the seq2seq continuation without special tokens).
  * </ul>
  *
  * <p>Windows: seq-len for both stacks, the length either stack's positions and masks are built
@@ -55,18 +56,23 @@ import java.util.Map;
 public final class EncoderDecoderScorer {
     private final EncoderDecoder model;
     private final int eosId;
+    private final int decoderStart;
     private final TokenScorer.Options options;
 
-    /** @param eosId the tokenizer's end-of-text id: the end of every encoder input and the decoder's start */
-    public EncoderDecoderScorer(EncoderDecoder model, int eosId, TokenScorer.Options options) {
+    /**
+     * @param eosId the tokenizer's end-of-text id: the end of every encoder input
+     * @param decoderStart the token the decoder reads first, as the model was trained
+     */
+    public EncoderDecoderScorer(EncoderDecoder model, int eosId, int decoderStart, TokenScorer.Options options) {
         this.model = model;
         this.eosId = eosId;
+        this.decoderStart = decoderStart;
         this.options = options;
     }
 
     /** One response per request, in order. */
     public List<Response.LogLikelihood> score(List<TokenRequest> requests) {
-        List<PairBatch> batches = plan(requests, model.config().seqLen(), eosId, options);
+        List<PairBatch> batches = plan(requests, model.config().seqLen(), eosId, decoderStart, options);
         List<List<Response.LogLikelihood>> answers = new ArrayList<>(batches.size());
         for (PairBatch batch : batches) {
             answers.add(forward(batch));
@@ -86,9 +92,12 @@ public final class EncoderDecoderScorer {
 
     /**
      * The forward passes that answer {@code requests} on a model whose stacks read at most
-     * {@code window} tokens. A continuation longer than the window fails with an IllegalArgumentException.
+     * {@code window} tokens, whose encoder inputs end with {@code eosId} and whose decoder rows
+     * begin with {@code decoderStart}. A continuation longer than the window fails with an
+     * IllegalArgumentException.
      */
-    public static List<PairBatch> plan(List<TokenRequest> requests, int window, int eosId, TokenScorer.Options options) {
+    public static List<PairBatch> plan(List<TokenRequest> requests, int window, int eosId, int decoderStart,
+            TokenScorer.Options options) {
         List<Group> groups = group(requests, window, eosId, options.shareContexts());
         groups.sort(Comparator.comparingInt((Group g) -> -g.input().length));
         List<PairBatch> batches = new ArrayList<>();
@@ -115,7 +124,7 @@ public final class EncoderDecoderScorer {
                     e = g.input().length;
                     d = continuation.length;
                 }
-                pending.add(continuation(i, continuation, eosId));
+                pending.add(continuation(i, continuation, decoderStart));
                 rows++;
                 encoderWidth = e;
                 decoderWidth = d;
@@ -151,10 +160,10 @@ public final class EncoderDecoderScorer {
         return groups;
     }
 
-    /** The decoder's row for a continuation: the start token (EOS), then the continuation but its last token. */
-    private static PairBatch.Continuation continuation(int request, int[] targets, int eosId) {
+    /** The decoder's row for a continuation: the start token, then the continuation but its last token. */
+    private static PairBatch.Continuation continuation(int request, int[] targets, int decoderStart) {
         int[] input = new int[targets.length];
-        input[0] = eosId;
+        input[0] = decoderStart;
         System.arraycopy(targets, 0, input, 1, targets.length - 1);
         return new PairBatch.Continuation(request, input, targets);
     }

@@ -3,6 +3,7 @@ package ablate.evaluator.scoring;
 import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.trainer.data.Tokenizer;
+import ablate.trainer.hf.Pretrained;
 import java.util.List;
 
 /**
@@ -21,14 +22,33 @@ public interface LanguageModel extends AutoCloseable {
     void close();
 
     /**
-     * The harness's model for {@code config}'s architecture, planning here and running the work on
+     * The harness's model for {@code spec}'s architecture, planning here and running the work on
      * {@code runner}: a {@link GptLanguageModel} for a decoder, an {@link
      * EncoderDecoderLanguageModel} for an encoder-decoder.
      */
-    static LanguageModel of(ModelConfig config, Tokenizer tokenizer, TokenScorer.Options options, HarnessEncoding.Rule rule,
-            BatchRunner runner) {
-        return config.architecture() == Architecture.ENCODER_DECODER
-                ? new EncoderDecoderLanguageModel(tokenizer, config.seqLen(), options, rule, runner)
-                : new GptLanguageModel(tokenizer, config.seqLen(), options, rule, runner);
+    static LanguageModel of(Spec spec, TokenScorer.Options options, HarnessEncoding.Rule rule, BatchRunner runner) {
+        return spec.config().architecture() == Architecture.ENCODER_DECODER
+                ? new EncoderDecoderLanguageModel(spec, options, rule, runner)
+                : new GptLanguageModel(spec.tokenizer(), spec.config().seqLen(), options, rule, runner);
+    }
+
+    /**
+     * What planning needs to know of the model to score, none of its weights: its config (the
+     * architecture and the window), its tokenizer, and the token an encoder-decoder's decoder starts
+     * with (EOS for ablate's; a Hugging Face t5's decoder_start_token_id, 0 for T5's own; a decoder
+     * ignores it).
+     */
+    record Spec(ModelConfig config, Tokenizer tokenizer, int decoderStart) {
+        public Spec {
+            if (decoderStart < 0 || decoderStart >= config.paddedVocab()) {
+                throw new IllegalArgumentException("a decoder start token of " + decoderStart + " is outside the model's "
+                        + config.paddedVocab() + " token ids");
+            }
+        }
+
+        /** A loaded model's, with the start token it was loaded with. */
+        public static Spec of(Pretrained pretrained) {
+            return new Spec(pretrained.config(), pretrained.tokenizer(), pretrained.decoderStart());
+        }
     }
 }

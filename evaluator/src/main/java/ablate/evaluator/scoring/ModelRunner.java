@@ -20,12 +20,20 @@ import java.util.List;
 public final class ModelRunner implements BatchRunner {
     private final ablate.trainer.model.LanguageModel model;
     private final Tokenizer tokenizer;
+    private final int decoderStart;
     // the scorers' options only matter to their score(): planned batches arrive cut already (and checked by the planner)
     private final TokenScorer.Options uncut;
 
+    /** A decoder, or an encoder-decoder whose decoder starts with EOS, as ablate's do. */
     public ModelRunner(ablate.trainer.model.LanguageModel model, Tokenizer tokenizer) {
+        this(model, tokenizer, tokenizer.eosId());
+    }
+
+    /** @param decoderStart the token an encoder-decoder's decoder starts with ({@code Pretrained#decoderStart}) */
+    public ModelRunner(ablate.trainer.model.LanguageModel model, Tokenizer tokenizer, int decoderStart) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.decoderStart = decoderStart;
         this.uncut = new TokenScorer.Options(TokenScorer.largestBatchTokens(model.config().seqLen()), true);
     }
 
@@ -43,7 +51,8 @@ public final class ModelRunner implements BatchRunner {
         for (PlannedBatch batch : batches) {
             out.add(switch (model) {
                 case Gpt gpt when batch instanceof TokenBatch b -> new TokenScorer(gpt, uncut).forward(b);
-                case EncoderDecoder ed when batch instanceof PairBatch b -> new EncoderDecoderScorer(ed, tokenizer.eosId(), uncut).forward(b);
+                case EncoderDecoder ed when batch instanceof PairBatch b ->
+                        new EncoderDecoderScorer(ed, tokenizer.eosId(), decoderStart, uncut).forward(b);
                 default -> throw new IllegalArgumentException("a batch planned for " + (batch instanceof TokenBatch ? "a decoder"
                         : "an encoder-decoder") + " cannot run on this model (model.architecture = "
                         + model.config().architecture().key() + ")");
@@ -77,7 +86,7 @@ public final class ModelRunner implements BatchRunner {
         List<Integer> generated = new ArrayList<>();
         try (Greedy greedy = switch (model) {
             case Gpt gpt -> new DecoderGreedy(gpt, context, r.maxTokens());
-            case EncoderDecoder ed -> new EncoderDecoderGreedy(ed, context, tokenizer.eosId());
+            case EncoderDecoder ed -> new EncoderDecoderGreedy(ed, context);
         }) {
             for (int step = 0; step < r.maxTokens() && greedy.fits(generated.size()); step++) {
                 int next = greedy.next(generated);
@@ -147,19 +156,17 @@ public final class ModelRunner implements BatchRunner {
         }
     }
 
-    /** An encoder-decoder encodes the context once; its decoder reads the start token (EOS), then what it generated. */
+    /** An encoder-decoder encodes the context once; its decoder reads the start token, then what it generated. */
     private final class EncoderDecoderGreedy implements Greedy {
         private final EncoderDecoder model;
-        private final int start;
         private final NDManager held; // the encoder's output, kept across steps
         private final NDArray memory; // (1, S, d)
         private final NDArray lengths; // (1)
 
-        EncoderDecoderGreedy(EncoderDecoder model, int[] context, int eosId) {
+        EncoderDecoderGreedy(EncoderDecoder model, int[] context) {
             this.model = model;
-            this.start = eosId;
             this.held = model.parameters().manager().newSubManager();
-            int[] input = EncoderDecoderScorer.encoderInput(context, eosId, maxLength());
+            int[] input = EncoderDecoderScorer.encoderInput(context, tokenizer.eosId(), maxLength());
             try (Torch.GradMode off = Torch.gradMode(false)) {
                 this.lengths = held.create(new long[] {input.length});
                 this.memory = model.encode(held.create(Arrays.stream(input).asLongStream().toArray(), new Shape(1, input.length)), lengths, false);
@@ -177,7 +184,7 @@ public final class ModelRunner implements BatchRunner {
         @Override
         public int next(List<Integer> generated) {
             long[] row = new long[1 + generated.size()];
-            row[0] = start;
+            row[0] = decoderStart;
             for (int i = 0; i < generated.size(); i++) {
                 row[1 + i] = generated.get(i);
             }

@@ -56,8 +56,8 @@ class GreedyPathTest {
                 }
                 Torch.copyInto(p.getValue(), values);
             }
-            LanguageModel lm = LanguageModel.of(config, bytes, new TokenScorer.Options(1024, true), HarnessEncoding.Rule.HARNESS_2022,
-                    new ModelRunner(model, bytes));
+            LanguageModel lm = LanguageModel.of(new LanguageModel.Spec(config, bytes, bytes.eosId()), new TokenScorer.Options(1024, true),
+                    HarnessEncoding.Rule.HARNESS_2022, new ModelRunner(model, bytes));
             List<Response.LogLikelihood> r = lm.logLikelihood(List.of(new Request.LogLikelihood("xyz", "a"),
                     new Request.LogLikelihood("xyz", "aaa"), new Request.LogLikelihood("xyz", " a"), new Request.LogLikelihood("xyz", "b")));
             double denominator = Math.log(Math.E + config.paddedVocab() - 1);

@@ -37,7 +37,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
-/**
  * A model ready to score text: its config, weights and tokenizer, loaded from a Hugging Face
  * checkpoint folder ({@link #loadHf}) or from a run, a checkpoint or an {@code import-hf} output
  * ({@link #loadRun}), as the architecture the folder names: a {@link Gpt} or an {@link
@@ -105,6 +104,10 @@ public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer toke
         // T5's decoder starts with its decoder_start_token_id (transformers' default: pad, 0), ablate's with EOS
         int start = imported.architecture() == Architecture.T5
                 ? new ObjectMapper().readTree(configJson.toFile()).path(DECODER_START).asInt(0) : -1;
+        if (start >= config.paddedVocab()) {
+            throw new IllegalArgumentException(configJson + " says " + DECODER_START + " = " + start + ", outside its vocab_size of "
+                    + config.paddedVocab());
+        }
         Tokenizer tokenizer = Tokenizers.load(tokenizerJson.toString());
         LanguageModel model;
         try {
@@ -186,8 +189,7 @@ public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer toke
         try {
             Safetensors.readInto(weightsDir.resolve(MODEL), model.parameters().all());
             checkVocab(tokenizer, config, weightsDir);
-            String recorded = Safetensors.metadata(weightsDir.resolve(MODEL)).get(DECODER_START);
-            start = recorded != null ? Integer.parseInt(recorded) : tokenizer.eosId();
+            start = decoderStart(weightsDir, tokenizer);
         } catch (java.nio.file.NoSuchFileException e) {
             model.close();
             tokenizer.close();
@@ -261,24 +263,6 @@ public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer toke
         return encoderDecoder;
     }
 
-    /**
-     * Refuses scoring an encoder-decoder whose decoder does not start with EOS: the scorer reads
-     * every continuation behind EOS, the start token ablate's encoder-decoders train with, while a
-     * Hugging Face t5 starts with its decoder_start_token_id (0, its pad id); scored behind EOS it
-     * would not be measured as it was trained.
-     *
-     * @throws IllegalArgumentException naming the start token and where it comes from
-     */
-    public void requireStartsWithEos() {
-        if (model instanceof EncoderDecoder && decoderStart != tokenizer.eosId()) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: its decoder starts with token %d"
-                    + " (config.json's decoder_start_token_id), but ablate scores an encoder-decoder's continuations behind EOS"
-                    + " (%d), the start token its own encoder-decoders train with; scoring this model so would not measure it."
-                    + " Evaluating a Hugging Face t5 that starts with another token is not supported", source, decoderStart,
-                    tokenizer.eosId()));
-        }
-    }
-
     @Override
     public void close() {
         model.close();
@@ -303,6 +287,24 @@ public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer toke
         Path runRoot = checkpointDir.getParent() != null && checkpointDir.getParent().getParent() != null
                 ? checkpointDir.getParent().getParent() : checkpointDir;
         return runTokenizer(runConfig, checkpointDir, runRoot);
+    }
+
+    /**
+     * The token the decoder of a run's checkpoint folder or an {@code import-hf} output starts with,
+     * as {@link #loadRun} finds it, from model.safetensors's header alone: what planning a
+     * checkpoint's requests needs. EOS unless the metadata records another (an imported t5's).
+     */
+    public static int checkpointDecoderStart(Path checkpointDir, Tokenizer tokenizer) {
+        try {
+            return decoderStart(checkpointDir, tokenizer);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the header of " + checkpointDir.resolve(MODEL), e);
+        }
+    }
+
+    private static int decoderStart(Path weightsDir, Tokenizer tokenizer) throws IOException {
+        String recorded = Safetensors.metadata(weightsDir.resolve(MODEL)).get(DECODER_START);
+        return recorded != null ? Integer.parseInt(recorded) : tokenizer.eosId();
     }
 
     private static Tokenizer runTokenizer(RunConfig run, Path weightsDir, Path runRoot) {

@@ -204,9 +204,11 @@ class HfT5Test {
             assertThat(p.model()).isInstanceOf(EncoderDecoder.class);
             assertThat(p.decoderStart()).as("config.json's decoder_start_token_id").isZero();
             assertThatThrownBy(p::decoder).hasMessageContaining("model.architecture").hasMessageContaining("encoder-decoder");
-            assertThatThrownBy(p::requireStartsWithEos).hasMessageContaining("decoder_start_token_id")
-                    .hasMessageContaining("starts with token 0");
         }
+        Path outside = HfImportTest.copyFixture("t5", tmp.resolve("start"));
+        HfImportTest.editConfig(outside, c -> c.put("decoder_start_token_id", 96));
+        assertThatThrownBy(() -> load(outside)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("decoder_start_token_id = 96").hasMessageContaining("vocab_size of 96");
     }
 
     @Test
@@ -221,6 +223,7 @@ class HfT5Test {
             assertThat(run.encoderDecoder().logits(pairs, false).toFloatArray()).containsExactly(hf.encoderDecoder().logits(pairs, false).toFloatArray());
             assertThat(run.config()).isEqualTo(hf.config());
             assertThat(run.decoderStart()).as("import-hf records T5's start token").isEqualTo(hf.decoderStart()).isZero();
+            assertThat(Pretrained.checkpointDecoderStart(imported, run.tokenizer())).as("read without loading").isZero();
         }
         assertThat(new CommandLine(new ExportHfCommand()).execute(imported.toString(), exported.toString())).isZero();
         assertSameTensors(exported.resolve(HfCheckpoint.SINGLE), fixture.resolve(HfCheckpoint.SINGLE));
@@ -242,6 +245,8 @@ class HfT5Test {
         try (NDManager m = NDManager.newBaseManager(); Pretrained trained = Pretrained.loadRun(run, m);
                 Pretrained back = Pretrained.loadHf(out, m)) {
             assertThat(trained.source()).contains("step-00000002");
+            assertThat(Pretrained.checkpointDecoderStart(new ablate.trainer.run.RunDirectory(run).checkpoint(2), trained.tokenizer()))
+                    .as("ablate's decoder starts with EOS").isEqualTo(trained.decoderStart()).isEqualTo(trained.tokenizer().eosId());
             Batch.Pairs pairs = randomPairs(m);
             assertThat(back.encoderDecoder().logits(pairs, false).toFloatArray()).containsExactly(trained.encoderDecoder().logits(pairs, false).toFloatArray());
         }
