@@ -44,7 +44,8 @@ public final class GroupTraining implements AutoCloseable {
     /**
      * Fault injection for the cluster's fault tests: "STEP:RANK" makes the trainer that is rank RANK
      * when it applies step STEP die on the spot (like SIGKILL, no shutdown hooks), after the update
-     * and before rank 0 records the step. Unset (the default) injects nothing.
+     * and before rank 0 records the step; "STEP:RANK:metrics" after rank 0 wrote the step's
+     * metrics line and before its ledger line. Unset (the default) injects nothing.
      */
     static final String HALT_ENV = "ABLATE_CHAOS_HALT_AFTER_STEP";
     private static final long[] HALT_AT = haltAt(System.getenv(HALT_ENV));
@@ -247,32 +248,53 @@ public final class GroupTraining implements AutoCloseable {
     }
 
     /**
-     * The step the group applied last may have no line in metrics.jsonl and the ledger: the rank 0
-     * that writes them died between the commit and the write, or the group broke in the step's
-     * validation pass (after the update). The new rank 0 writes it from its own replica, computing a
-     * due validation loss alone (the same bits as the group's: the sums do not depend on the ranks).
+     * The step the group applied last may have no line in metrics.jsonl, or in the ledger: the rank
+     * 0 that writes them died between the commit and the writes, or between the two, or the group
+     * broke in the step's validation pass (after the update). The new rank 0 writes what is missing
+     * from its own replica, computing a due validation loss alone (the same bits as the group's: the
+     * sums do not depend on the ranks). Each file is checked on its own: a ledger line written again
+     * would read as the step's samples consumed twice.
      */
     private void recordLastStepIfMissing() throws IOException {
-        if (last == null || last.metrics().step() != step() || writer.lines().size() != step() - 1) {
+        if (last == null || last.metrics().step() != step()) {
             return;
         }
-        double val = last.valLoss();
-        if (policy.validatesAfter(step()) && Double.isNaN(val)) {
-            val = trainer.validationLoss(AllReduce.single());
+        if (writer.lines().size() == step() - 1) {
+            double val = last.valLoss();
+            if (policy.validatesAfter(step()) && Double.isNaN(val)) {
+                val = trainer.validationLoss(AllReduce.single());
+            }
+            log.info("step {} has no metrics line yet (its writer died, or its validation broke); writing it from this replica",
+                    step());
+            writer.appendMetrics(last.metrics(), last.speed(), val);
         }
-        log.info("step {} has no metrics line yet (its writer died, or its validation broke); writing it from this replica", step());
-        writer.append(last.metrics(), last.speed(), val, order.group().toString());
+        if (writer.ledgerSteps() == step() - 1) {
+            log.info("step {} has no ledger line yet (its writer died before writing it); writing it from this replica", step());
+            writer.appendLedger(last.metrics(), order.group().toString());
+        }
     }
 
+    /** {step, rank, 0 (after the update) or 1 (after the metrics line)}; {-1, -1, -1} when unset. */
     private static long[] haltAt(String value) {
         if (value == null || value.isBlank()) {
-            return new long[] {-1, -1};
+            return new long[] {-1, -1, -1};
         }
         String[] parts = value.strip().split(":");
         try {
-            return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+            if (parts.length > 3 || parts.length == 3 && !parts[2].equals("metrics")) {
+                throw new IllegalArgumentException("a third part must be 'metrics'");
+            }
+            return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1]), parts.length == 3 ? 1 : 0};
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(HALT_ENV + " must be STEP:RANK, not '" + value + "'", e);
+            throw new IllegalArgumentException(HALT_ENV + " must be STEP:RANK or STEP:RANK:metrics, not '" + value + "'", e);
+        }
+    }
+
+    private void haltIfInjected(long step, long point) {
+        if (step == HALT_AT[0] && order.rank() == HALT_AT[1] && point == HALT_AT[2]) {
+            log.warn("{}: dying at step {} as rank {} ({})", HALT_ENV, step, order.rank(),
+                    point == 0 ? "right after applying it" : "between its metrics line and its ledger line");
+            Runtime.getRuntime().halt(137);
         }
     }
 
@@ -295,16 +317,15 @@ public final class GroupTraining implements AutoCloseable {
     /** One step with the group, the validation loss when it is due, rank 0's metrics line. */
     StepReport trainOne() throws IOException {
         StepMetrics m = trainer.step(group);
-        if (m.step() == HALT_AT[0] && order.rank() == HALT_AT[1]) {
-            log.warn("{}: dying right after applying step {} as rank {}", HALT_ENV, m.step(), order.rank());
-            Runtime.getRuntime().halt(137);
-        }
+        haltIfInjected(m.step(), 0);
         policy.checkFinite(m);
         LoopPolicy.Throughput speed = policy.throughput(m, order.ranks());
         last = new Applied(m, speed, Double.NaN);
         double val = policy.validatesAfter(m.step()) ? trainer.validationLoss(group) : Double.NaN;
         last = new Applied(m, speed, val);
-        writer.append(m, speed, val, order.group().toString());
+        writer.appendMetrics(m, speed, val);
+        haltIfInjected(m.step(), 1);
+        writer.appendLedger(m, order.group().toString());
         int own = m.shares().get(order.rank()).end() - m.shares().get(order.rank()).start();
         return new StepReport(m.step(), m.loss(), m.lr(), m.gradNorm(), speed.tokensPerSecond(), speed.mfu(), val,
                 m.scaling().skipped(), m.seconds(), own == 0 ? Double.NaN : m.computeSeconds() / own);
@@ -371,14 +392,24 @@ public final class GroupTraining implements AutoCloseable {
                     ledger.restart(order.resumeStep(), "group " + order.group() + " placed from the committed checkpoint of step "
                             + order.resumeStep());
                 }
-                return new Rank0(claim, checkpoints, metrics, ledger, config.train().globalBatchSize(), config.train().microBatchSize());
+                return new Rank0(claim, checkpoints, metrics, ledger, runDir.path().resolve(SampleLedger.FILE),
+                        config.train().globalBatchSize(), config.train().microBatchSize());
             } catch (IOException | RuntimeException e) {
                 claim.close();
                 throw e;
             }
         }
 
-        default void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) throws IOException {}
+        /** Appends step {@code m}'s line to metrics.jsonl. */
+        default void appendMetrics(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) throws IOException {}
+
+        /** Appends step {@code m}'s samples to the ledger, after its metrics line. */
+        default void appendLedger(StepMetrics m, String group) throws IOException {}
+
+        /** The steps the ledger stands at, replayed from the file. */
+        default long ledgerSteps() throws IOException {
+            return 0;
+        }
 
         default void regroup(long step, String group, int ranks) throws IOException {}
 
@@ -399,13 +430,23 @@ public final class GroupTraining implements AutoCloseable {
     }
 
     /** The run folder's writer: every write is checked against the claim's fencing token first. */
-    private record Rank0(WriterClaim claim, Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, int globalBatch,
-            int microBatch) implements RunWriter {
+    private record Rank0(WriterClaim claim, Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, Path ledgerFile,
+            int globalBatch, int microBatch) implements RunWriter {
         @Override
-        public void append(StepMetrics m, LoopPolicy.Throughput speed, double valLoss, String group) throws IOException {
+        public void appendMetrics(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) throws IOException {
             claim.check();
             metrics.append(m, speed.tokensPerSecond(), speed.flopsPerSecond(), speed.mfu(), valLoss);
+        }
+
+        @Override
+        public void appendLedger(StepMetrics m, String group) throws IOException {
+            claim.check();
             ledger.step(m, globalBatch, microBatch, group);
+        }
+
+        @Override
+        public long ledgerSteps() throws IOException {
+            return SampleLedger.check(ledgerFile).steps();
         }
 
         @Override
