@@ -8,7 +8,7 @@ enum Axis {
     /** Positional embeddings (Le Scao et al. 2022, section 4.2): none, learned (the base), rotary, ALiBi. */
     POSITIONS("positions", "the positional-embedding axis: none, learned = the base, rotary, alibi") {
         @Override
-        String base(String preset) {
+        String base() {
             return "  model.position = learned\n";
         }
 
@@ -31,7 +31,7 @@ enum Axis {
     ARCHITECTURES("architectures", "the architecture axis: causal decoder (full LM) = the base, non-causal decoder (prefix LM), "
             + "encoder-decoder (span corruption) at the same training FLOPs") {
         @Override
-        String base(String preset) {
+        String base() {
             return ""; // the preset's own causal decoder; a shared setting here would override the members' presets
         }
 
@@ -63,7 +63,7 @@ enum Axis {
     }
 
     /** The base variant's settings: lines of the study file's settings block, indented two spaces. */
-    abstract String base(String preset);
+    abstract String base();
 
     /** The study file's ablations, one object per line. */
     abstract String ablations(String preset);

@@ -65,6 +65,7 @@ final class Demo {
         Path studyFile = writeStudy(root);
         out.printf("study: %s (%s; %d steps each)%n", studyFile, plan.axis().description(), plan.steps());
         String study = plan.axis().study();
+        Path studyDir = root.resolve("runs").resolve(study);
         try (LocalCluster cluster = LocalCluster.start(root, plan.trainers(), out)) {
             ClientEnvironment client = new ClientEnvironment(Map.of(ClientEnvironment.COORDINATOR, cluster.api(), ClientEnvironment.TOKEN,
                     cluster.token()), root, Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(30));
@@ -80,13 +81,13 @@ final class Demo {
             out.println();
             out.print(results.exit() == 0 ? results.out() : results.err());
             Path reportDir = root.resolve("report");
-            Report report = new Report(Study.load(List.of(root.resolve("runs").resolve(study))));
+            Report report = new Report(Study.load(List.of(studyDir)));
             Path html = report.write(reportDir);
             out.println();
             out.println(verdicts(report));
             out.printf("runs:      %s%nreport:    %s (and report.md)%nlogs:      %s%ndashboard: ablate dashboard %s (the same pages,"
                             + " read-only, now that the cluster stops)%n",
-                    root.resolve("runs").resolve(study), html, root.resolve("logs"), root.resolve("runs").resolve(study));
+                    studyDir, html, root.resolve("logs"), studyDir);
             out.printf("stopping the nodes; %.0f s in all%n", (System.nanoTime() - start) / 1e9);
             return ok && results.exit() == 0 ? 0 : 1;
         }
@@ -133,7 +134,7 @@ final class Demo {
                 %s}
                 ablations = [
                 %s]
-                """.formatted(plan.axis().description(), plan.axis().study(), PRESET, plan.axis().base(PRESET), plan.steps(),
+                """.formatted(plan.axis().description(), plan.axis().study(), PRESET, plan.axis().base(), plan.steps(),
                 Math.max(1, plan.steps() / 5), plan.steps(), String.join(", ", tasks), evalData, evalData.resolve("tasks"),
                 plan.limit(), data, plan.axis().ablations(PRESET));
         return Files.writeString(root.resolve("study.conf"), text);

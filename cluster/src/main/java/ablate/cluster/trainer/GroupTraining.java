@@ -392,8 +392,7 @@ public final class GroupTraining implements AutoCloseable {
                     ledger.restart(order.resumeStep(), "group " + order.group() + " placed from the committed checkpoint of step "
                             + order.resumeStep());
                 }
-                return new Rank0(claim, checkpoints, metrics, ledger, runDir.path().resolve(SampleLedger.FILE),
-                        config.train().globalBatchSize(), config.train().microBatchSize());
+                return new Rank0(claim, checkpoints, metrics, ledger, config.train().globalBatchSize(), config.train().microBatchSize());
             } catch (IOException | RuntimeException e) {
                 claim.close();
                 throw e;
@@ -430,8 +429,8 @@ public final class GroupTraining implements AutoCloseable {
     }
 
     /** The run folder's writer: every write is checked against the claim's fencing token first. */
-    private record Rank0(WriterClaim claim, Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, Path ledgerFile,
-            int globalBatch, int microBatch) implements RunWriter {
+    private record Rank0(WriterClaim claim, Checkpoints checkpoints, MetricsLog metrics, SampleLedger ledger, int globalBatch,
+            int microBatch) implements RunWriter {
         @Override
         public void appendMetrics(StepMetrics m, LoopPolicy.Throughput speed, double valLoss) throws IOException {
             claim.check();
@@ -446,7 +445,7 @@ public final class GroupTraining implements AutoCloseable {
 
         @Override
         public long ledgerSteps() throws IOException {
-            return SampleLedger.check(ledgerFile).steps();
+            return ledger.steps();
         }
 
         @Override

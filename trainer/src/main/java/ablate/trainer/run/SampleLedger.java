@@ -29,16 +29,24 @@ public final class SampleLedger implements AutoCloseable {
     public static final String FILE = "ledger.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Path file;
     private final BufferedWriter out;
 
-    private SampleLedger(BufferedWriter out) {
+    private SampleLedger(Path file, BufferedWriter out) {
+        this.file = file;
         this.out = out;
     }
 
     /** Opens (creating) the ledger of the run in {@code runDir} for appending. */
     public static SampleLedger open(Path runDir) throws IOException {
-        return new SampleLedger(Files.newBufferedWriter(runDir.resolve(FILE), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        Path file = runDir.resolve(FILE);
+        return new SampleLedger(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND));
+    }
+
+    /** The steps the run stands at by this ledger: its file replayed as written so far ({@link #check}). */
+    public long steps() throws IOException {
+        return check(file).steps();
     }
 
     /** Records step {@code m.step()}: its global batch of {@code samples} sequences, in micro-batches of {@code microBatchSize}. */
