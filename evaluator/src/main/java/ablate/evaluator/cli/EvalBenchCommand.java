@@ -4,8 +4,10 @@ import ablate.conf.ModelConfig;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.evaluator.run.Evaluation;
-import ablate.evaluator.scoring.GptLanguageModel;
+import ablate.evaluator.scoring.EncoderDecoderScorer;
+import ablate.evaluator.scoring.HarnessEncoding;
 import ablate.evaluator.scoring.Request;
+import ablate.evaluator.scoring.Response;
 import ablate.evaluator.scoring.TokenRequest;
 import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
@@ -14,9 +16,12 @@ import ablate.trainer.cli.BenchCommand;
 import ablate.trainer.cli.Cli;
 import ablate.trainer.cli.ConfigOptions;
 import ablate.trainer.data.ByteTokenizer;
+import ablate.trainer.model.EncoderDecoder;
 import ablate.trainer.model.Gpt;
+import ablate.trainer.model.LanguageModel;
 import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +36,7 @@ import picocli.CommandLine.Option;
 /** {@code ablate eval-bench}: examples/s of the evaluator's batching against one request per forward pass. */
 @Command(name = "eval-bench", mixinStandardHelpOptions = true,
         description = {"Measure zero-shot scoring speed: the loglikelihood requests of --tasks (the first --limit documents "
-                + "each, the harness's way) on a randomly initialized model (the config given, by default the small preset with seq-len 1024) with the byte tokenizer, scored three "
+                + "each, the harness's way) on a randomly initialized model (the config given, by default the small preset with seq-len 1024; a decoder or an encoder-decoder) with the byte tokenizer, scored three "
                 + "ways in alternation: one request per forward pass (the baseline), batched to --batch-tokens, and batched "
                 + "with shared contexts. Prints one JSON line: examples/s per way (median over rounds) and the ratios to "
                 + "the baseline. All three must give the same loglikelihoods; the largest difference is reported."},
@@ -86,17 +91,23 @@ public final class EvalBenchCommand implements Callable<Integer> {
         ways.put("batched_shared", new TokenScorer.Options(batchTokens, true));
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         Map<String, double[]> scores = new LinkedHashMap<>();
-        try (NDManager m = NDManager.newBaseManager(); Gpt gpt = new Gpt(m, model, 1, true); ByteTokenizer bytes = new ByteTokenizer()) {
-            List<TokenRequest> tokens = new GptLanguageModel(gpt, bytes, ways.get("batched")).tokenize(requests);
+        try (NDManager m = NDManager.newBaseManager();
+                LanguageModel lm = LanguageModel.create(m, model, 1, DataType.FLOAT32);
+                ByteTokenizer bytes = new ByteTokenizer()) {
+            HarnessEncoding.Rule rule = HarnessEncoding.Rule.HARNESS_2022;
+            List<TokenRequest> tokens = new ArrayList<>(requests.size());
+            for (Request.LogLikelihood r : requests) {
+                tokens.add(lm instanceof EncoderDecoder ? rule.encodeForEncoderDecoder(bytes, r.context(), r.continuation())
+                        : rule.encode(bytes, r.context(), r.continuation()));
+            }
             List<TokenRequest> warmup = tokens.subList(0, Math.min(32, tokens.size()));
             for (TokenScorer.Options way : ways.values()) {
-                new TokenScorer(gpt, way).score(warmup); // untimed: libtorch's first calls and the JIT
+                score(lm, bytes, way, warmup); // untimed: libtorch's first calls and the JIT
             }
             for (int round = 0; round < rounds; round++) {
                 for (Map.Entry<String, TokenScorer.Options> way : ways.entrySet()) {
-                    TokenScorer scorer = new TokenScorer(gpt, way.getValue());
                     long start = System.nanoTime();
-                    double[] ll = scorer.score(tokens).stream().mapToDouble(r -> r.logLikelihood()).toArray();
+                    double[] ll = score(lm, bytes, way.getValue(), tokens).stream().mapToDouble(r -> r.logLikelihood()).toArray();
                     double seconds = (System.nanoTime() - start) / 1e9;
                     rates.computeIfAbsent(way.getKey(), k -> new ArrayList<>()).add(documents / seconds);
                     scores.put(way.getKey(), ll);
@@ -104,7 +115,7 @@ public final class EvalBenchCommand implements Callable<Integer> {
             }
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", Map.of("layers", model.layers(), "d_model", model.dModel(), "heads", model.heads(), "seq_len", model.seqLen()));
+        out.put("model", Map.of("architecture", model.architecture().key(), "layers", model.layers(), "d_model", model.dModel(), "heads", model.heads(), "seq_len", model.seqLen()));
         out.put("threads", threads);
         out.put("tasks", tasks);
         out.put("documents", documents);
@@ -125,6 +136,14 @@ public final class EvalBenchCommand implements Callable<Integer> {
         out.put("max_abs_loglikelihood_difference", worst);
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return Cli.OK;
+    }
+
+    private static List<Response.LogLikelihood> score(LanguageModel model, ByteTokenizer bytes, TokenScorer.Options way,
+            List<TokenRequest> tokens) {
+        return switch (model) {
+            case Gpt gpt -> new TokenScorer(gpt, way).score(tokens);
+            case EncoderDecoder ed -> new EncoderDecoderScorer(ed, bytes.eosId(), bytes.eosId(), way).score(tokens);
+        };
     }
 
     private static double median(List<Double> values) {

@@ -5,8 +5,6 @@ import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -47,8 +45,11 @@ import java.util.Map;
  * <p>Batching, as {@link TokenScorer}'s: requests with the same encoder input share one encoder
  * row, computed once and read by each of their decoder rows; contexts are sorted by length,
  * longest first, and cut at the token budget, which counts the positions a pass computes at their
- * padded widths: each encoder row's, and each decoder row's own with the encoder output it reads
- * (its cross-attention projects that output's keys and values). Encoder padding is masked out of the encoder's keys and of cross-attention; decoder rows
+ * padded widths: each encoder row's and each decoder row's. Each decoder layer projects an encoder
+ * row's cross-attention keys and values once, however many decoder rows read them ({@link
+ * EncoderDecoder#decode(NDArray, NDArray, NDArray, NDArray, boolean)}), so the choices of a
+ * question cost one context and their own tokens, plus for each its copy of the keys and values
+ * ({@link #keyValueCopy}: an eighth of the encoder width). Encoder padding is masked out of the encoder's keys and of cross-attention; decoder rows
  * are padded on the right, which the causal decoder's real positions never see, and only real
  * positions are read. Results go back in request order. Planning ({@link #plan}) needs no model,
  * so the cluster plans centrally and ships {@link PairBatch}es to evaluator nodes.
@@ -111,8 +112,7 @@ public final class EncoderDecoderScorer {
                 int[] continuation = requests.get(i).continuation();
                 int e = Math.max(encoderWidth, g.input().length);
                 int d = Math.max(decoderWidth, continuation.length);
-                // this group's encoder row counts once; each decoder row with the encoder output it reads
-                long tokens = (long) (contexts.size() + 1) * e + (long) (rows + 1) * (e + d);
+                long tokens = (long) (contexts.size() + 1) * e + (long) (rows + 1) * (d + keyValueCopy(e));
                 if (rows > 0 && tokens > options.batchTokens()) {
                     if (!pending.isEmpty()) {
                         contexts.add(new PairBatch.Context(g.input(), pending));
@@ -135,6 +135,16 @@ public final class EncoderDecoderScorer {
             batches.add(new PairBatch(encoderWidth, decoderWidth, contexts));
         }
         return batches;
+    }
+
+    /**
+     * What a decoder row's copy of its encoder row's cross-attention keys and values counts in the
+     * budget: an eighth of the encoder width. Per position and layer the copy holds at most 4 d
+     * values (keys and values, and their per-head layout), an eighth of the 45 d (of 45 d + 9 h +
+     * 8 H W) that {@code ModelMemory} bounds a counted position of an encoder-decoder by.
+     */
+    static int keyValueCopy(int encoderWidth) {
+        return (encoderWidth + 7) / 8;
     }
 
     /** Requests by encoder input (each alone without sharing), in order of first appearance. */
@@ -191,7 +201,6 @@ public final class EncoderDecoderScorer {
         long[] lengths = new long[c];
         long[] decoder = new long[rows * t];
         long[] rowContext = new long[rows];
-        long[] rowLengths = new long[rows];
         long[] readIndex = new long[reads];
         long[] targets = new long[reads];
         int r = 0;
@@ -211,18 +220,16 @@ public final class EncoderDecoderScorer {
                     targets[k++] = continuation.targets()[j];
                 }
                 rowContext[r] = i;
-                rowLengths[r] = input.length;
                 r++;
             }
         }
         List<Response.LogLikelihood> out = new ArrayList<>(rows);
         // grad mode is off only on the engine's first thread (see TokenScorer.forward)
         try (Torch.GradMode off = Torch.gradMode(false); NDManager m = model.parameters().manager().newSubManager()) {
-            NDArray memory = model.encode(m.create(encoder, new Shape(c, s)), m.create(lengths), false); // (C, S, d)
-            long d = memory.getShape().get(2);
-            NDArray perRow = Embedding.embedding(m.create(rowContext), memory.reshape(c, s * d), SparseFormat.DENSE)
-                    .singletonOrThrow().reshape(rows, s, d); // (R, S, d): each decoder row's context
-            NDArray logits = model.decode(perRow, m.create(rowLengths), m.create(decoder, new Shape(rows, t)), false); // (R, T, V)
+            NDArray encoderLengths = m.create(lengths);
+            NDArray memory = model.encode(m.create(encoder, new Shape(c, s)), encoderLengths, false); // (C, S, d)
+            NDArray rowReads = rows == c ? null : m.create(rowContext); // one decoder row per encoder row: row i reads row i
+            NDArray logits = model.decode(memory, encoderLengths, rowReads, m.create(decoder, new Shape(rows, t)), false); // (R, T, V)
             TokenScorer.Read read = TokenScorer.read(m, logits, readIndex, targets);
             k = 0;
             for (PairBatch.Context context : contexts) {

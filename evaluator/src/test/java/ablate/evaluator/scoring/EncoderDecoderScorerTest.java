@@ -148,7 +148,10 @@ class EncoderDecoderScorerTest {
         return bytes.decode(generated.stream().mapToInt(Integer::intValue).filter(id -> id < bytes.vocabSize()).toArray());
     }
 
-    /** A batch holds what its budget allows (or one request alone), counting each decoder row with the encoder output it reads. */
+    /**
+     * A batch holds what its budget allows (or one request alone), counting each encoder row once and
+     * each decoder row with its copy of the keys and values it reads.
+     */
     @Test
     void plannedBatchesKeepToTheBudgetAndAnswerEveryRequestOnce() {
         ModelConfig config = t5(Position.LEARNED);
@@ -158,7 +161,8 @@ class EncoderDecoderScorerTest {
             List<Integer> answered = new ArrayList<>();
             for (PairBatch b : batches) {
                 int rows = b.requests().size();
-                long tokens = (long) b.contexts().size() * b.encoderWidth() + (long) rows * (b.encoderWidth() + b.decoderWidth());
+                long tokens = (long) b.contexts().size() * b.encoderWidth()
+                        + (long) rows * (b.decoderWidth() + EncoderDecoderScorer.keyValueCopy(b.encoderWidth()));
                 assertThat(tokens <= budget || rows == 1).as("budget %d: %d tokens in %d rows", budget, tokens, rows).isTrue();
                 answered.addAll(b.requests());
             }

@@ -5,6 +5,8 @@ import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.Dropout;
 import java.util.function.UnaryOperator;
 
@@ -98,16 +100,22 @@ final class Attention {
     /**
      * Cross-attention: each of the T decoder positions attends to the S encoder positions.
      *
-     * @param x (B, T, d) decoder states
-     * @param memory (B, S, d) the encoder's output
-     * @param bias additive scores bias broadcastable to (B, H, T, S): the encoder's padding mask
+     * @param x (R, T, d) decoder states
+     * @param memory (C, S, d) the encoder's output
+     * @param rows (R) int64, the memory row each decoder row reads, each in [0, C); or null, where
+     *     R = C and decoder row i reads memory row i. Keys and values are projected once per memory
+     *     row however many decoder rows read it, then handed to each (a copy, not a GEMM)
+     * @param bias additive scores bias broadcastable to (R, H, T, S): the encoder's padding mask
      */
-    NDArray forward(NDArray x, NDArray memory, NDArray bias, boolean training) {
+    NDArray forward(NDArray x, NDArray memory, NDArray rows, NDArray bias, boolean training) {
         if (!(projections instanceof Separate(Dense q, Dense kv))) {
             throw new IllegalStateException("self-attention takes no encoder output: call forward(x, bias, rotate, training)");
         }
         long kvWidth = (long) kvHeads * headDim;
-        NDArray fused = kv.forward(memory); // (B, S, 2 KV hs)
+        NDArray fused = kv.forward(memory); // (C, S, 2 KV hs)
+        if (rows != null) {
+            fused = rowsOf(fused, rows); // (R, S, 2 KV hs)
+        }
         NDArray k = heads(fused.get(new NDIndex("..., 0:{}", kvWidth)), kvHeads); // (B, KV, S, hs)
         NDArray v = heads(fused.get(new NDIndex("..., {}:", kvWidth)), kvHeads);
         if (kvHeads != heads) {
@@ -129,6 +137,16 @@ final class Attention {
         NDArray y = probs.matMul(v); // (B, H, T, hs)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim); // (B, T, H hs)
         return proj.forward(y);
+    }
+
+    /** The rows {@code rows} (R) int64 of x (C, ...), in that order: (R, ...). */
+    static NDArray rowsOf(NDArray x, NDArray rows) {
+        Shape shape = x.getShape();
+        long c = shape.get(0);
+        NDArray picked = Embedding.embedding(rows, x.reshape(c, shape.size() / c), SparseFormat.DENSE).singletonOrThrow();
+        long[] dims = shape.getShape();
+        dims[0] = rows.getShape().get(0);
+        return picked.reshape(dims);
     }
 
     /** (B, T, n hs) to (B, n, T, hs). */

@@ -35,14 +35,15 @@ final class DecoderBlock {
 
     /**
      * @param x (B, T, d) decoder states
-     * @param memory (B, S, d) the encoder's output
+     * @param memory (C, S, d) the encoder's output
+     * @param rows (B) int64 the memory row each decoder row reads, or null where C = B and row i reads row i
      * @param biases the causal self-attention's and the cross-attention's scores biases
      * @param rotate rotary for the self-attention, or the identity
      * @return (B, T, d)
      */
-    NDArray forward(NDArray x, NDArray memory, Biases biases, UnaryOperator<NDArray> rotate, boolean training) {
+    NDArray forward(NDArray x, NDArray memory, NDArray rows, Biases biases, UnaryOperator<NDArray> rotate, boolean training) {
         x = x.add(residual(attention.forward(ln1.forward(x), biases.self(), rotate, training), training));
-        x = x.add(residual(cross.forward(lnCross.forward(x), memory, biases.cross(), training), training));
+        x = x.add(residual(cross.forward(lnCross.forward(x), memory, rows, biases.cross(), training), training));
         return x.add(residual(mlp.forward(ln2.forward(x)), training));
     }
 

@@ -181,16 +181,34 @@ public final class EncoderDecoder implements LanguageModel {
      * @return (B, T, padded vocab)
      */
     public NDArray decode(NDArray memory, NDArray lengths, NDArray tokens, boolean training) {
+        return decode(memory, lengths, null, tokens, training);
+    }
+
+    /**
+     * Next-token logits of R decoder rows that read C encoder rows, several decoder rows one
+     * encoder row (the choices of a zero-shot question behind its one context): the same logits as
+     * {@link #decode} of each decoder row's encoder row repeated, with each layer's cross-attention
+     * keys and values projected once per encoder row rather than once per decoder row.
+     *
+     * @param memory (C, S, d) from {@link #encode}
+     * @param lengths (C) int64 the encoder rows' lengths, as given to {@link #encode}
+     * @param rows (R) int64 the encoder row each decoder row reads, each in [0, C); null: R = C and
+     *     decoder row i reads encoder row i
+     * @param tokens (R, T) int64 decoder inputs, T <= seq-len
+     * @return (R, T, padded vocab)
+     */
+    public NDArray decode(NDArray memory, NDArray lengths, NDArray rows, NDArray tokens, boolean training) {
         long t = checkLength(tokens, "decoder");
         NDArray x = embed(tokens, decoderPositions, decoderEmbeddingNorm, training);
         NDArray causal = config.position() == Position.RELATIVE ? bias.causal(t).add(decoderRelative.forward(t)) : bias.causal(t);
-        var biases = new DecoderBlock.Biases(causal, bias.padding(lengths, memory.getShape().get(1)));
+        NDArray padding = bias.padding(lengths, memory.getShape().get(1)); // (C, 1, 1, S)
+        var biases = new DecoderBlock.Biases(causal, rows == null ? padding : Attention.rowsOf(padding, rows));
         UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY ? rotary::apply : UnaryOperator.identity();
         for (DecoderBlock block : decoderBlocks) {
-            x = block.forward(x, memory, biases, rotate, training);
+            x = block.forward(x, memory, rows, biases, rotate, training);
         }
         x = decoderNorm.forward(x);
-        return Linear.linear(x, outputHead).singletonOrThrow(); // (B, T, V)
+        return Linear.linear(x, outputHead).singletonOrThrow(); // (R, T, V)
     }
 
     /** {@link #decode} of {@link #encode}: (B, T, padded vocab). */

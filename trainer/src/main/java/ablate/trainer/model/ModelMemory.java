@@ -45,9 +45,10 @@ import java.util.Locale;
  *       nine plus the gate and the product) + 4 H W (scores, scaled, biased, softmax); plus per token 4 d (embeddings, final norm) + 3 V (logits, the rows read and their
  *       log-softmax) + 4 H W (the packed attention bias). libtorch's own workspace is not counted,
  *       and a single row longer than N (up to seq-len, scored alone) can take more. An
- *       encoder-decoder's N counts encoder positions, decoder positions and the encoder output each
- *       decoder row reads, each bounded by a decoder block's 45 d + 9 h (GEGLU 11 h) + 8 H W (a
- *       cross-attention branch beside the self-attention);
+ *       encoder-decoder's N counts encoder positions, decoder positions and, for each decoder row,
+ *       an eighth of the encoder width it reads (its copy of the cross-attention keys and values,
+ *       at most 4 d per position and layer), each bounded by a decoder block's 45 d + 9 h (GEGLU
+ *       11 h) + 8 H W (a cross-attention branch beside the self-attention);
  *   <li>Java arrays at once: the larger of a weight read from its file plus its rearranged copy
  *       (or, in training, its initial values plus their copy to libtorch), twice the largest
  *       weight; the causal mask (and ALiBi's biases) built as Java floats; a scoring pass's
@@ -109,8 +110,9 @@ public record ModelMemory(String use, long parameters, List<Part> parts, Part he
         double d = m.dModel();
         double attention = 4.0 * m.heads() * w;
         boolean encoderDecoder = m.architecture() == Architecture.ENCODER_DECODER;
-        // an encoder-decoder's budget counts encoder positions, decoder positions and the encoder output each decoder row
-        // reads; a decoder block's position costs most, its cross-attention branch taking about what its self-attention takes
+        // an encoder-decoder's budget counts encoder positions, decoder positions and an eighth of the encoder width per
+        // decoder row (its keys and values copy); a decoder block's position costs most, its cross-attention branch taking
+        // about what its self-attention takes
         double mlp = (m.activation() == Activation.GEGLU ? 11.0 : 9.0) * m.mlpHidden();
         double perLayer = encoderDecoder ? 45 * d + mlp + 2 * attention : 30 * d + mlp + attention;
         double perToken = m.layers() * perLayer + 4 * d + 3.0 * m.paddedVocab() + attention;

@@ -184,6 +184,50 @@ class EncoderDecoderTest {
         }
     }
 
+    static List<Arguments> positionsAndKeyValueHeads() {
+        return java.util.Arrays.stream(Position.values()).flatMap(p -> java.util.stream.Stream.of(Arguments.of(p, false),
+                Arguments.of(p, true))).toList();
+    }
+
+    /**
+     * Decoder rows reading shared encoder rows (each layer's cross-attention keys and values
+     * projected once per encoder row) give the logits of the same rows reading the encoder rows
+     * repeated, one per decoder row, with and without grouped-query cross-attention.
+     */
+    @ParameterizedTest(name = "{0}, grouped {1}")
+    @MethodSource("positionsAndKeyValueHeads")
+    void decoderRowsSharingEncoderRowsReadWhatTheRepeatedRowsSay(Position position, boolean grouped) {
+        ModelConfig config = Models.encoderDecoder(position, Activation.GELU, false);
+        if (grouped) {
+            config = Models.family(config, config.norm(), config.bias(), config.tiedOutput(), 1);
+        }
+        try (NDManager m = NDManager.newBaseManager(); EncoderDecoder model = new EncoderDecoder(m, config, 7, true)) {
+            long[] inputs = new long[2 * S];
+            System.arraycopy(tokens(S, 3), 0, inputs, 0, S);
+            System.arraycopy(tokens(S, 4), 0, inputs, S, S);
+            long[] lengths = {11, S};
+            long[] reads = {1, 0, 1, 1};
+            long[] decoder = new long[reads.length * T];
+            long[] repeated = new long[reads.length * S];
+            long[] repeatedLengths = new long[reads.length];
+            for (int r = 0; r < reads.length; r++) {
+                System.arraycopy(tokens(T, 5 + r), 0, decoder, r * T, T);
+                System.arraycopy(inputs, (int) reads[r] * S, repeated, r * S, S);
+                repeatedLengths[r] = lengths[(int) reads[r]];
+            }
+            NDArray memory = model.encode(m.create(inputs, new Shape(2, S)), m.create(lengths), false);
+            NDArray shared = model.decode(memory, m.create(lengths), m.create(reads), m.create(decoder, new Shape(reads.length, T)), false);
+            NDArray perRow = model.encode(m.create(repeated, new Shape(reads.length, S)), m.create(repeatedLengths), false);
+            NDArray each = model.decode(perRow, m.create(repeatedLengths), m.create(decoder, new Shape(reads.length, T)), false);
+            assertThat(shared.getShape()).isEqualTo(each.getShape());
+            float[] a = shared.toFloatArray();
+            float[] b = each.toFloatArray();
+            for (int i = 0; i < a.length; i++) {
+                assertThat(a[i]).as("logit %d", i).isCloseTo(b[i], within(1e-5f));
+            }
+        }
+    }
+
     @Test
     void parallelResidualIsRefusedNamingTheKey() {
         ModelConfig m = Models.encoderDecoder();
