@@ -47,6 +47,11 @@ def configs():
                                                 num_attention_heads=HEADS, num_key_value_heads=2,
                                                 max_position_embeddings=16, rms_norm_eps=1e-6, rope_theta=10000.0,
                                                 tie_word_embeddings=False, **common)),
+        "llama-geglu": (LlamaForCausalLM, LlamaConfig(hidden_size=D, intermediate_size=48, num_hidden_layers=LAYERS,
+                                                      num_attention_heads=HEADS, num_key_value_heads=2,
+                                                      hidden_act="gelu_pytorch_tanh", max_position_embeddings=16,
+                                                      rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=False,
+                                                      **common)),
     }
 
 

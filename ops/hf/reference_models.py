@@ -14,6 +14,8 @@ names and layouts, and writes for each architecture into trainer/src/test/resour
                                      padding), decoder_tokens (2, T) and logits (2, T, V); for t5-start0: the
                                      harness's seq2seq loglikelihoods of its documents (see T5_START0)
 
+The decoder fixtures: gpt2, bloom, gpt_neox (and gpt_neox-bf16), llama (SwiGLU, grouped-query) and
+llama-geglu (llama with hidden_act gelu_pytorch_tanh: a tanh GEGLU MLP, as Gemma's).
 The T5 fixtures: t5 (gated-silu, untied), t5-tied (gelu, tied), t5-v1_0 (relu, tied: t5-small's
 choices) and t5-v1_1 (gated-gelu, untied: T5 v1.1's and Flan-T5's).
 
@@ -219,15 +221,18 @@ def gpt_neox(ids, weights=None):
     return cfg, (W.w if weights is None else weights), x @ w("matrix", "embed_out.weight", VOCAB, D).T
 
 
-def llama(ids):
+LLAMA_GATES = {"silu": torch.nn.functional.silu, "gelu": torch.nn.functional.gelu, "gelu_pytorch_tanh": gelu_tanh}
+
+
+def llama(ids, hidden_act="silu", seed=4):  # hidden_act: silu (SwiGLU) or a GELU (GEGLU, as Gemma's MLP)
     kv, ff, eps = 2, 48, 1e-6
     cfg = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": VOCAB, "hidden_size": D,
            "intermediate_size": ff, "num_hidden_layers": LAYERS, "num_attention_heads": HEADS,
-           "num_key_value_heads": kv, "hidden_act": "silu", "max_position_embeddings": 16,
+           "num_key_value_heads": kv, "hidden_act": hidden_act, "max_position_embeddings": 16,
            "initializer_range": 0.02, "rms_norm_eps": eps, "use_cache": True, "bos_token_id": 1, "eos_token_id": 1,
            "pretraining_tp": 1, "tie_word_embeddings": False, "rope_theta": 10000.0, "rope_scaling": None,
            "attention_bias": False, "attention_dropout": 0.0, "mlp_bias": False, "torch_dtype": "float32"}
-    W = Weights(4)
+    W = Weights(seed)
     hs = D // HEADS
     emb = W.matrix("model.embed_tokens.weight", VOCAB, D)
     x = emb[ids]
@@ -244,7 +249,7 @@ def llama(ids):
         m = rms_norm(x, W.gain(p + "post_attention_layernorm.weight", D), eps)
         gate = m @ W.matrix(p + "mlp.gate_proj.weight", ff, D).T
         up = m @ W.matrix(p + "mlp.up_proj.weight", ff, D).T
-        x = x + (torch.nn.functional.silu(gate) * up) @ W.matrix(p + "mlp.down_proj.weight", D, ff).T
+        x = x + (LLAMA_GATES[hidden_act](gate) * up) @ W.matrix(p + "mlp.down_proj.weight", D, ff).T
     x = rms_norm(x, W.gain("model.norm.weight", D), eps)
     return cfg, W.w, x @ W.matrix("lm_head.weight", VOCAB, D).T
 
@@ -422,7 +427,8 @@ def save(name, cfg, weights, ids, logits, shards=1, reference=None, metadata=Non
                             "torch": torch.__version__}, **(metadata or {})))
 
 
-DECODERS = {"gpt2": (gpt2, 1), "bloom": (bloom, 1), "gpt_neox": (gpt_neox, 1), "llama": (llama, 2)}
+DECODERS = {"gpt2": (gpt2, 1), "bloom": (bloom, 1), "gpt_neox": (gpt_neox, 1), "llama": (llama, 2),
+            "llama-geglu": (lambda ids: llama(ids, "gelu_pytorch_tanh", 5), 1)}
 
 
 def main():

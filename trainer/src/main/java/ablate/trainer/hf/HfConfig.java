@@ -6,6 +6,7 @@ import ablate.conf.GeluApproximation;
 import ablate.conf.ModelConfig;
 import ablate.conf.Norm;
 import ablate.conf.Position;
+import ablate.trainer.hf.HfActivation.Mlp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -132,9 +133,6 @@ final class HfConfig {
                 if (attentionBias != c.bool("mlp_bias", false)) {
                     throw c.problem("attention_bias", "differs from mlp_bias; biases on some linear layers only are not supported");
                 }
-                if (!c.string("hidden_act", "silu").equals("silu")) {
-                    throw c.problem("hidden_act", "'" + c.string("hidden_act", "") + "' is not supported (only silu, SwiGLU)");
-                }
                 c.size(s, "layers", "num_hidden_layers");
                 if (json.path("num_key_value_heads").isNumber()) {
                     c.size(s, "kv-heads", "num_key_value_heads");
@@ -145,7 +143,7 @@ final class HfConfig {
                 c.size(s, "mlp-hidden", "intermediate_size");
                 s.put("position", "rotary");
                 s.put("rotary-base", c.number("rope_theta", 10000));
-                s.put("activation", "swiglu");
+                c.gated(s, "hidden_act", "silu");
                 s.put("norm", "rmsnorm");
                 s.put("bias", attentionBias);
                 s.put("layernorm-epsilon", c.number("rms_norm_eps", 1e-6));
@@ -203,7 +201,7 @@ final class HfConfig {
                     + " encoder-decoder", "t5 (model.architecture = encoder-decoder)");
             case LEARNED -> Architecture.GPT2;
             case ALIBI -> Architecture.BLOOM;
-            case ROTARY -> m.activation() == Activation.SWIGLU ? Architecture.LLAMA : Architecture.GPT_NEOX;
+            case ROTARY -> m.activation().gated() ? Architecture.LLAMA : Architecture.GPT_NEOX;
         };
         if (arch == Architecture.LLAMA) {
             need(m.norm() == Norm.RMSNORM, "model.norm = layernorm", arch);
@@ -211,11 +209,10 @@ final class HfConfig {
             need(m.rotaryDim() == m.headDim(), "model.rotary-fraction = " + m.rotaryFraction(), arch);
             return arch;
         }
-        if (m.activation().gated()) { // LLAMA took SwiGLU with rotary positions above
+        if (m.activation().gated()) { // LLAMA took the gated MLPs with rotary positions above
             throw cannot("model.activation = " + lower(m.activation()), arch.modelType + "'s MLP is ungated ("
                     + (arch == Architecture.BLOOM ? "tanh GELU" : "GELU or ReLU") + "); the only gated MLP exported to a decoder is"
-                    + " llama's SwiGLU", m.activation() == Activation.SWIGLU
-                    ? "llama (rotary, SwiGLU)" : arch.modelType + " (model.activation = gelu)");
+                    + " llama's (SwiGLU, or GEGLU through its hidden_act)", "llama (rotary, " + m.activation() + ")");
         }
         need(m.norm() == Norm.LAYERNORM, "model.norm = rmsnorm", arch);
         need(m.bias(), "model.bias = off", arch);
@@ -268,7 +265,7 @@ final class HfConfig {
                 o.put("n_positions", m.seqLen());
                 o.put("n_ctx", m.seqLen());
                 o.put("n_inner", m.mlpHidden());
-                o.put("activation_function", ungatedName(m));
+                o.put("activation_function", HfActivation.ungatedName(m));
                 o.put("layer_norm_epsilon", m.layerNormEpsilon());
                 o.put("resid_pdrop", 0.0);
                 o.put("embd_pdrop", 0.0);
@@ -294,7 +291,7 @@ final class HfConfig {
                 o.put("num_hidden_layers", m.layers());
                 o.put("num_attention_heads", m.heads());
                 o.put("intermediate_size", m.mlpHidden());
-                o.put("hidden_act", ungatedName(m));
+                o.put("hidden_act", HfActivation.ungatedName(m));
                 o.put("rotary_pct", (double) m.rotaryDim() / m.headDim());
                 o.put("rotary_emb_base", m.rotaryBase());
                 o.put("max_position_embeddings", m.seqLen());
@@ -312,7 +309,7 @@ final class HfConfig {
                 o.put("num_key_value_heads", m.keyValueHeads());
                 o.put("head_dim", m.headDim());
                 o.put("intermediate_size", m.mlpHidden());
-                o.put("hidden_act", "silu");
+                o.put("hidden_act", HfActivation.gatedName(m));
                 o.put("max_position_embeddings", m.seqLen());
                 o.put("rms_norm_eps", m.layerNormEpsilon());
                 o.put("rope_theta", m.rotaryBase());
@@ -337,7 +334,7 @@ final class HfConfig {
                 o.put("relative_attention_max_distance", m.relativeMaxDistance());
                 o.put("n_positions", m.seqLen());
                 o.put("feed_forward_proj", switch (m.activation()) {
-                    case GELU, RELU -> ungatedName(m);
+                    case GELU, RELU -> HfActivation.ungatedName(m);
                     case SWIGLU -> "gated-silu";
                     // T5Config reads "gated-gelu" as gelu_new; exact GELU is ACT2FN's gelu_python (x/2 (1 + erf(x / sqrt 2)))
                     case GEGLU -> m.geluApproximation() == GeluApproximation.TANH ? "gated-gelu" : "gated-gelu_python";
@@ -349,15 +346,6 @@ final class HfConfig {
             }
         }
         return o;
-    }
-
-    /** An ungated MLP's activation by its transformers ACT2FN name. */
-    private static String ungatedName(ModelConfig m) {
-        return switch (m.activation()) {
-            case RELU -> "relu";
-            case GELU -> m.geluApproximation() == GeluApproximation.TANH ? "gelu_new" : "gelu";
-            case SWIGLU, GEGLU -> throw new IllegalStateException("gated: " + m.activation());
-        };
     }
 
     private static String lower(Enum<?> e) {
@@ -458,14 +446,14 @@ final class HfConfig {
         boolean gated = parts.length == 2 && parts[0].equals("gated");
         boolean wellFormed = parts.length == 1 || gated;
         String act = proj.equals("gated-gelu") ? "gelu_new" : parts[parts.length - 1];
-        MlpSettings mlp = (wellFormed ? MlpSettings.named(gated, act) : Optional.<MlpSettings>empty()).orElseThrow(() ->
+        Mlp mlp = (wellFormed ? Mlp.named(gated, act) : Optional.<Mlp>empty()).orElseThrow(() ->
                 problem("feed_forward_proj", "'" + proj + "' is not supported: ablate's MLP is relu (T5 v1.0), GELU (gelu,"
                         + " gelu_new, ...), SwiGLU (gated-silu) or GEGLU (gated-gelu: T5 v1.1, Flan-T5)"));
         if (bool("is_gated_act", gated) != gated) {
             throw problem("is_gated_act", "= " + !gated + " disagrees with feed_forward_proj = '" + proj + "'; make them agree");
         }
         String dense = string("dense_act_fn", act);
-        if (!MlpSettings.named(gated, dense).equals(Optional.of(mlp))) {
+        if (!Mlp.named(gated, dense).equals(Optional.of(mlp))) {
             throw problem("dense_act_fn", "= '" + dense + "' disagrees with feed_forward_proj = '" + proj + "' (transformers"
                     + " versions differ in which one wins); make them agree");
         }
@@ -475,33 +463,14 @@ final class HfConfig {
     /** An ungated MLP's activation by the transformers ACT2FN name in {@code key}: relu, or a GELU flavour. */
     private void ungated(Map<String, Object> s, String key, String otherwise) {
         String name = string(key, otherwise);
-        MlpSettings.named(false, name).orElseThrow(() -> problem(key, "'" + name + "' is not supported (relu, gelu, gelu_python,"
+        Mlp.named(false, name).orElseThrow(() -> problem(key, "'" + name + "' is not supported (relu, gelu, gelu_python,"
                 + " gelu_new, gelu_pytorch_tanh and gelu_fast are)")).putInto(s);
     }
 
-    /** An MLP as model.* settings: model.activation and, for the GELUs, model.gelu-approximation ("" for the others). */
-    private record MlpSettings(String activation, String geluApproximation) {
-        /** An MLP, gated (T5's gated-ACT) or not, by its activation's transformers ACT2FN name; empty where ablate has none such. */
-        static Optional<MlpSettings> named(boolean gated, String act) {
-            String approximation = switch (act) {
-                case "gelu", "gelu_python" -> "none";
-                case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> "tanh";
-                default -> "";
-            };
-            if (!approximation.isEmpty()) {
-                return Optional.of(new MlpSettings(gated ? "geglu" : "gelu", approximation));
-            }
-            if (gated && (act.equals("silu") || act.equals("swish"))) {
-                return Optional.of(new MlpSettings("swiglu", ""));
-            }
-            return !gated && act.equals("relu") ? Optional.of(new MlpSettings("relu", "")) : Optional.empty();
-        }
-
-        void putInto(Map<String, Object> s) {
-            s.put("activation", activation);
-            if (!geluApproximation.isEmpty()) {
-                s.put("gelu-approximation", geluApproximation);
-            }
-        }
+    /** A gated MLP's activation by the transformers ACT2FN name in {@code key}: silu (SwiGLU) or a GELU flavour (GEGLU). */
+    private void gated(Map<String, Object> s, String key, String otherwise) {
+        String name = string(key, otherwise);
+        Mlp.named(true, name).orElseThrow(() -> problem(key, "'" + name + "' is not supported (silu for SwiGLU; gelu,"
+                + " gelu_python, gelu_new, gelu_pytorch_tanh and gelu_fast for GEGLU)")).putInto(s);
     }
 }

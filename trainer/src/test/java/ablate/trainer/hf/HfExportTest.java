@@ -51,6 +51,7 @@ class HfExportTest {
         ModelConfig rotary = Models.debug(Position.ROTARY, Activation.GELU, false, AttentionMask.CAUSAL);
         ModelConfig swiglu = Models.debug(Position.ROTARY, Activation.SWIGLU, false, AttentionMask.CAUSAL);
         ModelConfig relu = Models.debug(Position.LEARNED, Activation.RELU, false, AttentionMask.CAUSAL);
+        ModelConfig geglu = Models.debug(Position.ROTARY, Activation.GEGLU, false, AttentionMask.CAUSAL);
         return List.of(
                 Arguments.of(new Case("gpt2", relu)),
                 Arguments.of(new Case("gpt_neox", Models.family(Models.with(relu, Position.ROTARY, Activation.RELU, false), Norm.LAYERNORM,
@@ -61,7 +62,10 @@ class HfExportTest {
                 Arguments.of(new Case("gpt_neox", rotary)),
                 Arguments.of(new Case("gpt_neox", Models.family(rotary, Norm.LAYERNORM, true, GeluApproximation.NONE, false, true, 0, 96))),
                 Arguments.of(new Case("llama", Models.family(swiglu, Norm.RMSNORM, false, GeluApproximation.NONE, false, false, 2, 0))),
-                Arguments.of(new Case("llama", Models.family(swiglu, Norm.RMSNORM, false, GeluApproximation.NONE, true, false, 0, 80))));
+                Arguments.of(new Case("llama", Models.family(swiglu, Norm.RMSNORM, false, GeluApproximation.NONE, true, false, 0, 80))),
+                // GEGLU through llama's hidden_act (Gemma's MLP): gelu_pytorch_tanh, and exact gelu with biases
+                Arguments.of(new Case("llama", Models.family(geglu, Norm.RMSNORM, false, GeluApproximation.TANH, false, false, 2, 0))),
+                Arguments.of(new Case("llama", Models.family(geglu, Norm.RMSNORM, true, GeluApproximation.NONE, true, false, 0, 80))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -94,8 +98,7 @@ class HfExportTest {
                 Arguments.of(Models.debug(Position.ROTARY, Activation.SWIGLU, false, AttentionMask.CAUSAL), "model.norm = layernorm"),
                 Arguments.of(Models.debug(Position.LEARNED, Activation.SWIGLU, false, AttentionMask.CAUSAL), "model.activation = swiglu"),
                 Arguments.of(Models.debug(Position.LEARNED, Activation.GEGLU, false, AttentionMask.CAUSAL), "model.activation = geglu"),
-                Arguments.of(Models.family(Models.debug(Position.ROTARY, Activation.GEGLU, false, AttentionMask.CAUSAL), Norm.RMSNORM, false,
-                        GeluApproximation.TANH, false, false, 0, 0), "model.activation = geglu"),
+                Arguments.of(Models.debug(Position.ROTARY, Activation.GEGLU, false, AttentionMask.CAUSAL), "model.norm = layernorm"),
                 Arguments.of(Models.family(Models.debug(Position.ALIBI, Activation.RELU, true, AttentionMask.CAUSAL), Norm.LAYERNORM, true,
                         GeluApproximation.TANH, true, false, 0, 0), "model.activation = relu"),
                 Arguments.of(Models.family(base, Norm.LAYERNORM, true, GeluApproximation.NONE, true, false, 2, 0), "model.kv-heads = 2"));

@@ -3,6 +3,8 @@ package ablate.trainer.hf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ablate.conf.Activation;
+import ablate.conf.GeluApproximation;
 import ablate.trainer.checkpoint.Safetensors;
 import ablate.trainer.model.Models;
 import ai.djl.ndarray.NDArray;
@@ -39,7 +41,7 @@ public class HfImportTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "bloom", "gpt_neox", "gpt_neox-bf16", "llama"})
+    @ValueSource(strings = {"gpt2", "bloom", "gpt_neox", "gpt_neox-bf16", "llama", "llama-geglu"})
     void importedLogitsMatchTheReference(String name) throws Exception {
         Path dir = fixture(name);
         Path reference = dir.resolve("reference.safetensors");
@@ -208,6 +210,25 @@ public class HfImportTest {
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("model_type").hasMessageContaining("mistral");
         editConfig(dir, c -> c.put("model_type", "gpt_neox").remove("hidden_size"));
         assertThatThrownBy(() -> load(dir)).hasMessageContaining("hidden_size").hasMessageContaining("missing");
+    }
+
+    /** llama's hidden_act picks its gated MLP: silu is SwiGLU, a GELU is GEGLU (Gemma's), and anything else is refused by name. */
+    @Test
+    void llamasHiddenActChoosesTheGatedMlp() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(); Pretrained swiglu = Pretrained.loadHf(fixture("llama"), m);
+                Pretrained geglu = Pretrained.loadHf(fixture("llama-geglu"), m)) {
+            assertThat(swiglu.config().activation()).isEqualTo(Activation.SWIGLU);
+            assertThat(geglu.config().activation()).isEqualTo(Activation.GEGLU);
+            assertThat(geglu.config().geluApproximation()).isEqualTo(GeluApproximation.TANH);
+        }
+        Path dir = copy("llama-geglu", "act");
+        editConfig(dir, c -> c.put("hidden_act", "gelu"));
+        try (NDManager m = NDManager.newBaseManager(); Pretrained exact = Pretrained.loadHf(dir, m)) {
+            assertThat(exact.config().geluApproximation()).isEqualTo(GeluApproximation.NONE);
+        }
+        editConfig(dir, c -> c.put("hidden_act", "relu"));
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hidden_act")
+                .hasMessageContaining("'relu' is not supported");
     }
 
     @Test
