@@ -228,8 +228,10 @@ public final class EncoderDecoderScorer {
         try (Torch.GradMode off = Torch.gradMode(false); NDManager m = model.parameters().manager().newSubManager()) {
             NDArray encoderLengths = m.create(lengths);
             NDArray memory = model.encode(m.create(encoder, new Shape(c, s)), encoderLengths, false); // (C, S, d)
-            NDArray rowReads = rows == c ? null : m.create(rowContext); // one decoder row per encoder row: row i reads row i
-            NDArray logits = model.decode(memory, encoderLengths, rowReads, m.create(decoder, new Shape(rows, t)), false); // (R, T, V)
+            NDArray decoderInput = m.create(decoder, new Shape(rows, t));
+            NDArray logits = rows == c // one decoder row per encoder row: row i reads row i
+                    ? model.decode(memory, encoderLengths, decoderInput, false)
+                    : model.decode(memory, encoderLengths, m.create(rowContext), decoderInput, false); // (R, T, V)
             TokenScorer.Read read = TokenScorer.read(m, logits, readIndex, targets);
             k = 0;
             for (PairBatch.Context context : contexts) {

@@ -79,7 +79,7 @@ final class Attention {
      */
     NDArray forward(NDArray x, NDArray bias, UnaryOperator<NDArray> rotate, boolean training) {
         if (!(projections instanceof Fused(Dense qkv))) {
-            throw new IllegalStateException("cross-attention needs the encoder output: call forward(x, memory, bias, training)");
+            throw new IllegalStateException("cross-attention needs the encoder output: call forward(x, encoder, training)");
         }
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
@@ -98,31 +98,26 @@ final class Attention {
     }
 
     /**
-     * Cross-attention: each of the T decoder positions attends to the S encoder positions.
+     * Cross-attention: each of the T decoder positions attends to the S encoder positions. Keys and
+     * values are projected once per encoder row however many decoder rows read it, then handed to
+     * each (a copy, not a GEMM).
      *
      * @param x (R, T, d) decoder states
-     * @param memory (C, S, d) the encoder's output
-     * @param rows (R) int64, the memory row each decoder row reads, each in [0, C); or null, where
-     *     R = C and decoder row i reads memory row i. Keys and values are projected once per memory
-     *     row however many decoder rows read it, then handed to each (a copy, not a GEMM)
-     * @param bias additive scores bias broadcastable to (R, H, T, S): the encoder's padding mask
+     * @param encoder the encoder output (C, S, d), which row each decoder row reads, and its padding
      */
-    NDArray forward(NDArray x, NDArray memory, NDArray rows, NDArray bias, boolean training) {
+    NDArray forward(NDArray x, DecoderBlock.Encoded encoder, boolean training) {
         if (!(projections instanceof Separate(Dense q, Dense kv))) {
             throw new IllegalStateException("self-attention takes no encoder output: call forward(x, bias, rotate, training)");
         }
         long kvWidth = (long) kvHeads * headDim;
-        NDArray fused = kv.forward(memory); // (C, S, 2 KV hs)
-        if (rows != null) {
-            fused = rowsOf(fused, rows); // (R, S, 2 KV hs)
-        }
-        NDArray k = heads(fused.get(new NDIndex("..., 0:{}", kvWidth)), kvHeads); // (B, KV, S, hs)
+        NDArray fused = encoder.toRows().apply(kv.forward(encoder.memory())); // (C, S, 2 KV hs) projected, (R, S, 2 KV hs) handed out
+        NDArray k = heads(fused.get(new NDIndex("..., 0:{}", kvWidth)), kvHeads); // (R, KV, S, hs)
         NDArray v = heads(fused.get(new NDIndex("..., {}:", kvWidth)), kvHeads);
         if (kvHeads != heads) {
-            k = repeatGroups(k); // (B, H, S, hs)
+            k = repeatGroups(k); // (R, H, S, hs)
             v = repeatGroups(v);
         }
-        return attend(heads(q.forward(x), heads), k, v, bias, training); // queries (B, H, T, hs)
+        return attend(heads(q.forward(x), heads), k, v, encoder.padding(), training); // queries (R, H, T, hs)
     }
 
     /** Scaled dot-product attention of q (B, H, T, hs) over k, v (B, H, S, hs), heads merged and projected: (B, T, d). */

@@ -34,21 +34,27 @@ final class DecoderBlock {
     }
 
     /**
-     * @param x (B, T, d) decoder states
-     * @param memory (C, S, d) the encoder's output
-     * @param rows (B) int64 the memory row each decoder row reads, or null where C = B and row i reads row i
-     * @param biases the causal self-attention's and the cross-attention's scores biases
+     * @param x (R, T, d) decoder states
+     * @param selfBias the causal self-attention's additive scores bias, (R or 1, H or 1, T, T)
+     * @param encoder what the cross-attention reads
      * @param rotate rotary for the self-attention, or the identity
-     * @return (B, T, d)
+     * @return (R, T, d)
      */
-    NDArray forward(NDArray x, NDArray memory, NDArray rows, Biases biases, UnaryOperator<NDArray> rotate, boolean training) {
-        x = x.add(residual(attention.forward(ln1.forward(x), biases.self(), rotate, training), training));
-        x = x.add(residual(cross.forward(lnCross.forward(x), memory, rows, biases.cross(), training), training));
+    NDArray forward(NDArray x, NDArray selfBias, Encoded encoder, UnaryOperator<NDArray> rotate, boolean training) {
+        x = x.add(residual(attention.forward(ln1.forward(x), selfBias, rotate, training), training));
+        x = x.add(residual(cross.forward(lnCross.forward(x), encoder, training), training));
         return x.add(residual(mlp.forward(ln2.forward(x)), training));
     }
 
-    /** The additive scores biases of a batch: the causal self-attention's (B, H or 1, T, T) and the cross-attention's (B, 1, 1, S). */
-    record Biases(NDArray self, NDArray cross) {}
+    /**
+     * The encoder's side of cross-attention for R decoder rows.
+     *
+     * @param memory (C, S, d) the encoder's output
+     * @param toRows hands each decoder row its encoder row's part of a (C, ...) tensor: (C, ...) to
+     *     (R, ...); the identity where decoder row i reads encoder row i
+     * @param padding (R, 1, 1, S) the additive scores bias of each decoder row's encoder padding
+     */
+    record Encoded(NDArray memory, UnaryOperator<NDArray> toRows, NDArray padding) {}
 
     private NDArray residual(NDArray branch, boolean training) {
         return dropout > 0 && training ? Dropout.dropout(branch, dropout, true).singletonOrThrow() : branch;

@@ -181,7 +181,7 @@ public final class EncoderDecoder implements LanguageModel {
      * @return (B, T, padded vocab)
      */
     public NDArray decode(NDArray memory, NDArray lengths, NDArray tokens, boolean training) {
-        return decode(memory, lengths, null, tokens, training);
+        return decode(memory, lengths, UnaryOperator.identity(), tokens, training);
     }
 
     /**
@@ -192,20 +192,22 @@ public final class EncoderDecoder implements LanguageModel {
      *
      * @param memory (C, S, d) from {@link #encode}
      * @param lengths (C) int64 the encoder rows' lengths, as given to {@link #encode}
-     * @param rows (R) int64 the encoder row each decoder row reads, each in [0, C); null: R = C and
-     *     decoder row i reads encoder row i
+     * @param rows (R) int64 the encoder row each decoder row reads, each in [0, C)
      * @param tokens (R, T) int64 decoder inputs, T <= seq-len
      * @return (R, T, padded vocab)
      */
     public NDArray decode(NDArray memory, NDArray lengths, NDArray rows, NDArray tokens, boolean training) {
+        return decode(memory, lengths, x -> Attention.rowsOf(x, rows), tokens, training);
+    }
+
+    private NDArray decode(NDArray memory, NDArray lengths, UnaryOperator<NDArray> toRows, NDArray tokens, boolean training) {
         long t = checkLength(tokens, "decoder");
         NDArray x = embed(tokens, decoderPositions, decoderEmbeddingNorm, training);
         NDArray causal = config.position() == Position.RELATIVE ? bias.causal(t).add(decoderRelative.forward(t)) : bias.causal(t);
-        NDArray padding = bias.padding(lengths, memory.getShape().get(1)); // (C, 1, 1, S)
-        var biases = new DecoderBlock.Biases(causal, rows == null ? padding : Attention.rowsOf(padding, rows));
+        var encoder = new DecoderBlock.Encoded(memory, toRows, toRows.apply(bias.padding(lengths, memory.getShape().get(1))));
         UnaryOperator<NDArray> rotate = config.position() == Position.ROTARY ? rotary::apply : UnaryOperator.identity();
         for (DecoderBlock block : decoderBlocks) {
-            x = block.forward(x, memory, rows, biases, rotate, training);
+            x = block.forward(x, causal, encoder, rotate, training);
         }
         x = decoderNorm.forward(x);
         return Linear.linear(x, outputHead).singletonOrThrow(); // (R, T, V)
