@@ -49,9 +49,9 @@ import java.util.Map;
  * row's cross-attention keys and values once, however many decoder rows read them ({@link
  * EncoderDecoder#decode(NDArray, NDArray, NDArray, NDArray, boolean)}), so the choices of a
  * question cost one context and their own tokens, plus for each its copy of the keys and values
- * ({@link #keyValueCopy}: an eighth of the encoder width). Encoder padding is masked out of the encoder's keys and of cross-attention; decoder rows
- * are padded on the right, which the causal decoder's real positions never see, and only real
- * positions are read. Results go back in request order. Planning ({@link #plan}) needs no model,
+ * ({@link #keyValueCopy}: an eighth of the encoder width). Encoder padding is masked out of the
+ * encoder's keys and of cross-attention; decoder rows are padded on the right, which the causal
+ * decoder's real positions never see, and only real positions are read. Results go back in request order. Planning ({@link #plan}) needs no model,
  * so the cluster plans centrally and ships {@link PairBatch}es to evaluator nodes.
  */
 public final class EncoderDecoderScorer {

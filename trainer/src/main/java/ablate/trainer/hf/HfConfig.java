@@ -212,7 +212,7 @@ final class HfConfig {
         if (m.activation().gated()) { // LLAMA took the gated MLPs with rotary positions above
             throw cannot("model.activation = " + lower(m.activation()), arch.modelType + "'s MLP is ungated ("
                     + (arch == Architecture.BLOOM ? "tanh GELU" : "GELU or ReLU") + "); the only gated MLP exported to a decoder is"
-                    + " llama's (SwiGLU, or GEGLU through its hidden_act)", "llama (rotary, " + m.activation() + ")");
+                    + " llama's (SwiGLU, or GEGLU through its hidden_act)", "llama (rotary, " + lower(m.activation()) + ")");
         }
         need(m.norm() == Norm.LAYERNORM, "model.norm = rmsnorm", arch);
         need(m.bias(), "model.bias = off", arch);
