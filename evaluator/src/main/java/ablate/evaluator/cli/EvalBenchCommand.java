@@ -1,5 +1,6 @@
 package ablate.evaluator.cli;
 
+import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
@@ -16,9 +17,11 @@ import ablate.trainer.cli.BenchCommand;
 import ablate.trainer.cli.Cli;
 import ablate.trainer.cli.ConfigOptions;
 import ablate.trainer.data.ByteTokenizer;
+import ablate.trainer.model.AvailableMemory;
 import ablate.trainer.model.EncoderDecoder;
 import ablate.trainer.model.Gpt;
 import ablate.trainer.model.LanguageModel;
+import ablate.trainer.model.ModelMemory;
 import ablate.trainer.run.Torch;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -70,6 +74,14 @@ public final class EvalBenchCommand implements Callable<Integer> {
 
     private int bench() throws Exception {
         Torch.configureThreads(threads);
+        RunConfig run = Settings.load(config.chosen() ? config.sources() : new Settings.Sources("small", List.of(), List.of("model.seq-len=1024")));
+        ModelConfig model = run.model();
+        // as ablate eval checks before it loads: a batch's mask in one Java array, the model and one pass in this machine
+        if (model.architecture() != Architecture.ENCODER_DECODER) { // its scorer builds no Java mask
+            TokenScorer.requireMaskFits(batchTokens, model.seqLen());
+        }
+        ModelMemory.scoring(model, batchTokens).withAdvice(String.format(Locale.ROOT, "lower --batch-tokens (now %,d) or"
+                + " bench a smaller model", batchTokens)).requireFits(AvailableMemory.here(true));
         List<Task> selected = TaskRegistry.builtIn().resolve(tasks);
         Evaluation evaluation = new Evaluation(new Evaluation.Options(limit, -1, 0));
         List<Request.LogLikelihood> requests = new ArrayList<>();
@@ -83,8 +95,6 @@ public final class EvalBenchCommand implements Callable<Integer> {
                 }
             }));
         }
-        RunConfig run = Settings.load(config.chosen() ? config.sources() : new Settings.Sources("small", List.of(), List.of("model.seq-len=1024")));
-        ModelConfig model = run.model();
         Map<String, TokenScorer.Options> ways = new LinkedHashMap<>();
         ways.put("one_per_forward", new TokenScorer.Options(1, false));
         ways.put("batched", new TokenScorer.Options(batchTokens, false));
