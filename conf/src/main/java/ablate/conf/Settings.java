@@ -32,13 +32,6 @@ import java.util.stream.Collectors;
  * keys, wrong types and impossible values fail with the key, where it was set, and what is allowed.
  */
 public final class Settings {
-    /** Size presets shipped in conf/src/main/resources/presets, smallest first. */
-    public static final List<String> SIZES = List.of("debug", "tiny", "small", "125m", "350m", "1b3", "176b");
-
-    /** Every preset: the sizes, then each {@link PresetFamily}'s non-causal decoder and encoder-decoder. */
-    public static final List<String> PRESETS = java.util.stream.Stream.concat(SIZES.stream(), PresetFamily.ALL.stream()
-            .flatMap(f -> f.presets().stream().filter(p -> !SIZES.contains(p)))).toList();
-
     /** The sections of reference.conf that belong to ablate. */
     private static final List<String> SECTIONS = List.of("model", "data", "train", "checkpoint", "cluster", "eval");
 
@@ -90,16 +83,6 @@ public final class Settings {
         return ConfigFactory.parseResources(onlyOwn, name, ConfigParseOptions.defaults().setAllowMissing(false));
     }
 
-    /** A named size preset, or an error listing the known ones. */
-    public static Config preset(String name) {
-        if (!PRESETS.contains(name)) {
-            throw new SettingsException("--preset", "", "unknown preset '" + name + "'; known presets: " + String.join(", ", SIZES)
-                    + ", and SIZE-non-causal and SIZE-encoder-decoder (the architectures at SIZE's training FLOPs) for each but 176b");
-        }
-        return ConfigFactory.parseResources(Settings.class, "/presets/" + name + ".conf",
-                ConfigParseOptions.defaults().setAllowMissing(false));
-    }
-
     /** Stacks the sources (overrides over files over preset), without the reference defaults. */
     public static Config compose(Sources sources) {
         Config composed = ConfigFactory.empty();
@@ -110,7 +93,7 @@ public final class Settings {
             composed = composed.withFallback(parseFile(file));
         }
         if (!sources.preset().isEmpty()) {
-            composed = composed.withFallback(preset(sources.preset()));
+            composed = composed.withFallback(Presets.load(sources.preset()));
         }
         return composed;
     }
@@ -156,7 +139,7 @@ public final class Settings {
             composed = composed.withFallback(parseText(file));
         }
         if (!preset.isEmpty()) {
-            composed = composed.withFallback(preset(preset));
+            composed = composed.withFallback(Presets.load(preset));
         }
         return composed;
     }

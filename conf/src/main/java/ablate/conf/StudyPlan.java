@@ -125,7 +125,7 @@ public record StudyPlan(String name, String base, List<Run> runs) {
             return ConfigFactory.empty();
         }
         try {
-            return Settings.preset(name);
+            return Presets.load(name);
         } catch (SettingsException e) {
             throw new SettingsException("preset", origin(where, "preset"), e.problem());
         }

@@ -16,7 +16,7 @@ class SettingsTest {
     @TempDir
     Path tmp;
 
-    static final List<String> PRESETS = Settings.PRESETS;
+    static final List<String> PRESETS = Presets.ALL;
 
     @ParameterizedTest
     @FieldSource("PRESETS")

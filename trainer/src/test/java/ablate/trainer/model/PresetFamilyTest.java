@@ -6,6 +6,7 @@ import ablate.conf.Architecture;
 import ablate.conf.ModelConfig;
 import ablate.conf.Objective;
 import ablate.conf.PresetFamily;
+import ablate.conf.Presets;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.StudyPlan;
@@ -79,8 +80,8 @@ class PresetFamilyTest {
      */
     @Test
     void everyPresetPassesTheArchitectureChecksAtStart() {
-        assertThat(Settings.PRESETS).containsAll(FAMILIES.stream().flatMap(f -> f.presets().stream()).toList());
-        for (String preset : Settings.PRESETS) {
+        assertThat(Presets.ALL).containsAll(FAMILIES.stream().flatMap(f -> f.presets().stream()).toList());
+        for (String preset : Presets.ALL) {
             LoopPolicy.checkArchitecture(load(preset));
         }
     }

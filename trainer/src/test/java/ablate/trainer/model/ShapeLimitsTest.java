@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ablate.conf.ModelConfig;
+import ablate.conf.Presets;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.conf.SettingsException;
@@ -46,7 +47,7 @@ class ShapeLimitsTest {
 
     @Test
     void everyPresetThatCanBeTrainedPasses() {
-        for (String preset : Settings.PRESETS) {
+        for (String preset : Presets.ALL) {
             if (!preset.equals("176b")) {
                 ShapeLimits.check(Settings.load(Settings.Sources.ofPreset(preset)));
             }
