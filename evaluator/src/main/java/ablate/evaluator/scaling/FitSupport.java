@@ -80,8 +80,9 @@ public final class FitSupport {
         List<String> reasons = new ArrayList<>(check("", new Bounds(fit.e().low(), fit.e().high()),
                 new Bounds(fit.a().low(), fit.a().high()), new Bounds(fit.alpha().low(), fit.alpha().high()), maxLoss));
         if (fit.resamples() > 0 && fit.unconverged() > MAX_UNCONVERGED * fit.resamples()) {
-            reasons.add(String.format(Locale.ROOT, "%d of %d bootstrap resamples found no minimum within %,d evaluations "
-                    + "(E, A and α trade off freely along them)", fit.unconverged(), fit.resamples(), PowerLawFit.MAX_EVALUATIONS));
+            reasons.add(String.format(Locale.ROOT, "%d of %d bootstrap resamples found no minimum (none within %,d evaluations, "
+                    + "or a singular step: E, A and α trade off freely along them)", fit.unconverged(), fit.resamples(),
+                    PowerLawFit.MAX_EVALUATIONS));
         } else if (bootstrapIssue(fit).isEmpty()) {
             reasons.addAll(check(" (bootstrap)", new Bounds(fit.e().bootLow(), fit.e().bootHigh()),
                     new Bounds(fit.a().bootLow(), fit.a().bootHigh()), new Bounds(fit.alpha().bootLow(), fit.alpha().bootHigh()), maxLoss));

@@ -43,7 +43,9 @@ public final class PowerLawFit {
      * The fitted law, its parameters' estimates (a's interval is exp of ln a's), residual RMS, points,
      * and how many bootstrap resamples were refitted (a resample with fewer than 4 distinct X is
      * skipped, so a few points leave few resamples, all of them the same set), and how many of the
-     * refitted ones found no minimum within {@link #MAX_EVALUATIONS} (their estimates are left out).
+     * refitted ones found no minimum (their estimates are left out): none within {@link
+     * #MAX_EVALUATIONS}, or the solver stopped on a singular step, where the resampled points (often
+     * repeated X) leave a parameter free.
      */
     public record Result(PowerLaw law, Estimate e, Estimate a, Estimate alpha, double rms, int points, int resamples,
             int unconverged) {}

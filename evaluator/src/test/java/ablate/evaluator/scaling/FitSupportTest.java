@@ -78,6 +78,6 @@ class FitSupportTest {
         System.out.println(ScalingText.describe("L(C)", fit) + " unconverged " + fit.unconverged() + " of " + fit.resamples());
         assertThat(fit.unconverged()).isGreaterThan(10);
         assertThat(FitSupport.undetermined(fit, 6.0)).get().asString()
-                .contains(fit.unconverged() + " of " + fit.resamples() + " bootstrap resamples found no minimum within 1,000 evaluations");
+                .contains(fit.unconverged() + " of " + fit.resamples() + " bootstrap resamples found no minimum (none within 1,000 evaluations");
     }
 }
