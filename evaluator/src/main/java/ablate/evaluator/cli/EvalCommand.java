@@ -7,6 +7,7 @@ import ablate.evaluator.run.SampleLog;
 import ablate.evaluator.run.TaskResult;
 import ablate.evaluator.scoring.HarnessEncoding;
 import ablate.evaluator.scoring.LanguageModel;
+import ablate.evaluator.scoring.LonePass;
 import ablate.evaluator.scoring.ModelRunner;
 import ablate.evaluator.scoring.TokenScorer;
 import ablate.evaluator.tasks.Task;
@@ -217,6 +218,14 @@ public final class EvalCommand implements Callable<Integer> {
         Function<ModelConfig, ModelMemory> need = config -> {
             if (config.architecture() != ablate.conf.Architecture.ENCODER_DECODER) { // its scorer builds no Java mask
                 TokenScorer.requireMaskFits(batchTokens, config.seqLen());
+            }
+            // a request longer than the budget is scored in a pass of its own: the estimate covers the longer of the two
+            int alone = LonePass.tokens(prepared.tasks().stream().flatMap(t -> t.requests().stream().flatMap(List::stream)).toList(),
+                    config);
+            if (alone > batchTokens) {
+                return ModelMemory.scoring(config, alone).withAdvice(String.format(java.util.Locale.ROOT, "the longest request of"
+                        + " these tasks may take %,d tokens, more than --batch-tokens (%,d), and is scored in a pass of its own; run"
+                        + " on a GPU (--device cuda:0), on a machine with more memory, or without the longest tasks", alone, batchTokens));
             }
             return ModelMemory.scoring(config, batchTokens).withAdvice(String.format(java.util.Locale.ROOT,
                     "lower --batch-tokens (now %,d), run on a GPU (--device cuda:0) or on a machine with more memory", batchTokens));

@@ -189,6 +189,15 @@ class EvalCommandTest {
             assertThat(run.out()).doesNotContain("model: ");
             assertThat(out).doesNotExist();
         }
+        // a budget under the longest request: that request is scored alone, and the estimate is its pass (copa's rows reach
+        // the fixture's seq-len, 16)
+        EvalCommand command = new EvalCommand();
+        command.availableMemory = device -> new AvailableMemory(1 << 10, 1L << 30, true);
+        CommandOutput run = run(command, "--hf", GPT2.toString(), "--tasks", "copa", "--data-dir", fixtures().toString(), "--threads", "1",
+                "--batch-tokens", "4", "--out", out.toString());
+        run.assertRefused(2, " of activations for a forward pass of 16 tokens in rows of up to 16; ",
+                "the longest request of these tasks may take 16 tokens, more than --batch-tokens (4), and is scored in a pass of its own");
+        assertThat(out).doesNotExist();
     }
 
     /** eval --hf checks config.json against the weights before anything is allocated, as import-hf does. */

@@ -43,8 +43,10 @@ import java.util.Locale;
  *       attention output and projection, residual sums) + 9 h (tanh GELU's eight elementwise steps
  *       on the hidden layer; SwiGLU takes five, exact GELU two, ReLU two; GEGLU 11 h, tanh GELU's
  *       nine plus the gate and the product) + 4 H W (scores, scaled, biased, softmax); plus per token 4 d (embeddings, final norm) + 3 V (logits, the rows read and their
- *       log-softmax) + 4 H W (the packed attention bias). libtorch's own workspace is not counted,
- *       and a single row longer than N (up to seq-len, scored alone) can take more. An
+ *       log-softmax) + 4 H W (the packed attention bias). libtorch's own workspace is not counted.
+ *       A request longer than the budget is scored in a pass of its own, so {@code ablate eval}
+ *       gives N as the larger of the budget and its tasks' longest such pass (evaluator's {@code
+ *       LonePass}). An
  *       encoder-decoder's N counts encoder positions, decoder positions and, for each decoder row,
  *       an eighth of the encoder width it reads (its copy of the cross-attention keys and values,
  *       at most 4 d per position and layer), each bounded by a decoder block's 45 d + 9 h (GEGLU
