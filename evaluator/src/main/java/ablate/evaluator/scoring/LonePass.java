@@ -11,9 +11,11 @@ import java.util.Map;
  * The most tokens one forward pass can hold whatever the token budget says. The planners cut
  * batches at --batch-tokens but never leave a row out, so a row longer than the budget is scored
  * in a pass of its own; a memory estimate for the budget alone would not cover it. Counted from
- * the requests' text before any tokenizer is loaded: every tokenizer ablate reads (bytes,
- * byte-level BPE, word-level, SentencePiece with byte fallback) gives at most one token per UTF-8
- * byte, plus one for the end-of-text or start token a request may add.
+ * the requests' text before any tokenizer is loaded, as at most one token per UTF-8 byte of each
+ * string encoded, plus one (a prefix piece SentencePiece may put before it, or the end-of-text
+ * token an empty context reads), plus the EOS an encoder input ends with. That holds for ablate's
+ * byte tokenizer, byte-level BPE (GPT-2, BLOOM, LLaMA 3) and word-level vocabularies; a
+ * tokenizer.json whose normalizer expands characters (NFKC of some ligatures) can exceed it.
  *
  * <ul>
  *   <li>a decoder: the loglikelihood requests of one context packed into one row (the context once
@@ -35,14 +37,14 @@ public final class LonePass {
         long most = 0;
         for (Request r : requests) {
             long pass = switch (r) {
-                case Request.LogLikelihood l when encoderDecoder -> pair(bytes(l.context()) + 1, bytes(l.continuation()), window);
+                case Request.LogLikelihood l when encoderDecoder -> pair(tokens(l.context()) + 1, tokens(l.continuation()), window);
                 case Request.LogLikelihood l -> {
-                    long packed = continuations.merge(l.context(), bytes(l.continuation()), Long::sum);
-                    yield Math.min(bytes(l.context()) + packed + 1, window); // + 1: an empty context reads end-of-text
+                    long packed = continuations.merge(l.context(), tokens(l.continuation()), Long::sum);
+                    yield Math.min(tokens(l.context()) + packed, window);
                 }
-                case Request.Rolling rolling -> encoderDecoder ? 0 : Math.min(bytes(rolling.text()) + 1, window);
-                case Request.Generate g -> encoderDecoder ? pair(bytes(g.context()) + 1, g.maxTokens() + 1L, window)
-                        : Math.min(bytes(g.context()) + g.maxTokens() + 1L, window);
+                case Request.Rolling rolling -> encoderDecoder ? 0 : Math.min(tokens(rolling.text()), window);
+                case Request.Generate g -> encoderDecoder ? pair(tokens(g.context()) + 1, g.maxTokens() + 1L, window)
+                        : Math.min(tokens(g.context()) + g.maxTokens(), window);
             };
             most = Math.max(most, pass);
         }
@@ -54,7 +56,8 @@ public final class LonePass {
         return e + Math.min(decoder, window) + EncoderDecoderScorer.keyValueCopy(e);
     }
 
-    private static long bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8).length;
+    /** At most this many tokens encode {@code text}: a token per UTF-8 byte, and one more (see the class comment). */
+    private static long tokens(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length + 1L;
     }
 }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The bound on a pass of its own covers every pass the planners make, whatever the budget, and follows the text. */
+/**
+ * The bound on a pass of its own covers every pass the planners make, whatever the budget, with
+ * the byte tokenizer (one token per byte, the most any tokenizer the bound holds for gives).
+ */
 class LonePassTest {
     private static final int EOS = ByteTokenizer.EOS;
 
@@ -19,17 +22,17 @@ class LonePassTest {
         ModelConfig decoder = TokenScorerTest.debug(Position.LEARNED); // seq-len 64
         ModelConfig t5 = EncoderDecoderScorerTest.t5(Position.LEARNED);
         List<Request> choices = List.of(new Request.LogLikelihood("héllo", " a"), new Request.LogLikelihood("héllo", " bc"));
-        assertThat(LonePass.tokens(choices, decoder)).as("6 bytes of context, 2 + 3 of continuations, 1 added").isEqualTo(12);
-        assertThat(LonePass.tokens(choices, t5)).as("encoder 6 + EOS, decoder 3, the copy an eighth of 7").isEqualTo(7 + 3 + 1);
+        assertThat(LonePass.tokens(choices, decoder)).as("6 bytes of context, 2 + 3 of continuations, 1 added to each").isEqualTo(14);
+        assertThat(LonePass.tokens(choices, t5)).as("encoder 6 + 1 + EOS, decoder 3 + 1, the copy an eighth of 8").isEqualTo(8 + 4 + 1);
         List<Request> long_ = List.of(new Request.LogLikelihood("x".repeat(100), " y"));
         assertThat(LonePass.tokens(long_, decoder)).isEqualTo(64);
-        assertThat(LonePass.tokens(long_, t5)).as("encoder window 64, decoder 2, copy 8").isEqualTo(74);
+        assertThat(LonePass.tokens(long_, t5)).as("encoder window 64, decoder 2 + 1, copy 8").isEqualTo(75);
         List<Request> rolling = List.of(new Request.Rolling("z".repeat(30)));
         assertThat(LonePass.tokens(rolling, decoder)).isEqualTo(31);
         assertThat(LonePass.tokens(rolling, t5)).as("refused on an encoder-decoder, never scored").isZero();
         List<Request> generate = List.of(new Request.Generate("q", List.of("\n"), 10));
         assertThat(LonePass.tokens(generate, decoder)).isEqualTo(12);
-        assertThat(LonePass.tokens(generate, t5)).isEqualTo(2 + 11 + 1);
+        assertThat(LonePass.tokens(generate, t5)).as("encoder 1 + 1 + EOS, start and 10 new, copy 1").isEqualTo(3 + 11 + 1);
     }
 
     @Test
