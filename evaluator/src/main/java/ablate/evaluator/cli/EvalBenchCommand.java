@@ -5,8 +5,12 @@ import ablate.conf.ModelConfig;
 import ablate.conf.RunConfig;
 import ablate.conf.Settings;
 import ablate.evaluator.run.Evaluation;
+import ablate.evaluator.scoring.EncoderDecoderLanguageModel;
 import ablate.evaluator.scoring.EncoderDecoderScorer;
+import ablate.evaluator.scoring.GptLanguageModel;
 import ablate.evaluator.scoring.HarnessEncoding;
+import ablate.evaluator.scoring.LanguageModel.Spec;
+import ablate.evaluator.scoring.ModelRunner;
 import ablate.evaluator.scoring.Request;
 import ablate.evaluator.scoring.Response;
 import ablate.evaluator.scoring.TokenRequest;
@@ -104,12 +108,13 @@ public final class EvalBenchCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager();
                 LanguageModel lm = LanguageModel.create(m, model, 1, DataType.FLOAT32);
                 ByteTokenizer bytes = new ByteTokenizer()) {
+            // tokenized as eval tokenizes them, by the harness model of the architecture (the 2022 rule)
             HarnessEncoding.Rule rule = HarnessEncoding.Rule.HARNESS_2022;
-            List<TokenRequest> tokens = new ArrayList<>(requests.size());
-            for (Request.LogLikelihood r : requests) {
-                tokens.add(lm instanceof EncoderDecoder ? rule.encodeForEncoderDecoder(bytes, r.context(), r.continuation())
-                        : rule.encode(bytes, r.context(), r.continuation()));
-            }
+            ModelRunner runner = new ModelRunner(lm, bytes);
+            List<TokenRequest> tokens = lm instanceof EncoderDecoder
+                    ? new EncoderDecoderLanguageModel(new Spec(model, bytes, bytes.eosId()), ways.get("batched"), rule, runner)
+                            .tokenize(requests)
+                    : new GptLanguageModel(bytes, model.seqLen(), ways.get("batched"), rule, runner).tokenize(requests);
             List<TokenRequest> warmup = tokens.subList(0, Math.min(32, tokens.size()));
             for (TokenScorer.Options way : ways.values()) {
                 score(lm, bytes, way, warmup); // untimed: libtorch's first calls and the JIT

@@ -16,8 +16,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "export-hf", mixinStandardHelpOptions = true,
         description = {"Write a run's newest valid checkpoint (or a checkpoint folder, or an import-hf output) as config.json, "
                 + "model.safetensors and tokenizer.json that transformers loads as gpt2 (learned positions, GELU or ReLU), bloom "
-                + "(ALiBi, embedding LayerNorm, tanh GELU), gpt_neox (rotary, GELU or ReLU), llama (rotary, SwiGLU, RMSNorm, no "
-                + "biases) or, for an encoder-decoder, t5 (relative or no positions, GELU, ReLU, SwiGLU or GEGLU, RMSNorm, no biases).",
+                + "(ALiBi, embedding LayerNorm, tanh GELU), gpt_neox (rotary, GELU or ReLU), llama (rotary, RMSNorm, SwiGLU or "
+                + "GEGLU) or, for an encoder-decoder, t5 (relative or no positions, GELU, ReLU, SwiGLU or GEGLU, RMSNorm, no biases).",
                 "A model no architecture expresses (prefix-LM mask, no positions, ...) fails naming the setting."})
 public final class ExportHfCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "Run, checkpoint or import-hf folder.")

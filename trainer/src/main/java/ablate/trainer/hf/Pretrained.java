@@ -226,7 +226,7 @@ public record Pretrained(ModelConfig config, LanguageModel model, Tokenizer toke
      * Writes config.json, model.safetensors (fp32, Hugging Face names and layouts) and, for Hugging
      * Face tokenizers, tokenizer.json, which transformers loads as the architecture that expresses
      * this model (learned positions: gpt2; ALiBi: bloom; rotary with GELU or ReLU: gpt_neox; rotary
-     * with SwiGLU and RMSNorm: llama; an encoder-decoder: t5, its decoder_start_token_id EOS).
+     * with SwiGLU or GEGLU and RMSNorm: llama; an encoder-decoder: t5, its decoder_start_token_id EOS).
      *
      * @throws IllegalArgumentException naming the setting no architecture can express, and the closest one
      */
